@@ -1,0 +1,59 @@
+"""Test-wide fixtures: named actors, fast settings, and the services a test needs.
+
+Tests that need PostgreSQL, Redis or Chromium are marked; without the service they
+skip, except under CI (the variable CI is set), where a missing service is a failure.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from orgs.scoping import unscoped
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+def require(available: bool, what: str) -> None:
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI but is not available")
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture(autouse=True)
+def _unscoped_test_body():
+    """Test code sets up data freely; requests through the client get the user's scope."""
+    with unscoped("test"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _service_markers(request):
+    if request.node.get_closest_marker("postgres"):
+        require(connection.vendor == "postgresql", "PostgreSQL")
+    if request.node.get_closest_marker("redis"):
+        require(bool(os.environ.get("REDIS_URL")), "Redis (REDIS_URL)")
+    if request.node.get_closest_marker("browser"):
+        require(shutil.which("chromium") is not None, "Chromium (/usr/bin/chromium)")
+
+
+@pytest.fixture
+def county(db):
+    """A small county: 县委 → two townships → branches, each with members, and one
+    account per role. Returns a namespace of organizations, members and users."""
+    from orgs.tests.factories import build_small_county
+
+    return build_small_county()

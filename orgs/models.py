@@ -1,0 +1,224 @@
+"""The organization tree (党组织隶属关系), its members and the accounts that use them.
+
+The tree is kept as a materialized path: each organization's ``path`` is its parent's
+path followed by a fixed-width segment made from its own primary key. A subtree is
+then one indexed ``LIKE 'prefix%'`` query, which stays one query at any depth and for
+a province of 100,000 organizations, and ordering by path gives the tree in
+depth-first order for free.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Length
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from orgs.scoping import ScopedManager
+
+PATH_SEGMENT_LENGTH = 6
+_PATH_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def path_segment(pk: int) -> str:
+    """The fixed-width base-36 segment of one organization (room for 2 billion)."""
+    digits = []
+    while pk:
+        pk, remainder = divmod(pk, 36)
+        digits.append(_PATH_ALPHABET[remainder])
+    segment = "".join(reversed(digits)).rjust(PATH_SEGMENT_LENGTH, "0")
+    if len(segment) > PATH_SEGMENT_LENGTH:
+        raise ValueError("organization id too large for a path segment")
+    return segment
+
+
+class OrganizationKind(models.TextChoices):
+    COUNTY_COMMITTEE = "county", _("县委")
+    COMMITTEE = "committee", _("党委")
+    WORKING_COMMITTEE = "working", _("党工委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    TRADE_UNION = "union", _("工会")
+    YOUTH_LEAGUE = "youth", _("共青团")
+    WOMENS_FEDERATION = "women", _("妇联")
+
+    @classmethod
+    def mass_organizations(cls) -> set[str]:
+        """群团组织: they sit beside a party organization and have no children."""
+        return {cls.TRADE_UNION, cls.YOUTH_LEAGUE, cls.WOMENS_FEDERATION}
+
+
+class Sector(models.TextChoices):
+    RURAL = "rural", _("农牧村")
+    COMMUNITY = "community", _("社区")
+    ORGAN = "organ", _("机关")
+    INSTITUTION = "institution", _("事业单位")
+    ENTERPRISE = "enterprise", _("企业")
+    OTHER = "other", _("其他")
+
+
+class Organization(models.Model):
+    code = models.CharField(_("组织编码"), max_length=32, unique=True)
+    name = models.CharField(_("组织名称"), max_length=100)
+    kind = models.CharField(_("组织类别"), max_length=20, choices=OrganizationKind.choices)
+    sector = models.CharField(_("所属领域"), max_length=20, choices=Sector.choices, default=Sector.OTHER)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # Written only by orgs.services; see the module docstring.
+    path = models.CharField(max_length=255, unique=True, editable=False)
+
+    objects = ScopedManager(path_field="path")
+
+    class Meta:
+        verbose_name = _("组织")
+        verbose_name_plural = _("组织")
+        ordering = ["path"]
+        indexes = [
+            # Lets PostgreSQL answer LIKE 'prefix%' from the index whatever the collation.
+            models.Index(fields=["path"], name="org_path_prefix_idx", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:organization", args=[self.code])
+
+    @property
+    def depth(self) -> int:
+        """0 for a root, 1 for its children, and so on."""
+        return len(self.path) // PATH_SEGMENT_LENGTH - 1
+
+    @property
+    def is_mass_organization(self) -> bool:
+        return self.kind in OrganizationKind.mass_organizations()
+
+    def ancestor_paths(self) -> list[str]:
+        """Paths of every ancestor, root first, without querying."""
+        return [self.path[:end] for end in range(PATH_SEGMENT_LENGTH, len(self.path), PATH_SEGMENT_LENGTH)]
+
+    def is_within(self, other: Organization) -> bool:
+        """True when self is other or lies below it."""
+        return self.path.startswith(other.path)
+
+
+def depth_expression(path_field: str = "path"):
+    """SQL for an organization's depth, for filtering one level of a subtree."""
+    return Length(path_field) / PATH_SEGMENT_LENGTH - 1
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class MemberStatus(models.TextChoices):
+    FULL = "full", _("正式党员")
+    PROBATIONARY = "probationary", _("预备党员")
+
+
+class Post(models.TextChoices):
+    SECRETARY = "secretary", _("书记")
+    DEPUTY_SECRETARY = "deputy", _("副书记")
+    COMMITTEE_MEMBER = "committee", _("委员")
+    MEMBER = "member", _("党员")
+
+    @classmethod
+    def leadership_team(cls) -> list[str]:
+        """Posts that make a member part of the org's leadership team (班子成员)."""
+        return [cls.SECRETARY, cls.DEPUTY_SECRETARY, cls.COMMITTEE_MEMBER]
+
+
+class Member(models.Model):
+    """A party member, kept to what the campaign's work needs (no ID numbers, no address)."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("所在组织"), on_delete=models.PROTECT, related_name="members"
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices)
+    ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
+    birth_date = models.DateField(_("出生日期"))
+    joined_date = models.DateField(_("入党日期"))
+    status = models.CharField(_("党员状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.FULL)
+    post = models.CharField(_("职务"), max_length=20, choices=Post.choices, default=Post.MEMBER)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+
+    objects = ScopedManager(path_field="organization__path", member_field="pk")
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        ordering = ["organization__path", "name"]
+        constraints = [
+            # The roster has no member number, so name and birth date within an org are
+            # the key that makes re-importing the same file a no-op.
+            models.UniqueConstraint(fields=["organization", "name", "birth_date"], name="member_unique_in_org"),
+            models.CheckConstraint(condition=models.Q(joined_date__gt=models.F("birth_date")), name="member_joined_after_birth"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:member", args=[self.pk])
+
+    @property
+    def is_leadership(self) -> bool:
+        return self.post in Post.leadership_team()
+
+
+class Role(models.TextChoices):
+    OFFICE = "office", _("县委创先争优办")
+    LEADER = "leader", _("上级党组织负责人")
+    INSPECTOR = "inspector", _("巡回检查组")
+    SECRETARY = "secretary", _("党支部书记")
+    MEMBER = "member", _("党员")
+
+
+class User(AbstractUser):
+    """An account. Its role and the organization it is anchored to decide its scope."""
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("所属组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("办公室、负责人和书记看到这个组织及其下级；党员只看到本人。"),
+    )
+    member = models.OneToOneField(
+        Member, verbose_name=_("对应党员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="user"
+    )
+    inspected_organizations = models.ManyToManyField(
+        Organization,
+        verbose_name=_("检查范围"),
+        blank=True,
+        related_name="+",
+        help_text=_("巡回检查组可以只读查看这些组织及其下级。"),
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("账号")
+        verbose_name_plural = _("账号")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The person's name as the office knows it (reads the member row when linked)."""
+        if self.member_id:
+            return self.member.name
+        return self.get_full_name() or self.username

@@ -1,0 +1,216 @@
+"""The one scoping mechanism: what part of the organization tree a user may see and change.
+
+Every model that belongs to an organization uses ``ScopedManager`` as its default
+manager. The manager restricts each queryset to the *active scope*, which
+``ScopeMiddleware`` sets for the logged-in user on each request. With no active scope
+the manager refuses to build a queryset at all (``ScopeMissing``), so a query that
+forgot about scope fails loudly instead of leaking. Code that runs outside a request
+(commands, tasks, tests) says what it means with ``unscoped()`` or ``scope_activated()``.
+
+Related managers, admin changelists, model form choices and ``get_object_or_404`` all
+go through the default manager and so are scoped too; foreign-key attribute access
+uses the base manager and is not, which is what lets a member's page show the name of
+an organization the viewer could not otherwise open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from orgs.models import Organization, User
+
+
+class ScopeMissing(RuntimeError):
+    """A scoped model was queried with no active scope."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The organizations (and, for a plain member, the one member) a user may see.
+
+    ``subtree_paths``: whole subtrees, by the path of their top organization.
+    ``own_organization_ids`` with ``member_id``: a plain member sees their own
+    organization's rows, and among rows that belong to a member only their own.
+    """
+
+    everything: bool = False
+    subtree_paths: tuple[str, ...] = ()
+    own_organization_ids: tuple[int, ...] = ()
+    member_id: int | None = None
+    writable: bool = False
+    label: str = field(default="", compare=False)
+
+    @classmethod
+    def all(cls, label: str = "unscoped") -> Scope:
+        return cls(everything=True, writable=True, label=label)
+
+    @classmethod
+    def nothing(cls) -> Scope:
+        return cls(label="nothing")
+
+    def organization_q(self, path_field: str, *, member_field: str | None = None) -> Q:
+        """Rows visible in this scope, for a model reaching its organization's path by
+        ``path_field`` and, if it belongs to a member, its member by ``member_field``."""
+        if self.everything:
+            return Q()
+        q = Q(pk__in=[])
+        for path in self.subtree_paths:
+            q |= Q(**{f"{path_field}__startswith": path})
+        if self.own_organization_ids:
+            org_id_field = path_field.removesuffix("path") + "id" if path_field != "path" else "id"
+            own_org = Q(**{f"{org_id_field}__in": self.own_organization_ids})
+            if member_field is None:
+                q |= own_org
+            elif member_field == "pk":
+                q |= Q(pk=self.member_id)
+            else:
+                q |= Q(**{member_field: self.member_id}) | (own_org & Q(**{f"{member_field}__isnull": True}))
+        return q
+
+    def restrict(self, queryset: models.QuerySet, path_field: str, member_field: str | None = None) -> models.QuerySet:
+        if self.everything:
+            return queryset
+        if not self.subtree_paths and not self.own_organization_ids:
+            return queryset.none()
+        return queryset.filter(self.organization_q(path_field, member_field=member_field))
+
+    def contains(self, organization: Organization) -> bool:
+        """Whether the organization itself is visible (no query)."""
+        if self.everything:
+            return True
+        if organization.pk in self.own_organization_ids:
+            return True
+        return any(organization.path.startswith(path) for path in self.subtree_paths)
+
+    def can_change(self, organization: Organization) -> bool:
+        return self.writable and self.contains(organization)
+
+
+_active_scope: ContextVar[Scope | None] = ContextVar("active_scope", default=None)
+
+
+def active_scope() -> Scope:
+    scope = _active_scope.get()
+    if scope is None:
+        raise ScopeMissing(
+            "A scoped model was queried outside any scope. Views get one from "
+            "ScopeMiddleware; commands, tasks and tests must use unscoped() or scope_activated()."
+        )
+    return scope
+
+
+@contextlib.contextmanager
+def scope_activated(scope: Scope) -> Iterator[Scope]:
+    token = _active_scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _active_scope.reset(token)
+
+
+def unscoped(label: str = "unscoped") -> contextlib.AbstractContextManager[Scope]:
+    """For code that legitimately works on the whole database: commands, tasks, migrations of data."""
+    return scope_activated(Scope.all(label))
+
+
+@contextlib.contextmanager
+def no_scope() -> Iterator[None]:
+    """Drop any active scope, e.g. to prove that unscoped queries fail."""
+    token = _active_scope.set(None)
+    try:
+        yield
+    finally:
+        _active_scope.reset(token)
+
+
+class ScopedManager(models.Manager):
+    """Default manager of every organization-owned model; see the module docstring.
+
+    ``path_field`` leads from the model to its organization's path; ``member_field``
+    to the member it belongs to, if any ("pk" for Member itself).
+    """
+
+    def __init__(self, *, path_field: str | None = None, member_field: str | None = None) -> None:
+        super().__init__()
+        self.path_field = path_field
+        self.member_field = member_field
+
+    def get_queryset(self) -> models.QuerySet:
+        # Related managers are subclasses built by Django without our arguments:
+        # they take the fields from the model's own default manager.
+        declared = self if self.path_field else self.model._default_manager
+        return active_scope().restrict(super().get_queryset(), declared.path_field, declared.member_field)
+
+
+def scope_for_user(user: User) -> Scope:
+    """The scope of one account. Runs one query for an inspection group's assignments."""
+    from orgs.models import Role
+
+    if not user.is_authenticated or not user.is_active:
+        return Scope.nothing()
+    if user.is_superuser:
+        return Scope.all(label="superuser")
+    label = f"{user.role}:{user.pk}"
+    if user.role == Role.INSPECTOR:
+        paths = tuple(user.inspected_organizations.values_list("path", flat=True))
+        return Scope(subtree_paths=paths, writable=False, label=label)
+    if user.organization_id is None:
+        if user.role == Role.MEMBER and user.member_id:
+            return _member_scope(user, label)
+        return Scope.nothing()
+    if user.role in (Role.OFFICE, Role.LEADER, Role.SECRETARY):
+        return Scope(subtree_paths=(user.organization.path,), writable=True, label=label)
+    return _member_scope(user, label)
+
+
+def _member_scope(user: User, label: str) -> Scope:
+    if not user.member_id:
+        return Scope.nothing()
+    return Scope(
+        own_organization_ids=(user.member.organization_id,),
+        member_id=user.member_id,
+        writable=False,
+        label=label,
+    )
+
+
+def user_scope(user: User) -> Scope:
+    """The user's scope, computed once per user object (i.e. once per request)."""
+    cached = getattr(user, "_scope_cache", None)
+    if cached is None:
+        cached = scope_for_user(user)
+        user._scope_cache = cached
+    return cached
+
+
+def access_organization(user: User, code: str, *, for_change: bool = False) -> Organization:
+    """Fetch an organization the user may see, by code; 404 alike for missing and not
+    visible, 403 when visible but the user may not change it."""
+    from orgs.models import Organization
+
+    with scope_activated(user_scope(user)):
+        organization = Organization.objects.filter(code=code).first()
+    if organization is None:
+        raise Http404(_("找不到该组织，或您无权查看。"))
+    if for_change and not user_scope(user).can_change(organization):
+        raise PermissionDenied(_("您只能查看该组织，不能修改。"))
+    return organization
+
+
+def require_change(user: User, organizations: Iterable[Organization]) -> None:
+    """Refuse a write that touches any organization the user may not change."""
+    scope = user_scope(user)
+    for organization in organizations:
+        if not scope.can_change(organization):
+            raise PermissionDenied(_("“%(name)s”不在您的管理范围内。") % {"name": organization.name})
