@@ -33,6 +33,15 @@ def _fast_settings(settings):
     settings.LANGUAGE_CODE = "zh-hans"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_in_process():
+    """Tasks run where they are queued, unless a test starts a real worker."""
+    from campaign.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _unscoped_test_body():
     """Test code sets up data freely; requests through the client get the user's scope."""

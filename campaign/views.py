@@ -1,9 +1,12 @@
+from celery.exceptions import TimeoutError as CeleryTimeoutError
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from campaign.tasks import health_probe
 from orgs.scoping import user_scope
 from orgs.selectors import organization_search, tree_with_member_counts, visible_roots
 
@@ -29,9 +32,19 @@ def home(request):
     )
 
 
+WORKER_PROBE_TIMEOUT_SECONDS = 5
+
+
 @require_GET
 def health(request):
-    """For load balancers and the run script: answers once the database does."""
+    """For load balancers and operators: answers once the database does; with
+    ?worker=1 also waits for a Celery worker to answer a probe task."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    body = {"status": "ok", "database": connection.vendor, "broker": "redis" if settings.REDIS_URL else "in-process"}
+    if request.GET.get("worker"):
+        try:
+            body["worker"] = health_probe.delay().get(timeout=WORKER_PROBE_TIMEOUT_SECONDS)
+        except CeleryTimeoutError:
+            return JsonResponse({**body, "status": "worker-timeout"}, status=503)
+    return JsonResponse(body)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the app needs, only those missing, so a second run is instant.
+#   WeasyPrint: Pango (text layout) and a CJK font; Python 3.11's venv module;
+#   for `make test` also Chromium, which the browser tests drive through Playwright.
+set -euo pipefail
+want_browser=${1:-}
+missing=()
+
+python3.11 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3.11-venv)
+ldconfig -p | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0)
+ldconfig -p | grep -q 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -q 'Noto Serif CJK' || missing+=(fonts-noto-cjk fontconfig)
+[ "$want_browser" = "--browser" ] && ! command -v chromium >/dev/null && missing+=(chromium)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "安装系统软件包: ${missing[*]}"
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+$sudo_cmd apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
