@@ -6,6 +6,7 @@ Non-superusers see only their scope: the admin lists through the models' default
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Member, Organization, User
@@ -18,6 +19,14 @@ class ScopedAdminMixin:
 
     def organization_of(self, obj):
         return obj.organization
+
+    def get_object(self, request, object_id, from_field=None):
+        # The admin would redirect with "does not exist"; answer like every other page
+        # does for objects outside the scope: 404, the same as for missing ones.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("找不到该记录，或您无权查看。"))
+        return obj
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
