@@ -1,0 +1,89 @@
+"""Figures for the organization tree at province scale: `make bench` runs this.
+
+Builds a synthetic tree (province → cities → counties → townships → branches) straight
+into the database with COPY, then times the subtree and member-count queries the pages use.
+"""
+
+import io
+import statistics
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from orgs.models import Organization, path_segment
+from orgs.scoping import unscoped
+from orgs.selectors import subtree, tree_with_member_counts
+
+# 1 + 14 + 140 + 1,680 + 100,800 = 102,635 organizations by default.
+DEFAULT_FANOUT = (14, 10, 12, 60)
+KINDS = ("county", "committee", "committee", "committee", "branch")
+
+
+class Command(BaseCommand):
+    help = "Build a province-size organization tree (PostgreSQL) and time subtree queries."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--fanout", default=",".join(map(str, DEFAULT_FANOUT)))
+        parser.add_argument("--repeat", type=int, default=20)
+
+    def handle(self, *args, fanout, repeat, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_tree needs PostgreSQL (set DATABASE_URL).")
+        fanout = tuple(int(part) for part in fanout.split(","))
+        with unscoped("bench"):
+            self.build(fanout)
+            province = Organization.objects.get(parent__isnull=True, code="BENCH")
+            city = Organization.objects.filter(parent=province).first()
+            county = Organization.objects.filter(parent=city).first()
+            total = Organization.objects.count()
+            self.stdout.write(f"tree: {total} organizations, depth {len(fanout) + 1}")
+            for label, root in (("county", county), ("city", city), ("province", province)):
+                size = subtree(root).count()
+                timings = self.time(lambda r=root: list(subtree(r).values_list("id", flat=True)), repeat)
+                self.report(f"subtree ids of a {label} ({size} orgs)", timings)
+            timings = self.time(lambda: tree_with_member_counts([county]), repeat)
+            self.report("home-page tree of a county", timings)
+            timings = self.time(lambda: tree_with_member_counts([province]), max(3, repeat // 5))
+            self.report("home-page tree of the province (cut to 2 levels)", timings)
+
+    def time(self, function, repeat):
+        function()  # warm the cache, as a page visited twice would
+        timings = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            function()
+            timings.append((time.perf_counter() - start) * 1000)
+        return timings
+
+    def report(self, label, timings):
+        p50 = statistics.median(timings)
+        p95 = sorted(timings)[max(0, int(len(timings) * 0.95) - 1)]
+        self.stdout.write(f"{label}: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+
+    @transaction.atomic
+    def build(self, fanout):
+        if Organization.objects.filter(code="BENCH").exists():
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM orgs_organization")
+            next_id = cursor.fetchone()[0] + 1
+            rows = io.StringIO()
+            level = [(next_id, path_segment(next_id), "BENCH")]
+            rows.write(f"{next_id}\tBENCH\t基准省委\tcounty\torgan\t\\N\t{level[0][1]}\n")
+            next_id += 1
+            for depth, width in enumerate(fanout, start=1):
+                children = []
+                for parent_id, parent_path, parent_code in level:
+                    for index in range(width):
+                        path = parent_path + path_segment(next_id)
+                        code = f"{parent_code}-{index}"
+                        kind = KINDS[depth]
+                        rows.write(f"{next_id}\t{code}\t组织{code}\t{kind}\trural\t{parent_id}\t{path}\n")
+                        children.append((next_id, path, code))
+                        next_id += 1
+                level = children
+            rows.seek(0)
+            cursor.copy_from(rows, "orgs_organization", columns=("id", "code", "name", "kind", "sector", "parent_id", "path"))
+            cursor.execute("SELECT setval(pg_get_serial_sequence('orgs_organization', 'id'), %s)", [next_id])
+            cursor.execute("ANALYZE orgs_organization")
