@@ -1,0 +1,88 @@
+"""manage.py load_demo: the demo county, its members and one account per role."""
+
+import unicodedata
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from orgs.demo import DemoCounty, demo_county_load
+from orgs.models import Role, User
+from orgs.scoping import unscoped
+
+
+class Command(BaseCommand):
+    # Imported by manage.py after setup, so translations are ready here; argparse wants a str.
+    help = _("建立演示县（肃南裕固族自治县）的组织、党员和各角色账号；重复运行不会重复创建。")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help=_("不输出任何信息。"))
+
+    def handle(self, *args, quiet=False, verbosity=1, **options):
+        with unscoped("load_demo"):
+            demo = demo_county_load()
+            rows = [_account_row(user, demo) for user in demo.accounts]
+        if quiet or verbosity == 0:
+            return
+        self.stdout.write(self.style.SUCCESS(_summary(demo)))
+        self.stdout.write("")
+        self.stdout.write(_("演示账号："))
+        header = [_("账号"), _("初始密码"), _("角色"), _("所属组织"), _("可以看到")]
+        for line in _table([header, *rows]):
+            self.stdout.write(line)
+        if demo.county_existed:
+            self.stdout.write("")
+            self.stdout.write(_("已有的账号不会重设密码；如已改过密码，请用改后的密码登录。"))
+
+
+def _summary(demo: DemoCounty) -> str:
+    numbers = {
+        "county": demo.county.name,
+        "organizations": demo.organization_count,
+        "members": demo.member_count,
+        "new_organizations": demo.organizations_created,
+        "new_members": demo.members_created,
+    }
+    if not demo.county_existed:
+        return _("已建立演示县“%(county)s”：%(organizations)d 个组织，%(members)d 名党员。") % numbers
+    if demo.organizations_created or demo.members_created:
+        return (
+            _(
+                "演示县“%(county)s”已存在，补建了 %(new_organizations)d 个组织、%(new_members)d 名党员；"
+                "现有 %(organizations)d 个组织，%(members)d 名党员。"
+            )
+            % numbers
+        )
+    return _("演示县“%(county)s”已存在，没有重复创建（%(organizations)d 个组织，%(members)d 名党员）。") % numbers
+
+
+def _account_row(user: User, demo: DemoCounty) -> list[str]:
+    """One line of the account table. Queries the inspected organizations."""
+    organization = user.organization.name if user.organization_id else "—"
+    if user.is_superuser:
+        return [user.username, demo.password, _("超级管理员"), organization, _("全部数据，可进入管理后台")]
+    role = user.get_role_display()
+    if user.role == Role.INSPECTOR:
+        names = "、".join(user.inspected_organizations.values_list("name", flat=True))
+        sees = _("%(organizations)s及其下级（只读）") % {"organizations": names}
+    elif user.role == Role.MEMBER:
+        sees = _("本人信息和本支部概况")
+    elif user.role == Role.SECRETARY:
+        sees = _("本支部（%(organization)s）及其党员") % {"organization": organization}
+    elif user.role == Role.OFFICE:
+        sees = _("全县所有组织和党员，可进入管理后台")
+    else:
+        sees = _("%(organization)s及其下级组织和党员") % {"organization": organization}
+    return [user.username, demo.password, role, organization, sees]
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    """Columns padded by display width: a Chinese character takes two columns in a terminal."""
+    widths = [max(_width(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return [
+        "  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
