@@ -159,7 +159,9 @@ class Member(models.Model):
             # The roster has no member number, so name and birth date within an org are
             # the key that makes re-importing the same file a no-op.
             models.UniqueConstraint(fields=["organization", "name", "birth_date"], name="member_unique_in_org"),
-            models.CheckConstraint(condition=models.Q(joined_date__gt=models.F("birth_date")), name="member_joined_after_birth"),
+            models.CheckConstraint(
+                condition=models.Q(joined_date__gt=models.F("birth_date")), name="member_joined_after_birth"
+            ),
         ]
 
     def __str__(self) -> str:

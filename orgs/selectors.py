@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Length, Substr
 
 from orgs.models import PATH_SEGMENT_LENGTH, Member, Organization, Post
@@ -19,11 +19,18 @@ def subtree_members(organization: Organization) -> QuerySet[Member]:
     return Member.objects.filter(organization__path__startswith=organization.path)
 
 
+def organization_members(organization: Organization) -> QuerySet[Member]:
+    """The organization's own members, its leadership team first, then by name."""
+    rank = Case(
+        *(When(post=post, then=Value(index)) for index, post in enumerate(Post.leadership_team())),
+        default=Value(len(Post.leadership_team())),
+    )
+    return organization.members.annotate(post_rank=rank).order_by("post_rank", "name")
+
+
 def leadership_team(organization: Organization) -> QuerySet[Member]:
     """班子成员: members of the organization holding a committee post, secretary first."""
-    order = {post: index for index, post in enumerate(Post.leadership_team())}
-    members = organization.members.filter(post__in=Post.leadership_team())
-    return sorted(members, key=lambda member: (order[member.post], member.name))
+    return organization_members(organization).filter(post__in=Post.leadership_team())
 
 
 @dataclass

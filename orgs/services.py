@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from orgs.models import Organization, OrganizationKind, path_segment
+from orgs.models import Member, Organization, OrganizationKind, Post, Role, User, path_segment
+from orgs.scoping import user_scope
 
 
 def organization_create(*, code: str, name: str, kind: str, sector: str, parent: Organization | None) -> Organization:
@@ -24,7 +28,9 @@ def organization_create(*, code: str, name: str, kind: str, sector: str, parent:
     return organization
 
 
-def organization_check_parent(*, kind: str, parent: Organization | None, organization: Organization | None = None) -> None:
+def organization_check_parent(
+    *, kind: str, parent: Organization | None, organization: Organization | None = None
+) -> None:
     if parent is None:
         if kind in OrganizationKind.mass_organizations():
             raise ValidationError(_("群团组织必须挂靠在一个党组织下。"))
@@ -81,3 +87,100 @@ def assign_paths(organizations: list[Organization], known_paths: dict[int, str])
             changed.append(organization)
     changed.sort(key=lambda organization: len(organization.path))
     return changed
+
+
+# ---------------------------------------------------------------------------
+# Accounts
+# ---------------------------------------------------------------------------
+
+# Letters and digits that cannot be misread on a printed slip (no 0/O, 1/l/I).
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+INITIAL_PASSWORD_LENGTH = 10
+_COMMITTEE_KINDS = {
+    OrganizationKind.COUNTY_COMMITTEE,
+    OrganizationKind.COMMITTEE,
+    OrganizationKind.WORKING_COMMITTEE,
+    OrganizationKind.GENERAL_BRANCH,
+}
+# Which roles each role may hand out: never more than its own.
+_GRANTABLE_ROLES = {
+    Role.OFFICE: {Role.LEADER, Role.SECRETARY, Role.MEMBER},
+    Role.LEADER: {Role.LEADER, Role.SECRETARY, Role.MEMBER},
+    Role.SECRETARY: {Role.MEMBER},
+}
+
+
+@dataclass(frozen=True)
+class OpenedAccount:
+    member: Member
+    user: User
+    password: str
+
+
+def account_role_for_member(member: Member) -> str:
+    """The role a member's post calls for: the secretary of a branch runs the branch,
+    the secretary and deputies of a committee lead its subtree, everyone else is a member."""
+    kind = member.organization.kind
+    if member.post == Post.SECRETARY and kind == OrganizationKind.BRANCH:
+        return Role.SECRETARY
+    if member.post in (Post.SECRETARY, Post.DEPUTY_SECRETARY) and kind in _COMMITTEE_KINDS:
+        return Role.LEADER
+    return Role.MEMBER
+
+
+def account_may_grant(*, by: User, member: Member, role: str | None = None) -> bool:
+    """Whether ``by`` may give ``member`` an account of ``role`` (by default the one
+    their post calls for), or reset the password of one."""
+    if by.is_superuser:
+        return True
+    role = role or account_role_for_member(member)
+    return role in _GRANTABLE_ROLES.get(by.role, set()) and user_scope(by).can_change(member.organization)
+
+
+def _initial_password() -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(INITIAL_PASSWORD_LENGTH))
+
+
+def _free_username(member: Member) -> str:
+    """The phone number when it is free (people remember it), otherwise dy + the member's id."""
+    for candidate in (member.phone.strip(), f"dy{member.pk}"):
+        if candidate and not User.objects.filter(username=candidate).exists():
+            return candidate
+    return f"dy{member.pk}-{secrets.token_hex(2)}"
+
+
+@transaction.atomic
+def accounts_open(*, members: list[Member], by: User) -> list[OpenedAccount]:
+    """Give each member without an account one, with the role their post calls for and
+    a random initial password, returned once so it can be handed over on paper."""
+    refused = [member for member in members if not account_may_grant(by=by, member=member)]
+    if refused:
+        raise PermissionDenied(_("您无权为“%(name)s”开通账号。") % {"name": refused[0].name})
+    opened = []
+    for member in members:
+        if User.objects.filter(member=member).exists():
+            continue
+        password = _initial_password()
+        role = account_role_for_member(member)
+        user = User.objects.create_user(
+            username=_free_username(member),
+            password=password,
+            role=role,
+            member=member,
+            organization=None if role == Role.MEMBER else member.organization,
+        )
+        opened.append(OpenedAccount(member, user, password))
+    return opened
+
+
+@transaction.atomic
+def account_reset_password(*, user: User, by: User) -> OpenedAccount:
+    # Judged by the account's actual role: a secretary must not take over the account
+    # of a township leader whose party membership happens to sit in the branch.
+    privileged = user.is_staff or user.is_superuser
+    if user.member is None or privileged or not account_may_grant(by=by, member=user.member, role=user.role):
+        raise PermissionDenied(_("您无权重置该账号的密码。"))
+    password = _initial_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return OpenedAccount(user.member, user, password)

@@ -6,6 +6,8 @@ app_name = "orgs"
 urlpatterns = [
     path("<str:code>/", views.organization_detail, name="organization"),
     path("members/<int:pk>/", views.member_detail, name="member"),
+    path("<str:code>/accounts/", views.organization_accounts_open, name="accounts_open"),
+    path("members/<int:pk>/account/reset/", views.member_account_reset, name="account_reset"),
     # Two segments each, so that "<str:code>/" above never swallows them.
     path("roster/import/", views.roster_import_start, name="roster_import"),
     path("roster/import/<str:token>/", views.roster_import_preview, name="roster_import_preview"),

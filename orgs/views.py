@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 from orgs.exporting import XLSX_CONTENT_TYPE, export_members, export_organizations, export_template, sheet_title
 from orgs.forms import RosterUploadForm
 from orgs.importing import ImportFileError, ImportKind, read_roster_file, roster_import, user_can_import
-from orgs.models import Member
+from orgs.models import Member, Role
 from orgs.scoping import access_organization, user_scope
-from orgs.selectors import ancestors, children_with_member_counts, leadership_team
+from orgs.selectors import ancestors, children_with_member_counts, leadership_team, organization_members
+from orgs.services import account_may_grant, account_reset_password, accounts_open
 
 MEMBERS_PER_PAGE = 50
 
@@ -30,7 +31,7 @@ MEMBERS_PER_PAGE = 50
 @login_required
 def organization_detail(request, code: str):
     organization = access_organization(request.user, code)
-    members = organization.members.order_by("name")
+    members = organization_members(organization).select_related("user")
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     children = children_with_member_counts(organization)
     return render(
@@ -44,7 +45,48 @@ def organization_detail(request, code: str):
             "mass_children": [node for node in children if node.organization.is_mass_organization],
             "members_page": page,
             "can_change": user_scope(request.user).can_change(organization),
+            "can_open_accounts": user_may_open_accounts(request.user, organization),
         },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Accounts
+# ---------------------------------------------------------------------------
+
+
+def user_may_open_accounts(user, organization) -> bool:
+    """Whether to offer the account buttons; the services check each member again."""
+    return (user.is_superuser or user.role in (Role.OFFICE, Role.LEADER, Role.SECRETARY)) and user_scope(
+        user
+    ).can_change(organization)
+
+
+@login_required
+@require_POST
+def organization_accounts_open(request, code: str):
+    organization = access_organization(request.user, code, for_change=True)
+    if not user_may_open_accounts(request.user, organization):
+        raise PermissionDenied(_("您无权为本组织党员开通账号。"))
+    waiting = [
+        member
+        for member in organization_members(organization).filter(user__isnull=True)
+        if account_may_grant(by=request.user, member=member)
+    ]
+    opened = accounts_open(members=waiting, by=request.user)
+    return render(request, "orgs/accounts_opened.html", {"organization": organization, "opened": opened})
+
+
+@login_required
+@require_POST
+def member_account_reset(request, pk: int):
+    member = get_object_or_404(Member.objects.select_related("organization", "user"), pk=pk)
+    user = getattr(member, "user", None)
+    if user is None:
+        raise Http404(_("该党员还没有账号。"))
+    opened = account_reset_password(user=user, by=request.user)
+    return render(
+        request, "orgs/accounts_opened.html", {"organization": member.organization, "opened": [opened], "reset": True}
     )
 
 

@@ -12,9 +12,7 @@ PASSWORD = "ceshi-mima-2010"
 
 
 def make_organization(name, *, parent=None, kind=OrganizationKind.BRANCH, sector=Sector.RURAL, code=None):
-    return organization_create(
-        code=code or f"T{next(_codes):05d}", name=name, kind=kind, sector=sector, parent=parent
-    )
+    return organization_create(code=code or f"T{next(_codes):05d}", name=name, kind=kind, sector=sector, parent=parent)
 
 
 def make_member(organization, name, *, post=Post.MEMBER, birth=datetime.date(1975, 5, 1), **fields):

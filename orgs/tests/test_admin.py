@@ -11,9 +11,15 @@ def staff_secretary(county):
     user.is_staff = True
     user.save()
     user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="orgs", codename__in=[
-            "view_member", "change_member", "view_organization", "change_organization",
-        ])
+        Permission.objects.filter(
+            content_type__app_label="orgs",
+            codename__in=[
+                "view_member",
+                "change_member",
+                "view_organization",
+                "change_organization",
+            ],
+        )
     )
     return user
 
@@ -46,8 +52,13 @@ def test_admin_cannot_hang_an_organization_outside_the_scope(client, county, sta
     client.force_login(staff_secretary)
     response = client.post(
         change_url(county.branch_a1),
-        {"code": county.branch_a1.code, "name": "红湾社区党支部", "kind": "branch", "sector": "community",
-         "parent": county.township_b.pk},
+        {
+            "code": county.branch_a1.code,
+            "name": "红湾社区党支部",
+            "kind": "branch",
+            "sector": "community",
+            "parent": county.township_b.pk,
+        },
     )
     assert response.status_code == 200  # the form comes back with an error
     assert Organization.objects.get(pk=county.branch_a1.pk).parent_id == county.township_a.pk

@@ -51,7 +51,9 @@ def test_move_under_own_descendant_is_refused(county):
 
 def test_mass_organization_cannot_have_children(county):
     with pytest.raises(ValidationError):
-        organization_create(code="X1", name="下级", kind=OrganizationKind.BRANCH, sector="rural", parent=county.union_a1)
+        organization_create(
+            code="X1", name="下级", kind=OrganizationKind.BRANCH, sector="rural", parent=county.union_a1
+        )
 
 
 def test_leadership_team_comes_from_posts(county, client):

@@ -23,4 +23,6 @@
     }
   }
   input.addEventListener("input", apply);
+  // The browser may restore typed text on "back"; filter for it at once.
+  if (input.value) apply();
 })();

@@ -84,6 +84,8 @@ class Command(BaseCommand):
                         next_id += 1
                 level = children
             rows.seek(0)
-            cursor.copy_from(rows, "orgs_organization", columns=("id", "code", "name", "kind", "sector", "parent_id", "path"))
+            cursor.copy_from(
+                rows, "orgs_organization", columns=("id", "code", "name", "kind", "sector", "parent_id", "path")
+            )
             cursor.execute("SELECT setval(pg_get_serial_sequence('orgs_organization', 'id'), %s)", [next_id])
             cursor.execute("ANALYZE orgs_organization")
