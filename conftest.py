@@ -25,6 +25,8 @@ def require(available: bool, what: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _fast_settings(settings):
+    # WhiteNoise warns on every request when the collectstatic folder is missing.
+    settings.STATIC_ROOT.mkdir(exist_ok=True)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,

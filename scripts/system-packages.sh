@@ -6,10 +6,14 @@ set -euo pipefail
 want_browser=${1:-}
 missing=()
 
+# Read the lists first: `grep -q` in a pipe would close it early, and under pipefail
+# the writer's SIGPIPE would look like "not installed".
+libraries=$(ldconfig -p 2>/dev/null || true)
+fonts=$(fc-list : family 2>/dev/null || true)
 python3.11 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3.11-venv)
-ldconfig -p | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0)
-ldconfig -p | grep -q 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
-fc-list 2>/dev/null | grep -q 'Noto Serif CJK' || missing+=(fonts-noto-cjk fontconfig)
+grep -q 'libpango-1.0.so' <<<"$libraries" || missing+=(libpango-1.0-0)
+grep -q 'libpangoft2-1.0.so' <<<"$libraries" || missing+=(libpangoft2-1.0-0)
+grep -q 'Noto Serif CJK' <<<"$fonts" || missing+=(fonts-noto-cjk fontconfig)
 [ "$want_browser" = "--browser" ] && ! command -v chromium >/dev/null && missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
