@@ -42,3 +42,4 @@ bench: install
 	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE campaign_bench" >/dev/null
 	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py migrate -v 0
 	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_tree
+	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_import
