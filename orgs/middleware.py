@@ -1,4 +1,4 @@
-from orgs.scoping import scope_activated, user_scope
+from orgs.scoping import no_scope, scope_activated, user_scope
 
 
 class ScopeMiddleware:
@@ -8,5 +8,9 @@ class ScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with scope_activated(user_scope(request.user)):
+        # Decide the scope with none active, so nothing around the request (a test's
+        # own scope, say) can leak into it or hide a lookup that needs one.
+        with no_scope():
+            scope = user_scope(request.user)
+        with scope_activated(scope):
             return self.get_response(request)

@@ -163,7 +163,9 @@ def scope_for_user(user: User) -> Scope:
         return Scope.all(label="superuser")
     label = f"{user.role}:{user.pk}"
     if user.role == Role.INSPECTOR:
-        paths = tuple(user.inspected_organizations.values_list("path", flat=True))
+        # The scope is being decided here, so this one lookup runs outside any scope.
+        with unscoped("scope lookup"):
+            paths = tuple(user.inspected_organizations.values_list("path", flat=True))
         return Scope(subtree_paths=paths, writable=False, label=label)
     if user.organization_id is None:
         if user.role == Role.MEMBER and user.member_id:

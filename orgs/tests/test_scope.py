@@ -78,3 +78,18 @@ def test_home_tree_shows_only_own_subtree(client, county):
 def test_logged_out_user_is_sent_to_login(client, county):
     response = client.get(org_url(county.branch_a1))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_inspector_pages_show_assigned_subtree_read_only(client, county):
+    client.force_login(county.inspector_b)
+    home = client.get(reverse("home"))
+    assert home.status_code == 200
+    assert "北极村党支部" in home.text and "红湾社区党支部" not in home.text and "只读" in home.text
+    assert client.get(org_url(county.branch_b1)).status_code == 200
+    assert client.get(org_url(county.branch_a1)).status_code == 404
+
+
+def test_scope_of_a_request_does_not_inherit_the_callers_scope(client, county):
+    # Tests run inside unscoped(); a request must still see only the user's own scope.
+    client.force_login(county.secretary_user_a1)
+    assert client.get(org_url(county.branch_b1)).status_code == 404
