@@ -93,3 +93,10 @@ def test_scope_of_a_request_does_not_inherit_the_callers_scope(client, county):
     # Tests run inside unscoped(); a request must still see only the user's own scope.
     client.force_login(county.secretary_user_a1)
     assert client.get(org_url(county.branch_b1)).status_code == 404
+
+
+def test_member_home_shows_own_card_not_a_head_count(client, county):
+    client.force_login(county.member_user_a1)
+    home = client.get(reverse("home"))
+    assert "本人信息" in home.text and county.member_a1.get_absolute_url() in home.text
+    assert "名党员" not in home.text
