@@ -139,7 +139,7 @@ def export_template(*, kind: str) -> bytes:
     for column in columns:
         help_cell = WriteOnlyCell(notes, value=str(column.help))
         help_cell.alignment = wrap
-        notes.append([column.header, _("是") if column.required else _("否"), help_cell])
+        notes.append([column.header, _("是") if column.must_be_filled else _("否"), help_cell])
     notes.append([])
     for line in _general_notes(kind):
         notes.append(["", "", line])

@@ -75,9 +75,14 @@ class Column:
     # The header is part of the file format, like a CSV schema: it stays Chinese
     # whatever the interface language, so it is not translated.
     header: str
-    required: bool
+    required: bool  # the column must be in the file
     width: int
     help: str
+    may_be_empty: bool = False  # cells may be left blank even though the column is there
+
+    @property
+    def must_be_filled(self) -> bool:
+        return self.required and not self.may_be_empty
 
 
 ORGANIZATION_COLUMNS = (
@@ -92,6 +97,7 @@ ORGANIZATION_COLUMNS = (
         True,
         10,
         gettext_lazy("农牧村、社区、机关、事业单位、企业、其他；不填时新组织记为“其他”，已有组织保持不变。"),
+        may_be_empty=True,
     ),
     Column(
         "parent_code",
@@ -99,6 +105,7 @@ ORGANIZATION_COLUMNS = (
         True,
         14,
         gettext_lazy("上级组织的编码，可以是本文件中的组织，也可以是系统中已有的组织；只有最顶层的组织不填。"),
+        may_be_empty=True,
     ),
 )
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orgs.scoping import ScopedManager
 
@@ -80,7 +81,7 @@ class Organization(models.Model):
 
     class Meta:
         verbose_name = _("组织")
-        verbose_name_plural = _("组织")
+        verbose_name_plural = pgettext_lazy("plural", "组织")
         ordering = ["path"]
 
     def __str__(self) -> str:
@@ -153,7 +154,7 @@ class Member(models.Model):
 
     class Meta:
         verbose_name = _("党员")
-        verbose_name_plural = _("党员")
+        verbose_name_plural = pgettext_lazy("plural", "党员")
         ordering = ["organization__path", "name"]
         constraints = [
             # The roster has no member number, so name and birth date within an org are
@@ -211,7 +212,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("账号")
-        verbose_name_plural = _("账号")
+        verbose_name_plural = pgettext_lazy("plural", "账号")
 
     def __str__(self) -> str:
         return self.display_name

@@ -135,7 +135,9 @@ def test_compiled_catalogue_is_up_to_date():
     for entry in parse_po(PO_FILE):
         if not entry["msgid"]:
             continue
-        if "msgid_plural" in entry:
+        if "msgctxt" in entry:
+            served, expected = [compiled.pgettext(entry["msgctxt"], entry["msgid"])], [entry["msgstr"]]
+        elif "msgid_plural" in entry:
             served = [compiled.ngettext(entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
             expected = [entry["msgstr[0]"], entry["msgstr[1]"]]
         else:
