@@ -68,3 +68,11 @@ def county(db):
     from orgs.tests.factories import build_small_county
 
     return build_small_county()
+
+
+@pytest.fixture
+def campaign(county):
+    """The county's 创先争优 campaign (2010-04-26 to 2012-06-30) with 五个好 and 五带头."""
+    from campaign.tests.factories import make_campaign
+
+    return make_campaign(county.county)

@@ -5,10 +5,19 @@ from django.urls import include, path
 from campaign import views
 from orgs.forms import LoginForm
 
+# The campaign app's own pages (campaign/views.py); this module is also the project's root.
+campaign_patterns = [
+    path("", views.campaign_list, name="list"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("orgs/", include("orgs.urls")),
+    path("campaigns/", include((campaign_patterns, "campaign"))),
+    path("pledges/", include("pledges.urls")),
+    # Short, for the QR codes on printed notice boards.
+    path("gk/", include("pledges.board_urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

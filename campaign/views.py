@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from campaign.models import Campaign
 from campaign.tasks import health_probe
 from orgs.scoping import user_scope
 from orgs.selectors import organization_search, tree_with_member_counts, visible_roots
@@ -48,3 +49,11 @@ def health(request):
         except CeleryTimeoutError:
             return JsonResponse({**body, "status": "worker-timeout"}, status=503)
     return JsonResponse(body)
+
+
+@login_required
+def campaign_list(request):
+    """The campaigns that apply to the user's part of the tree (run by it or above it)."""
+    return render(
+        request, "campaign/campaign_list.html", {"campaigns": Campaign.objects.select_related("organization")}
+    )

@@ -9,6 +9,8 @@ depth-first order for free.
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Length
@@ -16,9 +18,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from orgs.scoping import ScopedManager
+from orgs.scoping import PATH_SEGMENT_LENGTH, ScopedManager
 
-PATH_SEGMENT_LENGTH = 6
 _PATH_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -32,6 +33,11 @@ def path_segment(pk: int) -> str:
     if len(segment) > PATH_SEGMENT_LENGTH:
         raise ValueError("organization id too large for a path segment")
     return segment
+
+
+def new_public_token() -> str:
+    """For public URLs: random, never a sequential id."""
+    return secrets.token_urlsafe(12)
 
 
 class OrganizationKind(models.TextChoices):
@@ -72,6 +78,8 @@ class Organization(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    # The unguessable address of the organization's public notice board (公开栏).
+    notice_board_token = models.CharField(max_length=32, unique=True, default=new_public_token, editable=False)
     # Written only by orgs.services; see the module docstring. Being unique, it gets on
     # PostgreSQL a second index with varchar_pattern_ops, which answers LIKE 'prefix%'
     # whatever the database collation (test_subtree_query_uses_the_path_index...).

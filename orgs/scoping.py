@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from orgs.models import Organization, User
 
 
+# Width of one organization's segment of the materialized path (orgs.models).
+PATH_SEGMENT_LENGTH = 6
+
+
 class ScopeMissing(RuntimeError):
     """A scoped model was queried with no active scope."""
 
@@ -47,6 +51,7 @@ class Scope:
     everything: bool = False
     subtree_paths: tuple[str, ...] = ()
     own_organization_ids: tuple[int, ...] = ()
+    own_organization_paths: tuple[str, ...] = ()
     member_id: int | None = None
     writable: bool = False
     label: str = field(default="", compare=False)
@@ -78,11 +83,33 @@ class Scope:
                 q |= Q(**{member_field: self.member_id}) | (own_org & Q(**{f"{member_field}__isnull": True}))
         return q
 
-    def restrict(self, queryset: models.QuerySet, path_field: str, member_field: str | None = None) -> models.QuerySet:
+    def reach_q(self, path_field: str) -> Q:
+        """Rows of organizations in the scope or above it: what is run from above and
+        applies to the user too, such as the county's campaign."""
+        if self.everything:
+            return Q()
+        paths = set()
+        for path in self.subtree_paths + self.own_organization_paths:
+            paths.update(path[:end] for end in range(PATH_SEGMENT_LENGTH, len(path) + 1, PATH_SEGMENT_LENGTH))
+        q = Q(**{f"{path_field}__in": sorted(paths)})
+        for path in self.subtree_paths:
+            q |= Q(**{f"{path_field}__startswith": path})
+        return q
+
+    def restrict(
+        self,
+        queryset: models.QuerySet,
+        path_field: str,
+        member_field: str | None = None,
+        *,
+        include_ancestors: bool = False,
+    ) -> models.QuerySet:
         if self.everything:
             return queryset
         if not self.subtree_paths and not self.own_organization_ids:
             return queryset.none()
+        if include_ancestors:
+            return queryset.filter(self.reach_q(path_field))
         return queryset.filter(self.organization_q(path_field, member_field=member_field))
 
     def contains(self, organization: Organization) -> bool:
@@ -141,16 +168,24 @@ class ScopedManager(models.Manager):
     to the member it belongs to, if any ("pk" for Member itself).
     """
 
-    def __init__(self, *, path_field: str | None = None, member_field: str | None = None) -> None:
+    def __init__(
+        self, *, path_field: str | None = None, member_field: str | None = None, include_ancestors: bool = False
+    ) -> None:
         super().__init__()
         self.path_field = path_field
         self.member_field = member_field
+        self.include_ancestors = include_ancestors
 
     def get_queryset(self) -> models.QuerySet:
         # Related managers are subclasses built by Django without our arguments:
         # they take the fields from the model's own default manager.
         declared = self if self.path_field else self.model._default_manager
-        return active_scope().restrict(super().get_queryset(), declared.path_field, declared.member_field)
+        return active_scope().restrict(
+            super().get_queryset(),
+            declared.path_field,
+            declared.member_field,
+            include_ancestors=declared.include_ancestors,
+        )
 
 
 def scope_for_user(user: User) -> Scope:
@@ -181,6 +216,7 @@ def _member_scope(user: User, label: str) -> Scope:
         return Scope.nothing()
     return Scope(
         own_organization_ids=(user.member.organization_id,),
+        own_organization_paths=(user.member.organization.path,),
         member_id=user.member_id,
         writable=False,
         label=label,

@@ -1,107 +1,36 @@
 """Every URL × every role × an object inside and outside the role's subtree.
 
-Each URL pattern of the project must have a rule here; a new URL without one fails
+Each URL pattern of the project must have a rule in some app's tests/url_rules*.py; a new URL without one fails
 ``test_every_url_has_a_scope_rule``. Admin pages are covered in orgs/tests/test_admin.py.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
+from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from campaign.tests.url_matrix import ROLES, Rule
 from orgs.tests.factories import make_member, make_organization, make_user
 
-ROLES = ["office", "leader", "inspector", "secretary", "member"]
-EVERYONE = set(ROLES)
+
+def collect_rules() -> dict[str, Rule]:
+    """The rules of every project app, from its tests/url_rules*.py modules."""
+    rules: dict[str, Rule] = {}
+    for config in apps.get_app_configs():
+        if not Path(config.path).is_relative_to(settings.BASE_DIR) or "site-packages" in config.path:
+            continue
+        for module_path in sorted((Path(config.path) / "tests").glob("url_rules*.py")):
+            module = importlib.import_module(f"{config.name}.tests.{module_path.stem}")
+            duplicated = set(rules) & set(module.RULES)
+            assert not duplicated, f"URL rules given twice: {duplicated}"
+            rules.update(module.RULES)
+    return rules
 
 
-@dataclass
-class Rule:
-    method: str = "GET"
-    args: Callable | None = None  # (county, role, where) -> list of URL arguments
-    public: bool = False  # answers without login
-    allowed: set = field(default_factory=lambda: EVERYONE)  # roles that may act inside their scope
-    scoped: bool = True  # outside the scope → 404
-    ok: int = 200  # status when allowed
-    denied: int = 403  # status for a role not allowed
-
-
-def inside_org(c, role):
-    return {
-        "office": c.branch_a1,
-        "leader": c.branch_a1,
-        "inspector": c.branch_b1,
-        "secretary": c.branch_a1,
-        "member": c.branch_a1,
-    }[role]
-
-
-def outside_org(c, role):
-    return {
-        "office": c.other_county,
-        "leader": c.branch_b1,
-        "inspector": c.branch_a1,
-        "secretary": c.branch_b1,
-        "member": c.branch_b1,
-    }[role]
-
-
-def inside_member(c, role):
-    # A member with an account, so password resets have something to act on.
-    return {
-        "office": c.member_a1,
-        "leader": c.member_a1,
-        "inspector": c.member_b1,
-        "secretary": c.member_a1,
-        "member": c.member_a1,
-    }[role]
-
-
-def outside_member(c, role):
-    return {
-        "office": c.other_county_member,
-        "leader": c.member_b1,
-        "inspector": c.member_a1,
-        "secretary": c.member_b1,
-        "member": c.other_member_a1,
-    }[role]
-
-
-def org_code(c, role, where):
-    return [(inside_org if where == "inside" else outside_org)(c, role).code]
-
-
-def member_pk(c, role, where):
-    return [(inside_member if where == "inside" else outside_member)(c, role).pk]
-
-
-IMPORTERS = {"office", "leader"}
-RULES = {
-    "home": Rule(scoped=False),
-    "health": Rule(public=True, scoped=False),
-    "login": Rule(public=True, scoped=False, ok=302),  # logged-in users are sent home
-    "logout": Rule(method="POST", public=True, scoped=False, ok=302),
-    "password_change": Rule(scoped=False),
-    "password_change_done": Rule(scoped=False),
-    "set_language": Rule(method="POST", public=True, scoped=False, ok=302),
-    "orgs:organization": Rule(args=org_code),
-    "orgs:member": Rule(args=member_pk),
-    "orgs:accounts_open": Rule(method="POST", args=org_code, allowed={"office", "leader", "secretary"}),
-    "orgs:account_reset": Rule(method="POST", args=member_pk, allowed={"office", "leader", "secretary"}),
-    "orgs:roster_import": Rule(allowed=IMPORTERS, scoped=False),
-    # A token that is not in the user's session is a 404 for those who may import at all.
-    "orgs:roster_import_preview": Rule(args=lambda *a: ["x" * 32], allowed=IMPORTERS, scoped=False, ok=404),
-    "orgs:roster_import_confirm": Rule(
-        method="POST", args=lambda *a: ["x" * 32], allowed=IMPORTERS, scoped=False, ok=404
-    ),
-    "orgs:roster_import_cancel": Rule(
-        method="POST", args=lambda *a: ["x" * 32], allowed=IMPORTERS, scoped=False, ok=302
-    ),
-    "orgs:export_organizations": Rule(scoped=False),
-    "orgs:export_members": Rule(scoped=False),
-    "orgs:export_template": Rule(args=lambda *a: ["members"], scoped=False),
-}
+RULES = collect_rules()
 
 
 def project_url_names(resolver=None, namespace=""):

@@ -1,0 +1,223 @@
+"""The life cycle of a pledge: one table of allowed transitions, and the services that
+move a pledge along it.
+
+draft → submitted → approved → published → in progress → assessed
+              ↘ returned (with a reason) → submitted again
+published / in progress → draft again to revise; the next publication is a new version.
+
+Every transition is one conditional UPDATE on the expected states, so two people
+clicking at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orgs.models import Organization, Role, User
+from orgs.scoping import user_scope
+from pledges.models import Pledge, PledgeState, PledgeVersion
+
+State = PledgeState
+FILING_ROLES = {Role.OFFICE, Role.LEADER, Role.SECRETARY}
+DECIDING_ROLES = {Role.OFFICE, Role.LEADER, Role.SECRETARY}
+
+
+def may_file(user: User, pledge: Pledge) -> bool:
+    """The pledger's side: the member for their own pledge; for any pledge, an
+    office, leader or secretary who may change the pledging organization."""
+    if pledge.member_id and pledge.member_id == user.member_id:
+        return True
+    if not (user.is_superuser or user.role in FILING_ROLES):
+        return False
+    return user_scope(user).can_change(pledge.organization)
+
+
+def may_file_for(user: User, organization: Organization, member=None) -> bool:
+    """Whether the user may start a pledge for the organization (or one of its members)."""
+    return may_file(user, Pledge(organization=organization, member=member))
+
+
+def may_decide(user: User, pledge: Pledge) -> bool:
+    """The superior's side (approve, return, assess). A member's pledge is decided by
+    the branch or above; an organization's by an organization above it. Nobody
+    decides on a pledge they made or submitted themselves."""
+    if pledge.member_id and pledge.member_id == user.member_id:
+        return False
+    if pledge.submitted_by_id and pledge.submitted_by_id == user.pk:
+        return False
+    if user.is_superuser:
+        return True
+    if user.role not in DECIDING_ROLES or user.organization_id is None:
+        return False
+    if not user_scope(user).can_change(pledge.organization):
+        return False
+    anchor = user.organization
+    if pledge.member_id:
+        return pledge.organization.is_within(anchor)
+    return pledge.organization.is_within(anchor) and pledge.organization_id != anchor.pk
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    allowed: Callable[[User, Pledge], bool]
+    label: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(frozenset({State.DRAFT, State.RETURNED}), State.SUBMITTED, may_file, gettext_lazy("提交审核")),
+    "approve": Transition(frozenset({State.SUBMITTED}), State.APPROVED, may_decide, gettext_lazy("审核通过")),
+    "return": Transition(frozenset({State.SUBMITTED}), State.RETURNED, may_decide, gettext_lazy("退回修改")),
+    "publish": Transition(frozenset({State.APPROVED}), State.PUBLISHED, may_file, gettext_lazy("公示")),
+    "start": Transition(frozenset({State.PUBLISHED}), State.IN_PROGRESS, may_file, gettext_lazy("开始践诺")),
+    "revise": Transition(
+        frozenset({State.PUBLISHED, State.IN_PROGRESS}), State.DRAFT, may_file, gettext_lazy("修改承诺")
+    ),
+    "assess": Transition(
+        frozenset({State.PUBLISHED, State.IN_PROGRESS}), State.ASSESSED, may_decide, gettext_lazy("评定兑现情况")
+    ),
+}
+EDITABLE_STATES = frozenset({State.DRAFT, State.RETURNED})
+
+
+class TransitionRefused(ValidationError):
+    """A transition that the pledge's state does not allow (a 400/409, not a 403)."""
+
+
+def allowed_actions(*, pledge: Pledge, user: User) -> list[str]:
+    """The transitions this user may apply to the pledge now, for the buttons on its page."""
+    return [
+        name
+        for name, transition in TRANSITIONS.items()
+        if name != "start" and pledge.state in transition.sources and transition.allowed(user, pledge)
+    ]
+
+
+def may_edit(*, pledge: Pledge, user: User) -> bool:
+    return pledge.state in EDITABLE_STATES and may_file(user, pledge)
+
+
+def require_editable(*, pledge: Pledge, user: User) -> None:
+    if not may_file(user, pledge):
+        raise PermissionDenied(_("您无权修改这份承诺。"))
+    if pledge.state not in EDITABLE_STATES:
+        raise TransitionRefused(_("承诺已提交或已公示，不能直接修改；已公示的承诺请先点“修改承诺”生成新版本。"))
+
+
+def _apply(pledge: Pledge, name: str, by: User, **fields) -> Pledge:
+    transition = TRANSITIONS[name]
+    if not transition.allowed(by, pledge):
+        raise PermissionDenied(_("您无权对这份承诺执行“%(action)s”。") % {"action": transition.label})
+    if pledge.state not in transition.sources:
+        raise TransitionRefused(
+            _("承诺当前状态为“%(state)s”，不能“%(action)s”。")
+            % {"state": pledge.get_state_display(), "action": transition.label}
+        )
+    updated = Pledge.objects.filter(pk=pledge.pk, state__in=transition.sources).update(
+        state=transition.target, updated_at=timezone.now(), **fields
+    )
+    if updated != 1:
+        raise TransitionRefused(_("承诺状态刚被他人改变，请刷新页面后再试。"))
+    pledge.refresh_from_db()
+    # QuerySet.update() bypasses save(), so record the history row here.
+    pledge.save(update_fields=["updated_at"])
+    return pledge
+
+
+@transaction.atomic
+def pledge_submit(*, pledge: Pledge, by: User) -> Pledge:
+    if not pledge.items.exists():
+        raise TransitionRefused(_("承诺至少要有一项具体事项才能提交。"))
+    return _apply(pledge, "submit", by, submitted_at=timezone.now(), submitted_by=by, return_reason="")
+
+
+@transaction.atomic
+def pledge_approve(*, pledge: Pledge, by: User) -> Pledge:
+    return _apply(pledge, "approve", by, decided_at=timezone.now(), decided_by=by)
+
+
+@transaction.atomic
+def pledge_return(*, pledge: Pledge, by: User, reason: str) -> Pledge:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("退回时请写明理由，方便对方修改。"))
+    return _apply(pledge, "return", by, decided_at=timezone.now(), decided_by=by, return_reason=reason)
+
+
+@transaction.atomic
+def pledge_publish(*, pledge: Pledge, by: User, channel: str, published_on: datetime.date) -> Pledge:
+    if published_on > timezone.localdate():
+        raise ValidationError(_("公示日期不能晚于今天。"))
+    number = pledge.published_version + 1
+    pledge = _apply(
+        pledge, "publish", by, published_on=published_on, publication_channel=channel, published_version=number
+    )
+    PledgeVersion.objects.create(
+        pledge=pledge,
+        number=number,
+        content=pledge_content(pledge),
+        published_on=published_on,
+        publication_channel=channel,
+        published_by=by,
+    )
+    return pledge
+
+
+@transaction.atomic
+def pledge_start(*, pledge: Pledge, by: User) -> Pledge:
+    """Called when the first progress is recorded on a published pledge."""
+    return _apply(pledge, "start", by)
+
+
+@transaction.atomic
+def pledge_revise(*, pledge: Pledge, by: User) -> Pledge:
+    """Open a new working version; the published one stays on the notice board."""
+    return _apply(pledge, "revise", by, decided_at=None, decided_by=None, return_reason="")
+
+
+@transaction.atomic
+def pledge_assess(*, pledge: Pledge, by: User, fulfillment: str, comment: str) -> Pledge:
+    if not comment.strip():
+        raise ValidationError(_("请写明评定意见。"))
+    return _apply(
+        pledge,
+        "assess",
+        by,
+        assessed_at=timezone.now(),
+        assessed_by=by,
+        fulfillment=fulfillment,
+        assessment_comment=comment.strip(),
+    )
+
+
+def pledge_content(pledge: Pledge) -> dict:
+    """The pledge's working content as plain data, as frozen into a version. Runs two queries."""
+    return {
+        "title": pledge.title,
+        "kind": pledge.kind,
+        "opinions": [
+            {"solicited_on": opinion.solicited_on.isoformat(), "method": opinion.method, "summary": opinion.summary}
+            for opinion in pledge.opinions.all()
+        ],
+        "items": [
+            {
+                "id": item.pk,
+                "target": item.target,
+                "work": item.work,
+                "practical_things": item.practical_things,
+                "dimension": item.dimension.name if item.dimension else "",
+                "due_date": item.due_date.isoformat() if item.due_date else "",
+                "measurable_result": item.measurable_result,
+            }
+            for item in pledge.items.select_related("dimension")
+        ],
+    }
