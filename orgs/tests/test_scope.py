@@ -100,3 +100,21 @@ def test_member_home_shows_own_card_not_a_head_count(client, county):
     home = client.get(reverse("home"))
     assert "本人信息" in home.text and county.member_a1.get_absolute_url() in home.text
     assert "名党员" not in home.text
+
+
+def test_campaign_of_the_county_reaches_everyone_below_and_no_one_beside(county, campaign):
+    from campaign.models import Campaign
+    from campaign.tests.factories import make_campaign
+    from orgs.tests.factories import make_organization
+
+    other_county = make_organization("另一县委", kind="county", sector="organ")
+    other_campaign = make_campaign(other_county, name="平安单位创建活动")
+    for user in (county.office, county.leader_a, county.inspector_b, county.secretary_user_a1, county.member_user_a1):
+        with scope_activated(scope_for_user(user)):
+            assert list(Campaign.objects.all()) == [campaign], user.username
+    township_campaign = make_campaign(county.township_a, name="红湾寺镇专项活动")
+    with scope_activated(scope_for_user(county.secretary_user_b1)):
+        assert township_campaign not in Campaign.objects.all()
+        assert other_campaign not in Campaign.objects.all()
+    with scope_activated(scope_for_user(county.secretary_user_a1)):
+        assert township_campaign in Campaign.objects.all()
