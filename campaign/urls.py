@@ -8,6 +8,12 @@ from orgs.forms import LoginForm
 # The campaign app's own pages (campaign/views.py); this module is also the project's root.
 campaign_patterns = [
     path("", views.campaign_list, name="list"),
+    path("new/", views.campaign_create_view, name="create"),
+    path("<int:pk>/", views.campaign_detail, name="detail"),
+    path("<int:pk>/edit/", views.campaign_edit, name="edit"),
+    path("<int:pk>/phases/", views.campaign_phases, name="phases"),
+    path("<int:pk>/standards/", views.campaign_standards, name="standards"),
+    path("<int:pk>/themes/", views.campaign_sector_themes, name="sector_themes"),
 ]
 
 urlpatterns = [

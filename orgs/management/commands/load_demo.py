@@ -5,6 +5,7 @@ import unicodedata
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from campaign.demo import DemoCampaign, demo_campaign_load
 from orgs.demo import DemoCounty, demo_county_load
 from orgs.models import Role, User
 from orgs.scoping import unscoped
@@ -20,10 +21,12 @@ class Command(BaseCommand):
     def handle(self, *args, quiet=False, verbosity=1, **options):
         with unscoped("load_demo"):
             demo = demo_county_load()
+            demo_campaign = demo_campaign_load(county=demo.county)
             rows = [_account_row(user, demo) for user in demo.accounts]
         if quiet or verbosity == 0:
             return
         self.stdout.write(self.style.SUCCESS(_summary(demo)))
+        self.stdout.write(self.style.SUCCESS(_campaign_summary(demo_campaign)))
         self.stdout.write("")
         self.stdout.write(_("演示账号："))
         header = [_("账号"), _("初始密码"), _("角色"), _("所属组织"), _("可以看到")]
@@ -53,6 +56,13 @@ def _summary(demo: DemoCounty) -> str:
             % numbers
         )
     return _("演示县“%(county)s”已存在，没有重复创建（%(organizations)d 个组织，%(members)d 名党员）。") % numbers
+
+
+def _campaign_summary(demo_campaign: DemoCampaign) -> str:
+    values = {"name": demo_campaign.campaign.name, "theme": demo_campaign.campaign.theme}
+    if demo_campaign.created:
+        return _("已建立演示活动“%(name)s”（主题：%(theme)s），含活动阶段、“五个好”“五带头”标准和各领域主题。") % values
+    return _("演示活动“%(name)s”已存在，没有重复创建。") % values
 
 
 def _account_row(user: User, demo: DemoCounty) -> list[str]:
