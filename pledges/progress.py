@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime
+import io
+import os
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from orgs.models import User
 from pledges.lifecycle import may_file, pledge_start
-from pledges.models import PledgeItem, PledgeState, ProgressEntry
+from pledges.models import Evidence, PledgeItem, PledgeState, ProgressEntry
 
 # Progress is recorded on what the masses have been shown: published pledges.
 RECORDABLE_STATES = frozenset({PledgeState.PUBLISHED, PledgeState.IN_PROGRESS})
@@ -50,8 +56,10 @@ def progress_record(
     text: str,
     marks_done: bool = False,
     files: Sequence[UploadedFile] = (),
+    evidence_public: bool = True,
 ) -> ProgressEntry:
-    """Add a dated progress entry to an item; the first one starts the pledge's 践诺."""
+    """Add a dated progress entry to an item; the first one starts the pledge's 践诺.
+    ``evidence_public``: whether the files may be shown on the public notice board."""
     pledge = item.pledge
     if not may_file(by, pledge):
         raise PermissionDenied(_("您无权为这份承诺记录进展。"))
@@ -61,11 +69,16 @@ def progress_record(
         raise ValidationError(_("进展日期不能晚于今天。"))
     if not text.strip():
         raise ValidationError(_("请填写进展情况。"))
+    if len(files) > EVIDENCE_MAX_FILES:
+        raise ValidationError(_("每条进展最多上传 %(count)s 个佐证材料。") % {"count": EVIDENCE_MAX_FILES})
+    # Check every file before writing anything, so one bad file leaves no entry and
+    # no stray files behind.
+    checked = [evidence_check(upload) for upload in files]
     entry = ProgressEntry.objects.create(
         item=item, recorded_on=recorded_on, text=text.strip(), marks_done=marks_done, recorded_by=by
     )
-    for upload in files:
-        evidence_attach(entry=entry, upload=upload)
+    for file in checked:
+        _evidence_store(entry=entry, file=file, is_public=evidence_public)
     if marks_done and not item.completed_on:
         item.completed_on = recorded_on
         item.save(update_fields=["completed_on"])
@@ -74,6 +87,162 @@ def progress_record(
     return entry
 
 
-def evidence_attach(*, entry: ProgressEntry, upload: UploadedFile):
-    """Store one evidence file on an entry, after checking its size and real type."""
-    raise ValidationError(_("暂不支持上传佐证材料。"))
+# ---------------------------------------------------------------------------
+# Evidence files
+# ---------------------------------------------------------------------------
+
+# A phone photo is 2–6 MB and a scanned page a few hundred KB; 10 MB leaves room for
+# both and keeps one careless upload from filling the disk.
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_MAX_FILES = 9
+# 50 megapixels is more than any phone camera saves by default; a larger image is
+# either a mistake or a decompression bomb (a small file that unpacks to gigabytes).
+EVIDENCE_MAX_PIXELS = 50_000_000
+# Photos are shown on phones and printed at most A4: a longer side of 2560 px is plenty
+# and makes the stored copy a fraction of the original.
+EVIDENCE_MAX_SIDE = 2560
+
+
+class EvidenceType(models.TextChoices):
+    JPEG = "image/jpeg", "JPEG"
+    PNG = "image/png", "PNG"
+    WEBP = "image/webp", "WebP"
+    PDF = "application/pdf", "PDF"
+
+
+IMAGE_TYPES = frozenset({EvidenceType.JPEG, EvidenceType.PNG, EvidenceType.WEBP})
+_PILLOW_FORMATS = {EvidenceType.JPEG: "JPEG", EvidenceType.PNG: "PNG", EvidenceType.WEBP: "WEBP"}
+
+
+def sniff_type(head: bytes) -> str | None:
+    """The file's real type from its first bytes; the name and the browser's claim are not trusted."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return EvidenceType.JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return EvidenceType.PNG
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return EvidenceType.WEBP
+    if head.startswith(b"%PDF-"):
+        return EvidenceType.PDF
+    return None
+
+
+@dataclass(frozen=True)
+class CheckedEvidence:
+    """An upload that passed the checks, with the bytes to store (re-encoded for images)."""
+
+    content: bytes
+    content_type: str
+    original_name: str
+
+
+def evidence_check(upload: UploadedFile) -> CheckedEvidence:
+    """Refuse files too large, of a type other than JPEG/PNG/WebP/PDF, or images that do
+    not decode; re-encode images so that what is stored carries no EXIF (GPS position,
+    camera owner) or other metadata."""
+    name = _clean_name(upload.name or "")
+    if upload.size is not None and upload.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            _("“%(name)s”超过 %(limit)s MB，请压缩后再上传。") % {"name": name, "limit": EVIDENCE_MAX_BYTES // 2**20}
+        )
+    upload.seek(0)
+    # Read one byte more than allowed: the declared size is the client's word.
+    data = upload.read(EVIDENCE_MAX_BYTES + 1)
+    if len(data) > EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            _("“%(name)s”超过 %(limit)s MB，请压缩后再上传。") % {"name": name, "limit": EVIDENCE_MAX_BYTES // 2**20}
+        )
+    if not data:
+        raise ValidationError(_("“%(name)s”是空文件。") % {"name": name})
+    content_type = sniff_type(data[:16])
+    if content_type is None:
+        raise ValidationError(_("“%(name)s”不是 JPEG、PNG、WebP 图片或 PDF 文件，不能上传。") % {"name": name})
+    if content_type in IMAGE_TYPES:
+        data = _reencode_image(data, content_type, name)
+    return CheckedEvidence(content=data, content_type=content_type, original_name=name)
+
+
+def _clean_name(name: str) -> str:
+    # Keep only the last path component; the name is shown, never used as a path.
+    name = os.path.basename(name.replace("\\", "/")).strip() or "file"
+    return name[-200:]
+
+
+def _reencode_image(data: bytes, content_type: str, name: str) -> bytes:
+    unreadable = ValidationError(_("“%(name)s”图片已损坏或无法识别，请换一张。") % {"name": name})
+    too_large = ValidationError(
+        _("“%(name)s”图片像素过大（超过 %(limit)s 万像素），请缩小后再上传。")
+        % {"name": name, "limit": EVIDENCE_MAX_PIXELS // 10_000}
+    )
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns before it refuses; treat its warning as a refusal too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format != _PILLOW_FORMATS[content_type]:
+                    raise unreadable
+                # The header alone gives the size: check it before decoding anything.
+                if probe.width * probe.height > EVIDENCE_MAX_PIXELS:
+                    raise too_large
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                icc_profile = image.info.get("icc_profile")
+                transparency = image.info.get("transparency")
+                # The camera's orientation lives in EXIF, which is about to go: apply it.
+                clean = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_large from None
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise unreadable from None
+    if max(clean.size) > EVIDENCE_MAX_SIDE:
+        clean.thumbnail((EVIDENCE_MAX_SIDE, EVIDENCE_MAX_SIDE), Image.Resampling.LANCZOS)
+    # Saving only what we pass: no EXIF, XMP, comments or text chunks from the original.
+    # The colour profile and a palette's transparent colour are not about anyone: keep them.
+    clean.info = {}
+    options: dict = {}
+    if content_type == EvidenceType.JPEG and clean.mode not in ("RGB", "L"):
+        # A CMYK profile would not fit the converted pixels.
+        clean, icc_profile = clean.convert("RGB"), None
+    if icc_profile:
+        options["icc_profile"] = icc_profile
+    if content_type == EvidenceType.PNG and transparency is not None:
+        options["transparency"] = transparency
+    if content_type in (EvidenceType.JPEG, EvidenceType.WEBP):
+        options["quality"] = 85
+    output = io.BytesIO()
+    clean.save(output, format=_PILLOW_FORMATS[content_type], **options)
+    return output.getvalue()
+
+
+def _evidence_store(*, entry: ProgressEntry, file: CheckedEvidence, is_public: bool = True) -> Evidence:
+    evidence = Evidence(
+        entry=entry,
+        original_name=file.original_name,
+        content_type=file.content_type,
+        size=len(file.content),
+        is_public=is_public,
+    )
+    # The storage name comes from models.evidence_path: random, without the original name.
+    evidence.file.save("evidence", ContentFile(file.content), save=False)
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_attach(*, entry: ProgressEntry, upload: UploadedFile) -> Evidence:
+    """Store one evidence file on an entry, after checking its size and real type.
+    The caller has checked that the user may record progress on the entry's item."""
+    return _evidence_store(entry=entry, file=evidence_check(upload))
+
+
+@transaction.atomic
+def evidence_set_public(*, evidence: Evidence, is_public: bool, by: User) -> Evidence:
+    """Show a file on the public board or take it off (a scan with names on it, say)."""
+    if not may_file(by, evidence.entry.item.pledge):
+        raise PermissionDenied(_("您无权修改这份承诺的佐证材料。"))
+    evidence.is_public = is_public
+    evidence.save(update_fields=["is_public"])
+    return evidence

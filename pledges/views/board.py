@@ -1,1 +1,111 @@
-urlpatterns = []
+"""The public notice board (公开栏): read without login, reached by the organization's
+random token (a link or a printed QR code). What it shows is decided in pledges.board."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from orgs.models import Organization
+from pledges.board import board_organization, organization_board, public_evidence
+from pledges.models import Evidence
+from pledges.progress import IMAGE_TYPES
+
+BOARDS_PER_PAGE = 50
+
+
+def _organization_or_404(token: str) -> Organization:
+    organization = board_organization(token)
+    if organization is None:
+        raise Http404(_("找不到这个公开栏，请核对链接或二维码。"))
+    return organization
+
+
+def evidence_response(evidence: Evidence, *, cache: str) -> FileResponse:
+    """Serve a stored evidence file safely: its checked type, never sniffed; PDFs as
+    downloads; and a sandbox, so a crafted file cannot run script in our origin."""
+    try:
+        handle = evidence.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404(_("文件已不存在。")) from None
+    is_image = evidence.content_type in IMAGE_TYPES
+    response = FileResponse(handle, content_type=evidence.content_type)
+    response["Content-Disposition"] = content_disposition_header(not is_image, evidence.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = cache
+    return response
+
+
+def board_url(request, organization: Organization) -> str:
+    return request.build_absolute_uri(reverse("board:organization", args=[organization.notice_board_token]))
+
+
+@require_GET
+def board_page(request, token: str):
+    organization = _organization_or_404(token)
+    response = render(
+        request,
+        "pledges/board_organization.html",
+        {"board": organization_board(organization), "poster_url": reverse("board:qr", args=[token])},
+    )
+    # Public to the masses who hold the link, but not a page for search engines to index by name.
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+def board_poster(request, token: str):
+    """A printable sheet with the board's QR code, to post on the physical 公开栏."""
+    organization = _organization_or_404(token)
+    url = board_url(request, organization)
+    qr = segno.make(url, error="m")
+    response = render(
+        request,
+        "pledges/board_poster.html",
+        {
+            "organization": organization,
+            "url": url,
+            "qr_svg": qr.svg_inline(scale=10, border=2, title=organization.name),
+        },
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+def board_evidence(request, token: str, pk: int):
+    evidence = public_evidence(token, pk)
+    if evidence is None:
+        raise Http404(_("找不到该文件。"))
+    # Short: a file taken off the board should not linger in shared caches.
+    return evidence_response(evidence, cache="public, max-age=300")
+
+
+@login_required
+@require_GET
+def board_links(request):
+    """The boards of the organizations in the user's scope, with their QR posters."""
+    query = request.GET.get("q", "").strip()
+    organizations = Organization.objects.annotate(
+        published_pledges=Count("pledges", filter=Q(pledges__published_version__gt=0))
+    ).order_by("path")
+    if query:
+        organizations = organizations.filter(Q(name__icontains=query) | Q(code__icontains=query))
+    page = Paginator(organizations, BOARDS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "pledges/board_links.html", {"page": page, "query": query})
+
+
+urlpatterns = [
+    path("<slug:token>/", board_page, name="organization"),
+    path("<slug:token>/qr/", board_poster, name="qr"),
+    path("<slug:token>/files/<int:pk>/", board_evidence, name="evidence"),
+]

@@ -1,1 +1,176 @@
-urlpatterns = []
+"""践诺 pages: an item's progress with the form to record more, and evidence downloads."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from pledges.lifecycle import may_file
+from pledges.models import Evidence, PledgeItem, Rectification
+from pledges.progress import (
+    EVIDENCE_MAX_BYTES,
+    EVIDENCE_MAX_FILES,
+    IMAGE_TYPES,
+    RECORDABLE_STATES,
+    EvidenceType,
+    ItemState,
+    evidence_set_public,
+    item_state,
+    progress_record,
+)
+from pledges.rectification import may_manage_rectification, may_supervise
+from pledges.views.board import board_links, evidence_response
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the form's cleaned value is a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(EvidenceType.values)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(upload, initial) for upload in uploads if upload]
+
+
+class ProgressForm(forms.Form):
+    recorded_on = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    text = forms.CharField(
+        label=gettext_lazy("进展情况"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("写清做了什么、为群众办成了什么，尽量有时间、数量。"),
+    )
+    marks_done = forms.BooleanField(label=gettext_lazy("该事项已全部完成"), required=False)
+    files = MultipleFileField(label=gettext_lazy("佐证材料"), required=False)
+    evidence_public = forms.BooleanField(
+        label=gettext_lazy("佐证材料在公开栏展示"),
+        required=False,
+        initial=True,
+        help_text=gettext_lazy("含有群众姓名、身份证号、电话等个人信息的材料，请取消勾选。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _(
+            "可选多个文件：JPEG、PNG、WebP 照片或 PDF，每个不超过 %(mb)s MB，最多 %(count)s 个。"
+            "照片中的拍摄位置等信息会被去除。"
+        ) % {"mb": EVIDENCE_MAX_BYTES // 2**20, "count": EVIDENCE_MAX_FILES}
+        self.fields["recorded_on"].initial = timezone.localdate()
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("保存进展"), css_class="btn-lg"))
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if len(files) > EVIDENCE_MAX_FILES:
+            raise ValidationError(_("每条进展最多上传 %(count)s 个佐证材料。") % {"count": EVIDENCE_MAX_FILES})
+        return files
+
+
+@login_required
+def item_progress(request, pk: int):
+    """The item, its state and its entries; the pledger records progress here."""
+    item = get_object_or_404(
+        PledgeItem.objects.select_related("pledge__organization", "pledge__member", "pledge__campaign", "dimension"),
+        pk=pk,
+    )
+    pledge = item.pledge
+    may_record = may_file(request.user, pledge)
+    form = None
+    if request.method == "POST":
+        if not may_record:
+            raise PermissionDenied(_("您无权为这份承诺记录进展。"))
+        form = ProgressForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                progress_record(
+                    item=item,
+                    by=request.user,
+                    recorded_on=data["recorded_on"],
+                    text=data["text"],
+                    marks_done=data["marks_done"],
+                    files=data["files"],
+                    evidence_public=data["evidence_public"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("践诺进展已保存。"))
+                return redirect("pledges:item_progress", pk=item.pk)
+    can_record = may_record and pledge.state in RECORDABLE_STATES
+    if can_record and form is None:
+        form = ProgressForm()
+    state = item_state(item)
+    entries = item.progress_entries.select_related("recorded_by__member").prefetch_related("evidence")
+    open_supervision = (
+        item.supervisions.filter(closed_at__isnull=True).select_related("supervisor__member").first()
+        if pledge.published_version
+        else None
+    )
+    organization = pledge.organization
+    return render(
+        request,
+        "pledges/progress_item.html",
+        {
+            "item": item,
+            "pledge": pledge,
+            "state": state,
+            "state_label": ItemState(state).label,
+            "entries": entries,
+            "form": form if can_record else None,
+            "may_record": may_record,
+            "open_supervision": open_supervision,
+            "can_supervise": state == ItemState.LATE
+            and pledge.published_version > 0
+            and open_supervision is None
+            and may_supervise(request.user, organization),
+            "can_rectify": state == ItemState.LATE and may_manage_rectification(request.user, organization),
+            "rectifications": Rectification.objects.filter(pledge_item=item).order_by("-created_at"),
+            "image_types": IMAGE_TYPES,
+        },
+    )
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk: int):
+    # The scoped manager answers 404 alike for a file that does not exist and one outside the scope.
+    evidence = get_object_or_404(Evidence.objects.all(), pk=pk)
+    return evidence_response(evidence, cache="private, max-age=3600")
+
+
+@login_required
+@require_POST
+def evidence_visibility(request, pk: int):
+    evidence = get_object_or_404(Evidence.objects.select_related("entry__item__pledge__organization"), pk=pk)
+    is_public = request.POST.get("is_public") == "1"
+    evidence_set_public(evidence=evidence, is_public=is_public, by=request.user)
+    if is_public:
+        messages.success(request, _("“%(name)s”将在公开栏展示。") % {"name": evidence.original_name})
+    else:
+        messages.success(request, _("“%(name)s”已不在公开栏展示。") % {"name": evidence.original_name})
+    return redirect("pledges:item_progress", pk=evidence.entry.item_id)
+
+
+urlpatterns = [
+    path("items/<int:pk>/progress/", item_progress, name="item_progress"),
+    path("evidence/<int:pk>/", evidence_download, name="evidence"),
+    path("evidence/<int:pk>/visibility/", evidence_visibility, name="evidence_visibility"),
+    # The list of notice boards is a logged-in page, so it sits here, not under /gk/.
+    path("boards/", board_links, name="board_links"),
+]

@@ -1,0 +1,291 @@
+"""What the public notice board (公开栏) of one organization shows, and nothing more.
+
+The board is read without login, so these selectors run unscoped and decide
+visibility themselves, by allow-list: a pledge is shown as its newest *published*
+version (PledgeVersion.content), never as the working copy that may be a revision in
+progress; progress is shown only for items of that version; evidence only when marked
+public; rectification tasks only when solved and published. The results are plain
+dataclasses holding exactly the fields the page may show, so a template cannot reach
+a phone number, a return reason or an assessment comment through a model instance.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import F, Prefetch
+from django.urls import reverse
+
+from orgs.models import Organization
+from orgs.scoping import unscoped
+from pledges.models import (
+    Evidence,
+    PledgeItem,
+    PledgeKind,
+    PledgeState,
+    PledgeVersion,
+    ProgressEntry,
+    PublicationChannel,
+    Rectification,
+    RectificationStatus,
+)
+from pledges.progress import IMAGE_TYPES, ItemState, item_state
+
+SCOPE_LABEL = "public notice board"
+
+
+@dataclass(frozen=True)
+class BoardEvidence:
+    url: str
+    name: str
+    is_image: bool
+
+
+@dataclass
+class BoardEntry:
+    recorded_on: datetime.date
+    text: str
+    marks_done: bool
+    evidence: list[BoardEvidence] = field(default_factory=list)
+
+
+@dataclass
+class BoardItem:
+    target: str
+    work: str
+    practical_things: str
+    dimension: str
+    due_date: datetime.date | None
+    measurable_result: str
+    state: str
+    entries: list[BoardEntry] = field(default_factory=list)
+
+    @property
+    def state_label(self) -> str:
+        return ItemState(self.state).label
+
+
+@dataclass
+class BoardPledge:
+    title: str
+    kind_label: str
+    pledger_name: str
+    is_member_pledge: bool
+    version: int
+    published_on: datetime.date
+    channel_label: str
+    fulfillment_label: str
+    items: list[BoardItem]
+
+
+@dataclass(frozen=True)
+class BoardRectification:
+    problem: str
+    measure: str
+    result: str
+    solved_on: datetime.date | None
+    published_on: datetime.date | None
+
+
+@dataclass
+class BoardCampaign:
+    name: str
+    theme: str
+    organization_pledges: list[BoardPledge] = field(default_factory=list)
+    member_pledges: list[BoardPledge] = field(default_factory=list)
+    # (category, tasks), categories in alphabetical order: 分门归类.
+    rectifications: list[tuple[str, list[BoardRectification]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Board:
+    organization_name: str
+    organization_kind: str
+    token: str
+    campaigns: list[BoardCampaign]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.campaigns
+
+
+def board_organization(token: str) -> Organization | None:
+    """The organization whose board has this token, or None."""
+    with unscoped(SCOPE_LABEL):
+        return Organization.objects.filter(notice_board_token=token).first()
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return ""
+
+
+def _date(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def published_versions(organization: Organization) -> list[PledgeVersion]:
+    """The newest published version of each of the organization's pledges (its own and
+    its members'), with the pledge, member and campaign. One query."""
+    with unscoped(SCOPE_LABEL):
+        return list(
+            PledgeVersion.objects.filter(
+                pledge__organization=organization,
+                pledge__published_version__gt=0,
+                number=F("pledge__published_version"),
+            )
+            .select_related("pledge__member", "pledge__campaign")
+            .order_by("-pledge__campaign__starts_on", "pledge__campaign_id", "pledge__member__name", "pledge_id")
+        )
+
+
+def organization_board(organization: Organization, *, today: datetime.date | None = None) -> Board:
+    """Everything the organization's public board shows. Runs five queries whatever
+    the number of pledges, items, entries and files."""
+    versions = published_versions(organization)
+    item_ids = [item["id"] for version in versions for item in version.content.get("items", []) if "id" in item]
+    with unscoped(SCOPE_LABEL):
+        completed = dict(
+            PledgeItem.objects.filter(pk__in=item_ids, pledge__organization=organization).values_list(
+                "pk", "completed_on"
+            )
+        )
+        entries = list(
+            ProgressEntry.objects.filter(item_id__in=item_ids, item__pledge__organization=organization)
+            .order_by("item_id", "recorded_on", "pk")
+            .prefetch_related(_public_evidence_prefetch())
+        )
+        rectifications = list(
+            Rectification.objects.filter(
+                organization=organization, is_published=True, status=RectificationStatus.SOLVED
+            )
+            .select_related("campaign")
+            .order_by("-campaign__starts_on", "campaign_id", "category", "-solved_on", "pk")
+        )
+
+    entries_by_item: dict[int, list[BoardEntry]] = defaultdict(list)
+    for entry in entries:
+        entries_by_item[entry.item_id].append(
+            BoardEntry(
+                recorded_on=entry.recorded_on,
+                text=entry.text,
+                marks_done=entry.marks_done,
+                evidence=[
+                    BoardEvidence(
+                        url=reverse("board:evidence", args=[organization.notice_board_token, evidence.pk]),
+                        name=evidence.original_name,
+                        is_image=evidence.content_type in IMAGE_TYPES,
+                    )
+                    for evidence in entry.public_evidence
+                ],
+            )
+        )
+
+    campaigns: dict[int, BoardCampaign] = {}
+    for version in versions:
+        pledge = version.pledge
+        campaign = campaigns.setdefault(
+            pledge.campaign_id, BoardCampaign(name=pledge.campaign.name, theme=pledge.campaign.theme)
+        )
+        board_pledge = _board_pledge(version, organization, completed, entries_by_item, today)
+        (campaign.member_pledges if pledge.member_id else campaign.organization_pledges).append(board_pledge)
+    for rectification in rectifications:
+        campaign = campaigns.setdefault(
+            rectification.campaign_id,
+            BoardCampaign(name=rectification.campaign.name, theme=rectification.campaign.theme),
+        )
+        shown = BoardRectification(
+            problem=rectification.problem,
+            measure=rectification.measure,
+            result=rectification.result,
+            solved_on=rectification.solved_on,
+            published_on=rectification.published_on,
+        )
+        if campaign.rectifications and campaign.rectifications[-1][0] == rectification.category:
+            campaign.rectifications[-1][1].append(shown)
+        else:
+            campaign.rectifications.append((rectification.category, [shown]))
+    return Board(
+        organization_name=organization.name,
+        organization_kind=organization.get_kind_display(),
+        token=organization.notice_board_token,
+        campaigns=list(campaigns.values()),
+    )
+
+
+def _public_evidence_prefetch() -> Prefetch:
+    return Prefetch(
+        "evidence", queryset=Evidence.objects.filter(is_public=True).order_by("pk"), to_attr="public_evidence"
+    )
+
+
+def _board_pledge(
+    version: PledgeVersion,
+    organization: Organization,
+    completed: dict[int, datetime.date | None],
+    entries_by_item: dict[int, list[BoardEntry]],
+    today: datetime.date | None,
+) -> BoardPledge:
+    pledge = version.pledge
+    content = version.content
+    items = []
+    for frozen in content.get("items", []):
+        item_id = frozen.get("id")
+        due_date = _date(frozen.get("due_date", ""))
+        # The frozen due date with the live completion: a transient item for the one state rule.
+        state = item_state(PledgeItem(due_date=due_date, completed_on=completed.get(item_id)), today)
+        items.append(
+            BoardItem(
+                target=frozen.get("target", ""),
+                work=frozen.get("work", ""),
+                practical_things=frozen.get("practical_things", ""),
+                dimension=frozen.get("dimension", ""),
+                due_date=due_date,
+                measurable_result=frozen.get("measurable_result", ""),
+                state=state,
+                entries=entries_by_item.get(item_id, []),
+            )
+        )
+    return BoardPledge(
+        title=content.get("title", ""),
+        kind_label=_label(PledgeKind, content.get("kind", "")),
+        pledger_name=pledge.member.name if pledge.member_id else organization.name,
+        is_member_pledge=pledge.member_id is not None,
+        version=version.number,
+        published_on=version.published_on,
+        channel_label=_label(PublicationChannel, version.publication_channel),
+        # Only the verdict; the assessor's comment is internal.
+        fulfillment_label=pledge.get_fulfillment_display() if pledge.state == PledgeState.ASSESSED else "",
+        items=items,
+    )
+
+
+def public_evidence(token: str, pk: int) -> Evidence | None:
+    """One evidence file for the public board: marked public, of an item in the newest
+    published version of a pledge of the organization with this token; else None."""
+    with unscoped(SCOPE_LABEL):
+        evidence = (
+            Evidence.objects.filter(
+                pk=pk,
+                is_public=True,
+                entry__item__pledge__organization__notice_board_token=token,
+                entry__item__pledge__published_version__gt=0,
+            )
+            .select_related("entry__item__pledge")
+            .first()
+        )
+        if evidence is None:
+            return None
+        pledge = evidence.entry.item.pledge
+        version = PledgeVersion.objects.filter(pledge=pledge, number=pledge.published_version).first()
+    if version is None:
+        return None
+    published_ids = {item.get("id") for item in version.content.get("items", [])}
+    return evidence if evidence.entry.item_id in published_ids else None
