@@ -186,6 +186,8 @@ def _reencode_image(data: bytes, content_type: str, name: str) -> bytes:
                     raise too_large
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
+                # A JPEG can be decoded straight at a reduced scale: far less memory for big photos.
+                image.draft("RGB", (EVIDENCE_MAX_SIDE, EVIDENCE_MAX_SIDE))
                 image.load()
                 icc_profile = image.info.get("icc_profile")
                 transparency = image.info.get("transparency")

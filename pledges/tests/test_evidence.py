@@ -146,9 +146,13 @@ def test_png_text_chunks_are_dropped(county, item, media):
     assert b"13800000000" not in stored
 
 
-def test_large_photos_are_scaled_down(county, item, media):
-    record(county, item, SimpleUploadedFile("大图.png", png_bytes(size=(4000, 1000))))
+@pytest.mark.parametrize("image_format", ["PNG", "JPEG", "WEBP"])
+def test_large_photos_are_scaled_down_in_their_own_format(county, item, media, image_format):
+    output = io.BytesIO()
+    Image.new("RGB", (6000, 1500), (90, 160, 60)).save(output, image_format)
+    record(county, item, SimpleUploadedFile("大图", output.getvalue()))
     with Image.open(media / Evidence.objects.get().file.name) as image:
+        assert image.format == image_format
         assert image.size == (2560, 640)
 
 

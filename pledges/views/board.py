@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from orgs.models import Organization
 from pledges.board import board_organization, organization_board, public_evidence
@@ -49,7 +49,7 @@ def board_url(request, organization: Organization) -> str:
     return request.build_absolute_uri(reverse("board:organization", args=[organization.notice_board_token]))
 
 
-@require_GET
+@require_safe
 def board_page(request, token: str):
     organization = _organization_or_404(token)
     response = render(
@@ -62,7 +62,7 @@ def board_page(request, token: str):
     return response
 
 
-@require_GET
+@require_safe
 def board_poster(request, token: str):
     """A printable sheet with the board's QR code, to post on the physical 公开栏."""
     organization = _organization_or_404(token)
@@ -81,7 +81,7 @@ def board_poster(request, token: str):
     return response
 
 
-@require_GET
+@require_safe
 def board_evidence(request, token: str, pk: int):
     evidence = public_evidence(token, pk)
     if evidence is None:

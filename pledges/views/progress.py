@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from pledges.lifecycle import may_file
 from pledges.models import Evidence, PledgeItem, Rectification
@@ -49,7 +49,9 @@ class MultipleFileField(forms.FileField):
 
 
 class ProgressForm(forms.Form):
-    recorded_on = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    recorded_on = forms.DateField(
+        label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     text = forms.CharField(
         label=gettext_lazy("进展情况"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -147,7 +149,7 @@ def item_progress(request, pk: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def evidence_download(request, pk: int):
     # The scoped manager answers 404 alike for a file that does not exist and one outside the scope.
     evidence = get_object_or_404(Evidence.objects.all(), pk=pk)

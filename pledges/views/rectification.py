@@ -67,7 +67,7 @@ COMMON_CATEGORIES = [
 
 
 def _date_input():
-    return forms.DateInput(attrs={"type": "date"})
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 # ---------------------------------------------------------------------------
