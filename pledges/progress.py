@@ -20,7 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from orgs.models import User
 from pledges.lifecycle import may_file, pledge_start
-from pledges.models import Evidence, PledgeItem, PledgeState, ProgressEntry
+from pledges.models import Evidence, Pledge, PledgeItem, PledgeState, ProgressEntry
 
 # Progress is recorded on what the masses have been shown: published pledges.
 RECORDABLE_STATES = frozenset({PledgeState.PUBLISHED, PledgeState.IN_PROGRESS})
@@ -60,7 +60,9 @@ def progress_record(
 ) -> ProgressEntry:
     """Add a dated progress entry to an item; the first one starts the pledge's 践诺.
     ``evidence_public``: whether the files may be shown on the public notice board."""
-    pledge = item.pledge
+    # Read the pledge afresh and hold it: the caller's copy may be stale (several
+    # items of one pledge in a batch), and a revision must not start meanwhile.
+    pledge = Pledge.objects.select_for_update().get(pk=item.pledge_id)
     if not may_file(by, pledge):
         raise PermissionDenied(_("您无权为这份承诺记录进展。"))
     if pledge.state not in RECORDABLE_STATES:

@@ -182,3 +182,15 @@ def test_only_a_superior_sees_the_supervise_button_on_a_late_item(client, county
     page = client.get(url)
     assert page.context["can_supervise"] is False
     assert reverse("pledges:supervision_open_item", args=[published.items.first().pk]) not in page.content.decode()
+
+
+def test_progress_on_two_items_through_stale_copies_of_one_pledge_starts_it_once(county, campaign):
+    pledge = make_pledge(campaign, county.branch_a1, items=2)
+    publish_with_approval(pledge, filer=county.secretary_user_a1, approver=county.leader_a)
+    first, second = pledge.items.all()
+    assert first.pledge.state == second.pledge.state == PledgeState.PUBLISHED  # two copies, both loaded now
+    for item in (first, second):
+        progress_record(item=item, by=county.secretary_user_a1, recorded_on=datetime.date(2011, 1, 5), text="已开工")
+    pledge.refresh_from_db()
+    assert pledge.state == PledgeState.IN_PROGRESS
+    assert ProgressEntry.objects.filter(item__pledge=pledge).count() == 2
