@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from pledges.models import Evidence, PledgeState, ProgressEntry
+from pledges.models import Evidence, PledgeItem, PledgeState, ProgressEntry
 from pledges.progress import ItemState, item_state, late_items_q, progress_record
 from pledges.tests.factories import make_pledge
 from pledges.tests.url_rules_progress import TINY_PNG, publish_with_approval
@@ -187,7 +187,7 @@ def test_only_a_superior_sees_the_supervise_button_on_a_late_item(client, county
 def test_progress_on_two_items_through_stale_copies_of_one_pledge_starts_it_once(county, campaign):
     pledge = make_pledge(campaign, county.branch_a1, items=2)
     publish_with_approval(pledge, filer=county.secretary_user_a1, approver=county.leader_a)
-    first, second = pledge.items.all()
+    first, second = PledgeItem.objects.filter(pledge=pledge).order_by("pk")
     assert first.pledge.state == second.pledge.state == PledgeState.PUBLISHED  # two copies, both loaded now
     for item in (first, second):
         progress_record(item=item, by=county.secretary_user_a1, recorded_on=datetime.date(2011, 1, 5), text="已开工")
