@@ -12,18 +12,28 @@ clicking at once cannot both succeed.
 from __future__ import annotations
 
 import datetime
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orgs.models import Organization, Role, User
 from orgs.scoping import user_scope
-from pledges.models import Pledge, PledgeState, PledgeVersion
+from pledges.models import (
+    Fulfillment,
+    Pledge,
+    PledgeItem,
+    PledgeKind,
+    PledgeState,
+    PledgeVersion,
+    PublicationChannel,
+)
 
 State = PledgeState
 FILING_ROLES = {Role.OFFICE, Role.LEADER, Role.SECRETARY}
@@ -45,13 +55,11 @@ def may_file_for(user: User, organization: Organization, member=None) -> bool:
     return may_file(user, Pledge(organization=organization, member=member))
 
 
-def may_decide(user: User, pledge: Pledge) -> bool:
-    """The superior's side (approve, return, assess). A member's pledge is decided by
-    the branch or above; an organization's by an organization above it. Nobody
-    decides on a pledge they made or submitted themselves."""
+def is_superior(user: User, pledge: Pledge) -> bool:
+    """Whether the user stands above the pledger in the tree: a member's pledge is
+    decided by the branch or above, an organization's by an organization above it.
+    Nobody stands above their own member pledge."""
     if pledge.member_id and pledge.member_id == user.member_id:
-        return False
-    if pledge.submitted_by_id and pledge.submitted_by_id == user.pk:
         return False
     if user.is_superuser:
         return True
@@ -63,6 +71,39 @@ def may_decide(user: User, pledge: Pledge) -> bool:
     if pledge.member_id:
         return pledge.organization.is_within(anchor)
     return pledge.organization.is_within(anchor) and pledge.organization_id != anchor.pk
+
+
+def may_decide(user: User, pledge: Pledge) -> bool:
+    """The superior's side (approve, return, assess). Nobody decides on a pledge they
+    made or submitted themselves."""
+    if pledge.submitted_by_id and pledge.submitted_by_id == user.pk:
+        return False
+    return is_superior(user, pledge)
+
+
+def may_see_history(user: User, pledge: Pledge) -> bool:
+    """Who changed what is for the approver's side and the office, not for the pledger."""
+    if user.is_superuser:
+        return True
+    if user.role == Role.OFFICE and user_scope(user).contains(pledge.organization):
+        return True
+    return is_superior(user, pledge)
+
+
+def awaiting_decision(user: User, pledges: QuerySet[Pledge]) -> QuerySet[Pledge]:
+    """The submitted pledges among ``pledges`` that the user may decide on: may_decide
+    as a query, for the "pending my approval" list."""
+    pending = pledges.filter(state=State.SUBMITTED).exclude(submitted_by=user)
+    if user.member_id:
+        pending = pending.exclude(member_id=user.member_id)
+    if user.is_superuser:
+        return pending
+    if user.role not in DECIDING_ROLES or user.organization_id is None or not user_scope(user).writable:
+        return pending.none()
+    anchor = user.organization
+    return pending.filter(organization__path__startswith=anchor.path).exclude(
+        member__isnull=True, organization_id=anchor.pk
+    )
 
 
 @dataclass(frozen=True)
@@ -128,7 +169,9 @@ def _apply(pledge: Pledge, name: str, by: User, **fields) -> Pledge:
     if updated != 1:
         raise TransitionRefused(_("承诺状态刚被他人改变，请刷新页面后再试。"))
     pledge.refresh_from_db()
-    # QuerySet.update() bypasses save(), so record the history row here.
+    # QuerySet.update() bypasses save(), so record the history row here, with who did
+    # it even when no request is around (a task, a command, a test).
+    pledge._history_user = by
     pledge.save(update_fields=["updated_at"])
     return pledge
 
@@ -155,6 +198,8 @@ def pledge_return(*, pledge: Pledge, by: User, reason: str) -> Pledge:
 
 @transaction.atomic
 def pledge_publish(*, pledge: Pledge, by: User, channel: str, published_on: datetime.date) -> Pledge:
+    if channel not in PublicationChannel.values:
+        raise ValidationError(_("请选择公示方式。"))
     if published_on > timezone.localdate():
         raise ValidationError(_("公示日期不能晚于今天。"))
     number = pledge.published_version + 1
@@ -186,6 +231,8 @@ def pledge_revise(*, pledge: Pledge, by: User) -> Pledge:
 
 @transaction.atomic
 def pledge_assess(*, pledge: Pledge, by: User, fulfillment: str, comment: str) -> Pledge:
+    if fulfillment not in Fulfillment.values:
+        raise ValidationError(_("请选择兑现情况。"))
     if not comment.strip():
         raise ValidationError(_("请写明评定意见。"))
     return _apply(
@@ -221,3 +268,118 @@ def pledge_content(pledge: Pledge) -> dict:
             for item in pledge.items.select_related("dimension")
         ],
     }
+
+
+# ---------------------------------------------------------------------------
+# Versions: what changed between two published contents
+# ---------------------------------------------------------------------------
+
+ITEM_FIELDS = ["target", "work", "practical_things", "dimension", "due_date", "measurable_result"]
+
+
+@dataclass(frozen=True)
+class TextChange:
+    """One field that differs, with the text cut into kept, deleted and inserted runs."""
+
+    label: str
+    old: str
+    new: str
+    segments: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    status: str  # "added", "removed", "changed" or "same"
+    item: dict  # the item as in the newer content (the older one if removed)
+    changes: list[TextChange]
+
+
+@dataclass(frozen=True)
+class ContentDiff:
+    fields: list[TextChange]
+    opinions_added: list[dict]
+    opinions_removed: list[dict]
+    items: list[ItemChange]
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.fields
+            or self.opinions_added
+            or self.opinions_removed
+            or any(item.status != "same" for item in self.items)
+        )
+
+    @property
+    def unchanged_items(self) -> int:
+        return sum(1 for item in self.items if item.status == "same")
+
+
+def text_segments(old: str, new: str) -> list[tuple[str, str]]:
+    """Character by character, which suits Chinese text with no spaces between words."""
+    segments = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            segments.append(("equal", old[i1:i2]))
+            continue
+        if i2 > i1:
+            segments.append(("delete", old[i1:i2]))
+        if j2 > j1:
+            segments.append(("insert", new[j1:j2]))
+    return segments
+
+
+def _change(label, old: str, new: str) -> TextChange | None:
+    if old == new:
+        return None
+    return TextChange(label=str(label), old=old, new=new, segments=text_segments(old, new))
+
+
+def _opinion_key(opinion: dict) -> tuple:
+    return (opinion["solicited_on"], opinion["method"], opinion["summary"])
+
+
+def content_diff(old: dict, new: dict) -> ContentDiff:
+    """Field by field and item by item; items are matched by their id, so an item whose
+    text was edited shows as changed, not as one removed and one added."""
+    kinds = dict(PledgeKind.choices)
+    fields = [
+        change
+        for change in (
+            _change(Pledge._meta.get_field("title").verbose_name, old["title"], new["title"]),
+            _change(
+                Pledge._meta.get_field("kind").verbose_name,
+                str(kinds.get(old["kind"], old["kind"])),
+                str(kinds.get(new["kind"], new["kind"])),
+            ),
+        )
+        if change
+    ]
+    old_opinions = {_opinion_key(opinion) for opinion in old["opinions"]}
+    new_opinions = {_opinion_key(opinion) for opinion in new["opinions"]}
+    old_items = {item["id"]: item for item in old["items"]}
+    new_ids = {item["id"] for item in new["items"]}
+    items = []
+    for item in new["items"]:
+        before = old_items.get(item["id"])
+        if before is None:
+            items.append(ItemChange("added", item, []))
+            continue
+        changes = [
+            change
+            for name in ITEM_FIELDS
+            if (
+                change := _change(
+                    PledgeItem._meta.get_field(name).verbose_name, before.get(name, ""), item.get(name, "")
+                )
+            )
+        ]
+        items.append(ItemChange("changed" if changes else "same", item, changes))
+    items += [ItemChange("removed", item, []) for item in old["items"] if item["id"] not in new_ids]
+    return ContentDiff(
+        fields=fields,
+        opinions_added=[opinion for opinion in new["opinions"] if _opinion_key(opinion) not in old_opinions],
+        opinions_removed=[opinion for opinion in old["opinions"] if _opinion_key(opinion) not in new_opinions],
+        items=items,
+    )
