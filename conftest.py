@@ -23,8 +23,15 @@ def require(available: bool, what: str) -> None:
     pytest.skip(f"{what} not available")
 
 
+@pytest.fixture(scope="session")
+def _test_media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _fast_settings(settings):
+def _fast_settings(settings, _test_media_root):
+    # Uploads made by tests never land in the working tree's media/.
+    settings.MEDIA_ROOT = _test_media_root
     # WhiteNoise warns on every request when the collectstatic folder is missing.
     settings.STATIC_ROOT.mkdir(exist_ok=True)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
