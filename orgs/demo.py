@@ -360,11 +360,11 @@ def _years_after(day: datetime.date, years: int) -> datetime.date:
 
 
 def _office_group_ensure() -> Group:
-    """The office's admin rights: the tree and the roster; accounts only to look at, since
-    handing out accounts and passwords stays with the system administrator."""
+    """The office's admin rights: the tree, the roster, campaigns and pledges; accounts
+    only to look at, since accounts are opened from the organization pages."""
     group, _ = Group.objects.get_or_create(name=OFFICE_GROUP)
     wanted = set(
-        Permission.objects.filter(content_type__app_label="orgs")
+        Permission.objects.filter(content_type__app_label__in=["orgs", "campaign", "pledges"])
         .exclude(content_type__model="user", codename__in=["add_user", "change_user", "delete_user"])
         .values_list("pk", flat=True)
     )

@@ -152,6 +152,8 @@ def test_office_can_open_the_admin(client):
 
     client.login(username="office", password=DEMO_PASSWORD)
     assert client.get("/admin/orgs/member/").status_code == 200
+    assert client.get("/admin/pledges/pledge/").status_code == 200
+    assert client.get("/admin/campaign/campaign/").status_code == 200
 
 
 def test_second_run_creates_and_changes_nothing():
