@@ -27,7 +27,7 @@ from orgs.scoping import scope_activated, user_scope
 if TYPE_CHECKING:
     from orgs.models import User
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 DATE_FORMAT = "yyyy-mm-dd"
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")

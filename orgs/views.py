@@ -1,29 +1,23 @@
-import contextlib
-import datetime
-import re
-import secrets
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from orgs.exporting import XLSX_CONTENT_TYPE, export_members, export_organizations, export_template, sheet_title
+from orgs.exporting import export_members, export_organizations, export_template, sheet_title
 from orgs.forms import RosterUploadForm
 from orgs.importing import ImportFileError, ImportKind, read_roster_file, roster_import, user_can_import
 from orgs.models import Member, Role
 from orgs.scoping import access_organization, user_scope
 from orgs.selectors import ancestors, children_with_member_counts, leadership_team, organization_members
 from orgs.services import account_may_grant, account_reset_password, accounts_open
+from orgs.uploads import PendingUploads, xlsx_response
 
 MEMBERS_PER_PAGE = 50
 
@@ -105,12 +99,7 @@ def member_detail(request, pk: int):
 # Roster import and export
 # ---------------------------------------------------------------------------
 
-# Uploaded files wait here between the preview and the confirmation. The name is a
-# random token that is also kept in the uploader's session, so nobody else can
-# confirm (or even name) someone's upload. This folder must not be served as media.
-PENDING_SESSION_KEY = "roster_imports"
-PENDING_MAX_AGE = datetime.timedelta(hours=12)
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+ROSTER_UPLOADS = PendingUploads(folder="imports", session_key="roster_imports")
 
 
 def _require_importer(user) -> None:
@@ -118,56 +107,9 @@ def _require_importer(user) -> None:
         raise PermissionDenied(_("只有县委创先争优办和上级党组织负责人可以导入组织和党员。"))
 
 
-def _pending_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _pending(request, token: str) -> tuple[dict, Path]:
-    """The upload behind a token of this session, or 404."""
-    entry = request.session.get(PENDING_SESSION_KEY, {}).get(token)
-    if not _TOKEN.match(token) or entry is None:
-        raise Http404(_("找不到这次上传的文件，可能已经导入或已过期，请重新上传。"))
-    path = _pending_dir() / f"{token}{entry['extension']}"
-    if not path.exists():
-        _forget_pending(request, token)
-        raise Http404(_("找不到这次上传的文件，可能已经导入或已过期，请重新上传。"))
-    return entry, path
-
-
-def _forget_pending(request, token: str) -> None:
-    pending = request.session.get(PENDING_SESSION_KEY, {})
-    entry = pending.pop(token, None)
-    request.session[PENDING_SESSION_KEY] = pending
-    if entry is not None:
-        (_pending_dir() / f"{token}{entry['extension']}").unlink(missing_ok=True)
-
-
-def _remove_stale_uploads() -> None:
-    """Uploads that were never confirmed or cancelled are personal data: do not keep them."""
-    cutoff = timezone.now().timestamp() - PENDING_MAX_AGE.total_seconds()
-    for path in _pending_dir().glob("*"):
-        with contextlib.suppress(OSError):
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-
-
-def _store_upload(request, upload, *, kind: str, extension: str) -> str:
-    directory = _pending_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    _remove_stale_uploads()
-    token = secrets.token_urlsafe(24)
-    with open(directory / f"{token}{extension}", "xb") as target:
-        for chunk in upload.chunks():
-            target.write(chunk)
-    pending = request.session.get(PENDING_SESSION_KEY, {})
-    pending[token] = {"kind": kind, "extension": extension, "name": upload.name[:200]}
-    request.session[PENDING_SESSION_KEY] = pending
-    return token
-
-
 def _check_pending(request, token: str, *, dry_run: bool):
     """Read the stored file again and run the import on it: never trust an earlier check."""
-    entry, path = _pending(request, token)
+    entry, path = ROSTER_UPLOADS.get(request, token)
     with open(path, "rb") as file:
         rows = read_roster_file(file, kind=entry["kind"], extension=entry["extension"])
     return entry, roster_import(kind=entry["kind"], rows=rows, by=request.user, dry_run=dry_run)
@@ -178,7 +120,7 @@ def roster_import_start(request):
     _require_importer(request.user)
     form = RosterUploadForm(request.POST or None, request.FILES or None, initial={"kind": ImportKind.ORGANIZATIONS})
     if request.method == "POST" and form.is_valid():
-        token = _store_upload(
+        token = ROSTER_UPLOADS.store(
             request, form.cleaned_data["file"], kind=form.cleaned_data["kind"], extension=form.cleaned_data["extension"]
         )
         return redirect("orgs:roster_import_preview", token=token)
@@ -192,7 +134,7 @@ def roster_import_preview(request, token: str):
     try:
         entry, result = _check_pending(request, token, dry_run=True)
     except ImportFileError as error:
-        _forget_pending(request, token)
+        ROSTER_UPLOADS.forget(request, token)
         messages.error(request, str(error))
         return redirect("orgs:roster_import")
     return render(
@@ -209,7 +151,7 @@ def roster_import_confirm(request, token: str):
     try:
         entry, result = _check_pending(request, token, dry_run=False)
     except ImportFileError as error:
-        _forget_pending(request, token)
+        ROSTER_UPLOADS.forget(request, token)
         messages.error(request, str(error))
         return redirect("orgs:roster_import")
     except IntegrityError:
@@ -219,7 +161,7 @@ def roster_import_confirm(request, token: str):
     if not result.written:
         messages.error(request, _("文件中还有错误，没有写入任何数据。请按预览中列出的原因改正后重新上传。"))
         return redirect("orgs:roster_import_preview", token=token)
-    _forget_pending(request, token)
+    ROSTER_UPLOADS.forget(request, token)
     if entry["kind"] == ImportKind.ORGANIZATIONS:
         text = _("组织导入完成：新增 %(created)s 个，更新 %(updated)s 个，%(unchanged)s 个没有变化。")
     else:
@@ -234,31 +176,23 @@ def roster_import_confirm(request, token: str):
 @require_POST
 def roster_import_cancel(request, token: str):
     _require_importer(request.user)
-    _forget_pending(request, token)
+    ROSTER_UPLOADS.forget(request, token)
     messages.info(request, _("已取消本次导入，上传的文件已删除。"))
     return redirect("orgs:roster_import")
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    # Personal data: no shared cache may keep a copy.
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
 @require_GET
 def export_organizations_view(request):
     filename = f"{sheet_title(ImportKind.ORGANIZATIONS)}-{timezone.localdate():%Y%m%d}.xlsx"
-    return _xlsx_response(export_organizations(by=request.user), filename)
+    return xlsx_response(export_organizations(by=request.user), filename)
 
 
 @login_required
 @require_GET
 def export_members_view(request):
     filename = f"{sheet_title(ImportKind.MEMBERS)}-{timezone.localdate():%Y%m%d}.xlsx"
-    return _xlsx_response(export_members(by=request.user), filename)
+    return xlsx_response(export_members(by=request.user), filename)
 
 
 @login_required
@@ -266,4 +200,4 @@ def export_members_view(request):
 def export_template_view(request, kind: str):
     if kind not in ImportKind.values:
         raise Http404
-    return _xlsx_response(export_template(kind=kind), _("%(title)s导入模板.xlsx") % {"title": sheet_title(kind)})
+    return xlsx_response(export_template(kind=kind), _("%(title)s导入模板.xlsx") % {"title": sheet_title(kind)})

@@ -44,7 +44,6 @@ from pledges.progress import RECORDABLE_STATES, ItemState, item_state, progress_
 if TYPE_CHECKING:
     from orgs.models import User
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Headers are the file format, like the roster's: Chinese whatever the interface language.
 KEY = "事项编号"

@@ -3,11 +3,6 @@ progress sheet (践诺进展表) that a branch downloads, fills in and imports b
 
 from __future__ import annotations
 
-import contextlib
-import datetime
-import re
-import secrets
-from pathlib import Path
 from urllib.parse import urlencode
 
 from crispy_forms.helper import FormHelper
@@ -19,11 +14,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -34,6 +28,7 @@ from orgs.importing import ImportFileError, check_upload
 from orgs.models import Organization, OrganizationKind, Role, Sector
 from orgs.scoping import access_organization, user_scope
 from orgs.selectors import visible_roots
+from orgs.uploads import PendingUploads, xlsx_response
 from pledges.coverage import (
     MASS_KINDS,
     CoverageFilters,
@@ -49,18 +44,10 @@ from pledges.coverage import (
 )
 from pledges.lifecycle import FILING_ROLES, may_file_for
 from pledges.models import PledgeKind
-from pledges.progress_sheet import XLSX_CONTENT_TYPE, progress_sheet_export, progress_sheet_import, read_progress_sheet
+from pledges.progress_sheet import progress_sheet_export, progress_sheet_import, read_progress_sheet
 
 COVERAGE_ROLES = {Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.SECRETARY}
 PER_PAGE = 50
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    # Names of people: no shared cache may keep a copy.
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _chosen_campaign(request) -> Campaign | None:
@@ -224,7 +211,7 @@ def coverage_export_view(request):
         "list": CoverageList(chosen_list).label,
         "date": f"{timezone.localdate():%Y%m%d}",
     }
-    return _xlsx_response(content, filename)
+    return xlsx_response(content, filename)
 
 
 # ---------------------------------------------------------------------------
@@ -248,7 +235,7 @@ def progress_sheet_export_view(request, code: str):
         "organization": organization.name,
         "date": f"{timezone.localdate():%Y%m%d}",
     }
-    return _xlsx_response(content, filename)
+    return xlsx_response(content, filename)
 
 
 class ProgressSheetUploadForm(forms.Form):
@@ -284,57 +271,13 @@ def _require_sheet_importer(user) -> None:
     raise PermissionDenied(_("只有党支部书记和上级党组织可以导入践诺进展表。"))
 
 
-# Uploaded sheets wait here between the preview and the confirmation, named by a random
-# token that is also kept in the uploader's session, as the roster import does. This
-# folder must not be served as media.
-PENDING_SESSION_KEY = "progress_sheets"
-PENDING_MAX_AGE = datetime.timedelta(hours=12)
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-
-def _pending_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "progress_sheets"
-
-
-def _pending_path(request, token: str) -> Path:
-    entry = request.session.get(PENDING_SESSION_KEY, {}).get(token)
-    path = _pending_dir() / f"{token}.xlsx"
-    if not _TOKEN.match(token) or entry is None or not path.exists():
-        _forget_pending(request, token)
-        raise Http404(_("找不到这次上传的进展表，可能已经导入或已过期，请重新上传。"))
-    return path
-
-
-def _forget_pending(request, token: str) -> None:
-    pending = request.session.get(PENDING_SESSION_KEY, {})
-    if pending.pop(token, None) is not None:
-        request.session[PENDING_SESSION_KEY] = pending
-        if _TOKEN.match(token):
-            (_pending_dir() / f"{token}.xlsx").unlink(missing_ok=True)
-
-
-def _store_upload(request, upload) -> str:
-    directory = _pending_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    # Sheets never confirmed or cancelled hold names and work notes: do not keep them.
-    cutoff = timezone.now().timestamp() - PENDING_MAX_AGE.total_seconds()
-    for stale in directory.glob("*.xlsx"):
-        with contextlib.suppress(OSError):
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-    token = secrets.token_urlsafe(24)
-    with open(directory / f"{token}.xlsx", "xb") as target:
-        for chunk in upload.chunks():
-            target.write(chunk)
-    pending = request.session.get(PENDING_SESSION_KEY, {})
-    pending[token] = {"name": upload.name[:200]}
-    request.session[PENDING_SESSION_KEY] = pending
-    return token
+# Sheets hold names and work notes; see orgs.uploads.
+SHEET_UPLOADS = PendingUploads(folder="progress_sheets", session_key="progress_sheets")
 
 
 def _check_pending(request, token: str, *, dry_run: bool):
     """Read the stored file again and run the import on it: never trust an earlier check."""
-    path = _pending_path(request, token)
+    _entry, path = SHEET_UPLOADS.get(request, token)
     with open(path, "rb") as file:
         rows = read_progress_sheet(file)
     return progress_sheet_import(rows=rows, by=request.user, dry_run=dry_run)
@@ -345,7 +288,7 @@ def progress_sheet_import_view(request):
     _require_sheet_importer(request.user)
     form = ProgressSheetUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        token = _store_upload(request, form.cleaned_data["file"])
+        token = SHEET_UPLOADS.store(request, form.cleaned_data["file"], extension=".xlsx")
         return redirect("pledges:progress_sheet_import_preview", token=token)
     own = request.user.organization
     campaign = current_campaign(request.user)
@@ -368,10 +311,10 @@ def progress_sheet_import_preview(request, token: str):
     try:
         result = _check_pending(request, token, dry_run=True)
     except ImportFileError as error:
-        _forget_pending(request, token)
+        SHEET_UPLOADS.forget(request, token)
         messages.error(request, str(error))
         return redirect("pledges:progress_sheet_import")
-    file_name = request.session[PENDING_SESSION_KEY][token]["name"]
+    file_name = SHEET_UPLOADS.get(request, token)[0]["name"]
     return render(
         request,
         "pledges/progress_sheet_preview.html",
@@ -386,7 +329,7 @@ def progress_sheet_import_confirm(request, token: str):
     try:
         result = _check_pending(request, token, dry_run=False)
     except ImportFileError as error:
-        _forget_pending(request, token)
+        SHEET_UPLOADS.forget(request, token)
         messages.error(request, str(error))
         return redirect("pledges:progress_sheet_import")
     except (ValidationError, PermissionDenied):
@@ -396,7 +339,7 @@ def progress_sheet_import_confirm(request, token: str):
     if not result.written:
         messages.error(request, _("进展表中还有错误，没有写入任何数据。请按预览中列出的原因改正后重新上传。"))
         return redirect("pledges:progress_sheet_import_preview", token=token)
-    _forget_pending(request, token)
+    SHEET_UPLOADS.forget(request, token)
     messages.success(
         request,
         _("践诺进展导入完成：新增 %(created)s 条进展，%(completed)s 项事项标记为已完成，%(unchanged)s 行以前已导入过。")
@@ -409,7 +352,7 @@ def progress_sheet_import_confirm(request, token: str):
 @require_POST
 def progress_sheet_import_cancel(request, token: str):
     _require_sheet_importer(request.user)
-    _forget_pending(request, token)
+    SHEET_UPLOADS.forget(request, token)
     messages.info(request, _("已取消本次导入，上传的文件已删除。"))
     return redirect("pledges:progress_sheet_import")
 
