@@ -74,7 +74,7 @@ def board_poster(request, token: str):
         {
             "organization": organization,
             "url": url,
-            "qr_svg": qr.svg_inline(scale=10, border=2, title=organization.name),
+            "qr_svg": qr.svg_inline(border=2, omitsize=True, title=organization.name),
         },
     )
     response["X-Robots-Tag"] = "noindex"
