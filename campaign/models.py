@@ -41,6 +41,12 @@ class Campaign(models.Model):
     )
     reports_per_month = models.PositiveSmallIntegerField(_("每月信息上报数（条）"), default=3)
     models_per_quarter = models.PositiveSmallIntegerField(_("每季度培树典型数（个）"), default=1)
+    # Satisfaction = counted-as-satisfied ÷ (votes other than 不了解). 满意 always counts;
+    # some campaigns count 基本满意 too, some do not.
+    basic_satisfied_counts = models.BooleanField(_("“基本满意”计入满意"), default=True)
+    remedial_days = models.PositiveSmallIntegerField(
+        _("补课整改期限（天）"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -22,6 +22,9 @@ urlpatterns = [
     path("orgs/", include("orgs.urls")),
     path("campaigns/", include((campaign_patterns, "campaign"))),
     path("pledges/", include("pledges.urls")),
+    path("evaluations/", include("reviews.urls")),
+    # Short, to type from a code slip or scan from its QR code.
+    path("p/", include("reviews.ballot_urls")),
     # Short, for the QR codes on printed notice boards.
     path("gk/", include("pledges.board_urls")),
     path(

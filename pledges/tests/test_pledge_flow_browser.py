@@ -14,10 +14,20 @@ from orgs.scoping import unscoped
 from orgs.tests.test_browser import CHROMIUM_ARGS
 
 ITEMS = [
-    ("建成社区便民服务站", "协调辖区单位腾出两间用房，配备代办员2名", "为居民代办低保、医保", "2011-06-30",
-     "2011年6月底前服务站开放，每月代办事项不少于30件"),
-    ("开展“一帮一”结对帮扶", "每名党员结对1户困难家庭，每月走访一次", "帮助困难家庭解决实际问题", "2011-12-31",
-     "全年结对帮扶20户，每户走访不少于12次"),
+    (
+        "建成社区便民服务站",
+        "协调辖区单位腾出两间用房，配备代办员2名",
+        "为居民代办低保、医保",
+        "2011-06-30",
+        "2011年6月底前服务站开放，每月代办事项不少于30件",
+    ),
+    (
+        "开展“一帮一”结对帮扶",
+        "每名党员结对1户困难家庭，每月走访一次",
+        "帮助困难家庭解决实际问题",
+        "2011-12-31",
+        "全年结对帮扶20户，每户走访不少于12次",
+    ),
     # The kind of empty pledge the speeches complain about.
     ("进一步加强学习", "切实加强自身建设", "", "2011-12-31", "努力提高服务水平"),
 ]
@@ -97,8 +107,14 @@ def test_pledge_from_filing_to_the_public_board(live_server, demo, browser):
     secretary.get_by_label("承诺标题").fill("带头服务居民的承诺")
     secretary.get_by_role("button", name="建立承诺").click()
     member_pledge_url = secretary.url
-    add_item(secretary, "每周到社区服务站值班一天", "接待居民来访，代办事项", "代办医保报销", "2011-06-30",
-             "全年值班不少于48天，代办事项不少于100件")
+    add_item(
+        secretary,
+        "每周到社区服务站值班一天",
+        "接待居民来访，代办事项",
+        "代办医保报销",
+        "2011-06-30",
+        "全年值班不少于48天，代办事项不少于100件",
+    )
     secretary.get_by_role("button", name="提交审核").click()
     expect(secretary.get_by_text("待审核").first).to_be_visible()
 

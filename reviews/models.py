@@ -1,0 +1,300 @@
+"""Mass evaluation (群众评议): rounds, one-time codes, secret ballots, paper tally sheets
+and tallies.
+
+Secrecy: a Ballot holds the round, the evaluator category and the choices, nothing
+else: no code, no user, no address, no time. Ballot and choice keys are random UUIDs,
+so neither key order nor any column says which code voted or when. A code only
+records that it has been used. See the README's "Secret ballots" section.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+from campaign.models import Campaign
+from orgs.models import Member, Organization
+from orgs.scoping import ScopedManager
+
+
+class EvaluatorCategory(models.TextChoices):
+    PARTY_MEMBER = "party_member", _("党员")
+    STAFF = "staff", _("干部职工")
+    REPRESENTATIVE = "representative", _("两代表一委员")
+    PUBLIC = "public", _("群众代表")
+
+
+class Choice(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY_SATISFIED = "basically", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+    UNKNOWN = "unknown", _("不了解")
+
+
+class BriefingKind(models.TextChoices):
+    FORUM = "forum", _("座谈会")
+    BRIEFING = "briefing", _("通报会")
+
+
+class RoundState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    OPEN = "open", _("评议中")
+    CLOSED = "closed", _("已结束，待汇总")
+    TALLIED = "tallied", _("已汇总")
+    PUBLISHED = "published", _("已公布")
+
+
+class EvaluationRound(models.Model):
+    """One round of evaluation of an organization and its members, after a briefing."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="evaluation_rounds"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("被评议组织"), on_delete=models.PROTECT, related_name="evaluation_rounds"
+    )
+    period = models.CharField(_("评议期间"), max_length=50, help_text=_("如“2010年下半年”。"))
+    briefing_on = models.DateField(_("通报日期"), null=True, blank=True)
+    briefing_kind = models.CharField(
+        _("通报形式"), max_length=20, choices=BriefingKind.choices, default=BriefingKind.BRIEFING
+    )
+    briefing_summary = models.TextField(_("通报内容"), blank=True, help_text=_("向评议人通报了哪些工作。"))
+    opens_at = models.DateTimeField(_("开始时间"))
+    closes_at = models.DateTimeField(_("截止时间"))
+    state = models.CharField(_("状态"), max_length=20, choices=RoundState.choices, default=RoundState.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    tallied_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(path_field="organization__path")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("评议")
+        verbose_name_plural = pgettext_lazy("plural", "评议")
+        ordering = ["-opens_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_opening"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.period}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:round", args=[self.pk])
+
+
+class EvaluationSubject(models.Model):
+    """Who is evaluated in a round: the organization itself (member empty) or one member."""
+
+    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="subjects")
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(path_field="round__organization__path")
+
+    class Meta:
+        verbose_name = _("评议对象")
+        verbose_name_plural = pgettext_lazy("plural", "评议对象")
+        ordering = ["round", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "member"], name="member_evaluated_once_per_round"),
+            models.UniqueConstraint(
+                fields=["round"], condition=models.Q(member__isnull=True), name="organization_evaluated_once_per_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.member.name if self.member_id else self.round.organization.name
+
+    @property
+    def is_organization(self) -> bool:
+        return self.member_id is None
+
+
+class RoundCategory(models.Model):
+    """How many codes a round hands out to one category of evaluators."""
+
+    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="categories")
+    category = models.CharField(_("评议人类别"), max_length=20, choices=EvaluatorCategory.choices)
+    code_count = models.PositiveIntegerField(_("评议码数量"))
+
+    objects = ScopedManager(path_field="round__organization__path")
+
+    class Meta:
+        verbose_name = _("评议人类别")
+        verbose_name_plural = pgettext_lazy("plural", "评议人类别")
+        ordering = ["round", "category"]
+        constraints = [models.UniqueConstraint(fields=["round", "category"], name="one_quota_per_category")]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} × {self.code_count}"
+
+
+class EvaluationCode(models.Model):
+    """A one-time code printed on a slip. It records only whether it has been used."""
+
+    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="codes")
+    category = models.CharField(_("评议人类别"), max_length=20, choices=EvaluatorCategory.choices)
+    code = models.CharField(_("评议码"), max_length=16, unique=True)
+    used = models.BooleanField(_("已使用"), default=False)
+
+    objects = ScopedManager(path_field="round__organization__path")
+
+    class Meta:
+        verbose_name = _("评议码")
+        verbose_name_plural = pgettext_lazy("plural", "评议码")
+        # Not on "used": an index on it would stop PostgreSQL updating a used code in place
+        # (HOT), and moved rows would line up in the order codes were used.
+        indexes = [models.Index(fields=["round", "category"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Ballot(models.Model):
+    """One evaluation form as cast: round and category only (see the module docstring)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="ballots")
+    category = models.CharField(max_length=20, choices=EvaluatorCategory.choices)
+
+    objects = ScopedManager(path_field="round__organization__path")
+
+    class Meta:
+        verbose_name = _("评议表")
+        verbose_name_plural = pgettext_lazy("plural", "评议表")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class BallotChoice(models.Model):
+    """One subject's choice on one form; round and category repeated so the tally is one
+    GROUP BY over this table."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
+    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=20, choices=EvaluatorCategory.choices)
+    subject = models.ForeignKey(EvaluationSubject, on_delete=models.CASCADE, related_name="+")
+    choice = models.CharField(max_length=20, choices=Choice.choices)
+    comment = models.TextField(blank=True)
+
+    objects = ScopedManager(path_field="round__organization__path")
+
+    class Meta:
+        verbose_name = _("评议意见")
+        verbose_name_plural = pgettext_lazy("plural", "评议意见")
+        indexes = [models.Index(fields=["round", "subject", "category", "choice"])]
+        constraints = [models.UniqueConstraint(fields=["ballot", "subject"], name="one_choice_per_subject_per_ballot")]
+
+    def __str__(self) -> str:
+        return self.get_choice_display()
+
+
+class PaperTally(models.Model):
+    """A tally sheet of paper forms for one category, entered by count."""
+
+    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="paper_tallies")
+    category = models.CharField(_("评议人类别"), max_length=20, choices=EvaluatorCategory.choices)
+    forms = models.PositiveIntegerField(_("纸质评议表份数"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    entered_at = models.DateTimeField(auto_now_add=True)
+    # Required for every change after the first entry; kept in the history.
+    correction_reason = models.TextField(_("更正理由"), blank=True)
+
+    objects = ScopedManager(path_field="round__organization__path")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("纸质评议汇总表")
+        verbose_name_plural = pgettext_lazy("plural", "纸质评议汇总表")
+        constraints = [models.UniqueConstraint(fields=["round", "category"], name="one_paper_tally_per_category")]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.get_category_display()}"
+
+
+class PaperCount(models.Model):
+    """How many paper forms gave one subject one choice."""
+
+    tally = models.ForeignKey(PaperTally, on_delete=models.CASCADE, related_name="counts")
+    subject = models.ForeignKey(EvaluationSubject, on_delete=models.CASCADE, related_name="+")
+    choice = models.CharField(max_length=20, choices=Choice.choices)
+    count = models.PositiveIntegerField()
+
+    objects = ScopedManager(path_field="tally__round__organization__path")
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tally", "subject", "choice"], name="one_count_per_choice")]
+
+    def __str__(self) -> str:
+        return f"{self.get_choice_display()} {self.count}"
+
+
+class TallyResult(models.Model):
+    """The tally of one subject, over all evaluators (category empty) or one category."""
+
+    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="results")
+    subject = models.ForeignKey(EvaluationSubject, on_delete=models.CASCADE, related_name="results")
+    category = models.CharField(max_length=20, choices=EvaluatorCategory.choices, blank=True)
+    forms = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basically_satisfied = models.PositiveIntegerField(default=0)
+    dissatisfied = models.PositiveIntegerField(default=0)
+    unknown = models.PositiveIntegerField(default=0)
+    # (counted-as-satisfied) ÷ (votes other than 不了解), in percent; empty when no vote counted.
+    satisfaction = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    below_threshold = models.BooleanField(default=False)
+
+    objects = ScopedManager(path_field="round__organization__path")
+
+    class Meta:
+        verbose_name = _("评议结果")
+        verbose_name_plural = pgettext_lazy("plural", "评议结果")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "subject", "category"], name="one_result_per_subject_and_category"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True)
+                | models.Q(satisfaction__gte=Decimal(0), satisfaction__lte=Decimal(100)),
+                name="satisfaction_is_a_percentage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.satisfaction}"
+
+    @property
+    def counted(self) -> int:
+        return self.satisfied + self.basically_satisfied + self.dissatisfied
+
+    @property
+    def is_evaluated(self) -> bool:
+        return self.satisfaction is not None
+
+
+class RemedialRectification(models.Model):
+    """Links a subject under the threshold to its 补课整改 task (in pledges)."""
+
+    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="remedials")
+    subject = models.OneToOneField(EvaluationSubject, on_delete=models.CASCADE, related_name="remedial")
+    rectification = models.OneToOneField("pledges.Rectification", on_delete=models.PROTECT, related_name="remedial")
+
+    objects = ScopedManager(path_field="round__organization__path")
+
+    def __str__(self) -> str:
+        return str(self.rectification)

@@ -1,0 +1,23 @@
+"""Thin tasks: ids in, a service does the work (see reviews.rounds and reviews.tally)."""
+
+from celery import shared_task
+
+from orgs.scoping import unscoped
+
+
+@shared_task(acks_late=True)
+def tally_round(round_id: int) -> dict:
+    """Tally a closed round. Idempotent: a second run, or a run after a crash, gives the same result."""
+    from reviews.tally import round_tally
+
+    with unscoped("tally_round"):
+        return round_tally(round_id=round_id)
+
+
+@shared_task
+def close_due_rounds() -> int:
+    """Beat: close the open rounds whose closing time has passed (each queues its tally)."""
+    from reviews.rounds import rounds_close_due
+
+    with unscoped("close_due_rounds"):
+        return rounds_close_due()
