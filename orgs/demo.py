@@ -194,6 +194,8 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("secretary", Role.SECRETARY, "SN-HWS-HWSQ", post=Post.SECRETARY),
     # A second branch, in another township, so the two secretaries show each other's limits.
     DemoAccount("secretary2", Role.SECRETARY, "SN-HC-BJC", post=Post.SECRETARY),
+    # The branch whose mass evaluation the demo walks through.
+    DemoAccount("secretary3", Role.SECRETARY, "SN-MH-XSW", post=Post.SECRETARY),
     DemoAccount("member", Role.MEMBER, "SN-HWS-HWSQ", post=Post.MEMBER),
     # Not anchored to any organization, so no scoped account list (the office's included) shows it.
     DemoAccount("admin", Role.OFFICE, first_name="系统管理员", is_staff=True, is_superuser=True),
