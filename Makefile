@@ -43,3 +43,4 @@ bench: install
 	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py migrate -v 0
 	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_tree
 	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_import
+	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_tally

@@ -4,7 +4,9 @@ The board is read without login, so these selectors run unscoped and decide
 visibility themselves, by allow-list: a pledge is shown as its newest *published*
 version (PledgeVersion.content), never as the working copy that may be a revision in
 progress; progress is shown only for items of that version; evidence only when marked
-public; rectification tasks only when solved and published. The results are plain
+public; rectification tasks only when solved and published, and never a member's
+补课整改 after mass evaluation; of a mass evaluation only the organization's own
+result, once the round is published. The results are plain
 dataclasses holding exactly the fields the page may show, so a template cannot reach
 a phone number, a return reason or an assessment comment through a model instance.
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, Prefetch
 from django.urls import reverse
+from django.utils import timezone
 
 from orgs.models import Organization
 from orgs.scoping import unscoped
@@ -29,9 +32,12 @@ from pledges.models import (
     ProgressEntry,
     PublicationChannel,
     Rectification,
+    RectificationSource,
     RectificationStatus,
 )
 from pledges.progress import IMAGE_TYPES, ItemState, item_state
+from reviews.models import RoundState, TallyResult
+from reviews.tally import percent_text, threshold_text
 
 SCOPE_LABEL = "public notice board"
 
@@ -89,6 +95,19 @@ class BoardRectification:
     published_on: datetime.date | None
 
 
+@dataclass(frozen=True)
+class BoardEvaluation:
+    """The organization's own result of a published mass evaluation round; member
+    results are never shown to the public."""
+
+    period: str
+    forms: int
+    satisfaction: str  # "92.50%", empty when not evaluated
+    threshold: str  # "90"
+    passed: bool | None  # None: not evaluated
+    published_on: datetime.date | None
+
+
 @dataclass
 class BoardCampaign:
     name: str
@@ -97,6 +116,7 @@ class BoardCampaign:
     member_pledges: list[BoardPledge] = field(default_factory=list)
     # (category, tasks), categories in alphabetical order: 分门归类.
     rectifications: list[tuple[str, list[BoardRectification]]] = field(default_factory=list)
+    evaluations: list[BoardEvaluation] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -147,8 +167,8 @@ def published_versions(organization: Organization) -> list[PledgeVersion]:
 
 
 def organization_board(organization: Organization, *, today: datetime.date | None = None) -> Board:
-    """Everything the organization's public board shows. Runs five queries whatever
-    the number of pledges, items, entries and files."""
+    """Everything the organization's public board shows. Runs six queries whatever
+    the number of pledges, items, entries, files and evaluation rounds."""
     versions = published_versions(organization)
     item_ids = [item["id"] for version in versions for item in version.content.get("items", []) if "id" in item]
     with unscoped(SCOPE_LABEL):
@@ -166,8 +186,19 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
             Rectification.objects.filter(
                 organization=organization, is_published=True, status=RectificationStatus.SOLVED
             )
+            .exclude(source=RectificationSource.EVALUATION, member__isnull=False)
             .select_related("campaign")
             .order_by("-campaign__starts_on", "campaign_id", "category", "-solved_on", "pk")
+        )
+        evaluations = list(
+            TallyResult.objects.filter(
+                round__organization=organization,
+                round__state=RoundState.PUBLISHED,
+                subject__member__isnull=True,
+                category="",
+            )
+            .select_related("round__campaign")
+            .order_by("-round__opens_at", "round_id")
         )
 
     entries_by_item: dict[int, list[BoardEntry]] = defaultdict(list)
@@ -212,6 +243,25 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
             campaign.rectifications[-1][1].append(shown)
         else:
             campaign.rectifications.append((rectification.category, [shown]))
+    for result in evaluations:
+        evaluation_round = result.round
+        campaign = campaigns.setdefault(
+            evaluation_round.campaign_id,
+            BoardCampaign(name=evaluation_round.campaign.name, theme=evaluation_round.campaign.theme),
+        )
+        campaign.evaluations.append(
+            BoardEvaluation(
+                period=evaluation_round.period,
+                forms=result.forms,
+                satisfaction=percent_text(
+                    result.satisfaction,
+                    under=evaluation_round.campaign.satisfaction_threshold if result.below_threshold else None,
+                ),
+                threshold=threshold_text(evaluation_round.campaign.satisfaction_threshold),
+                passed=None if result.satisfaction is None else not result.below_threshold,
+                published_on=evaluation_round.published_at and timezone.localdate(evaluation_round.published_at),
+            )
+        )
     return Board(
         organization_name=organization.name,
         organization_kind=organization.get_kind_display(),
