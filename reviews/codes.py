@@ -21,15 +21,23 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 
+import segno
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 
-from reviews.models import EvaluationCode, EvaluationRound, RoundCategory
+from reviews.models import EvaluationCode, EvaluationRound, EvaluatorCategory, RoundCategory
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 GROUP_LENGTH = 5
 BATCH_SIZE = 1000
-MAX_CODES_PER_CATEGORY = 5000
+SLIPS_PER_ROW = 2
+ROWS_PER_PAGE = 4
+SLIPS_PER_PAGE = SLIPS_PER_ROW * ROWS_PER_PAGE
+# One PDF holds at most this many slips (25 pages, a few seconds to render): a sheet
+# of 5000 codes in one go would take WeasyPrint over a minute and gigabytes of memory.
+SLIPS_PER_PART = 200
 _ALLOWED = frozenset(CODE_ALPHABET)
 
 
@@ -95,3 +103,92 @@ def codes_generate(*, evaluation_round: EvaluationRound, categories: Iterable[Ro
             continue
         return len(objects)
     raise RuntimeError("could not store unique evaluation codes after 5 attempts")
+
+
+# ---------------------------------------------------------------------------
+# The printed sheet of slips
+# ---------------------------------------------------------------------------
+
+
+def code_path(code: str) -> str:
+    """Where a code's form is; the QR code on its slip points there."""
+    try:
+        return reverse("ballot:form", args=[code])
+    except NoReverseMatch:
+        return f"/p/{code}/"
+
+
+def entry_path() -> str:
+    """Where a code is typed in by hand."""
+    try:
+        return reverse("ballot:enter")
+    except NoReverseMatch:
+        return "/p/"
+
+
+def sheet_codes(evaluation_round: EvaluationRound, category: str | None = None) -> list[EvaluationCode]:
+    """The round's codes in slip order: by category, then by the code itself (random,
+    so the order says nothing about the order they were made in)."""
+    codes = EvaluationCode.objects.filter(round=evaluation_round)
+    if category:
+        codes = codes.filter(category=category)
+    order = {value: rank for rank, value in enumerate(EvaluatorCategory.values)}
+    return sorted(codes.only("category", "code"), key=lambda code: (order[code.category], code.code))
+
+
+def sheet_parts(count: int) -> list[tuple[int, int, int]]:
+    """(part, first slip, last slip) for ``count`` slips, counted from 1."""
+    return [
+        (number, start + 1, min(start + SLIPS_PER_PART, count))
+        for number, start in enumerate(range(0, count, SLIPS_PER_PART), start=1)
+    ]
+
+
+def code_sheet_html(
+    evaluation_round: EvaluationRound, *, base_url: str = "", category: str | None = None, part: int = 1
+) -> str | None:
+    """The sheet as HTML for WeasyPrint (see code_sheet_pdf); None when the part has no codes."""
+    base_url = base_url.rstrip("/")
+    labels = dict(EvaluatorCategory.choices)
+    start = (part - 1) * SLIPS_PER_PART
+    codes = sheet_codes(evaluation_round, category)[start : start + SLIPS_PER_PART]
+    if not codes:
+        return None
+    slips = []
+    for code in codes:
+        qr = segno.make(base_url + code_path(code.code), error="m")
+        slips.append(
+            {
+                "display": format_code(code.code),
+                "category_label": labels[code.category],
+                "qr_svg": qr.svg_inline(border=0, omitsize=True),
+            }
+        )
+    pages = []
+    for first in range(0, len(slips), SLIPS_PER_PAGE):
+        page = slips[first : first + SLIPS_PER_PAGE]
+        page += [None] * (-len(page) % SLIPS_PER_ROW)
+        pages.append([page[row : row + SLIPS_PER_ROW] for row in range(0, len(page), SLIPS_PER_ROW)])
+    return render_to_string(
+        "reviews/code_sheet.html",
+        {"evaluation_round": evaluation_round, "pages": pages, "entry_url": base_url + entry_path()},
+    )
+
+
+def code_sheet_pdf(
+    evaluation_round: EvaluationRound, *, base_url: str = "", category: str | None = None, part: int = 1
+) -> bytes | None:
+    """A4 pages of eight slips each (2 × 4, dashed cut lines): the organization and
+    period, the evaluator category, a QR code to the code's form, the code in large
+    grouped letters, and how to use it.
+
+    ``base_url`` ("https://host") makes the QR codes absolute, so a phone can open
+    them; ``category`` prints one category only; ``part`` picks which SLIPS_PER_PART
+    slips of them. None when that part has no codes.
+    """
+    from weasyprint import HTML
+
+    html = code_sheet_html(evaluation_round, base_url=base_url, category=category, part=part)
+    if html is None:
+        return None
+    return HTML(string=html, base_url=base_url or None).write_pdf()

@@ -1,24 +1,38 @@
-"""Running an evaluation round: its states and who may move it along.
+"""Running an evaluation round: setting it up, its states and who may move it along.
 
 draft → open → closed → tallied → published
 
+A round is set up in draft: briefing, times, subjects (the organization and its
+members) and how many codes each category of evaluators gets. Opening it generates
+the codes; from then on subjects and categories are fixed, because slips are printed.
 Closing queues the tally only after the closing transaction commits. Each transition
 is one conditional UPDATE on the expected state, so two clicks cannot both succeed.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orgs.models import Organization, Role, User
+from campaign.models import Campaign
+from orgs.models import Member, Organization, Post, Role, User
 from orgs.scoping import user_scope
-from reviews.models import EvaluationRound, RoundState
+from reviews.models import (
+    BriefingKind,
+    EvaluationCode,
+    EvaluationRound,
+    EvaluationSubject,
+    EvaluatorCategory,
+    RoundCategory,
+    RoundState,
+)
 
 ORGANIZING_ROLES = {Role.OFFICE, Role.LEADER, Role.SECRETARY}
 
@@ -89,3 +103,244 @@ def rounds_close_due() -> int:
             continue  # closed by hand meanwhile
         closed += 1
     return closed
+
+
+# ---------------------------------------------------------------------------
+# Setting a round up (draft only)
+# ---------------------------------------------------------------------------
+
+MAX_CODES_PER_CATEGORY = 5000
+# Leadership first, the way a roll is read out at the meeting.
+POST_ORDER = Case(
+    *(When(post=post, then=Value(rank)) for rank, post in enumerate(Post.leadership_team())),
+    default=Value(len(Post.leadership_team())),
+    output_field=IntegerField(),
+)
+
+
+class RoundNotEditable(ValidationError):
+    pass
+
+
+def _require_may_run(by: User, organization: Organization) -> None:
+    if not may_run_round(by, organization):
+        raise PermissionDenied(_("您无权组织“%(name)s”的群众评议。") % {"name": organization.name})
+
+
+def _clean_categories(categories: dict[str, int]) -> dict[str, int]:
+    """Code counts per evaluator category, checked: known categories, 0 to 5000 each,
+    at least one above 0. Returns only the categories that get codes."""
+    errors = []
+    cleaned: dict[str, int] = {}
+    for category, count in categories.items():
+        if category not in EvaluatorCategory.values:
+            errors.append(_("没有“%(category)s”这一类评议人。") % {"category": category})
+            continue
+        label = EvaluatorCategory(category).label
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_CODES_PER_CATEGORY:
+            message = _("“%(category)s”的评议码数量应在0到%(most)s之间。")
+            errors.append(message % {"category": label, "most": MAX_CODES_PER_CATEGORY})
+            continue
+        if count:
+            cleaned[category] = count
+    if not errors and not cleaned:
+        errors.append(_("请至少为一类评议人发放评议码。"))
+    if errors:
+        raise ValidationError({NON_FIELD_ERRORS: errors})
+    return cleaned
+
+
+def _check_times(opens_at: datetime.datetime, closes_at: datetime.datetime) -> None:
+    if closes_at <= opens_at:
+        raise ValidationError({"closes_at": _("截止时间应晚于开始时间。")})
+
+
+def _check_briefing_kind(briefing_kind: str) -> None:
+    if briefing_kind not in BriefingKind.values:
+        raise ValidationError({"briefing_kind": _("请选择通报形式。")})
+
+
+def _lock_draft(evaluation_round: EvaluationRound) -> EvaluationRound:
+    """The round, locked for this transaction, or a refusal once it has been opened
+    (the slips are printed from then on, so what they cover may not change)."""
+    locked = EvaluationRound.objects.select_for_update().select_related("organization").get(pk=evaluation_round.pk)
+    if locked.state != RoundState.DRAFT:
+        raise RoundNotEditable(
+            _("评议当前状态为“%(state)s”，开始评议后不能再修改评议设置和评议对象。")
+            % {"state": locked.get_state_display()}
+        )
+    return locked
+
+
+def _set_categories(evaluation_round: EvaluationRound, counts: dict[str, int]) -> None:
+    RoundCategory.objects.filter(round=evaluation_round).exclude(category__in=list(counts)).delete()
+    for category, count in counts.items():
+        RoundCategory.objects.update_or_create(
+            round=evaluation_round, category=category, defaults={"code_count": count}
+        )
+
+
+def round_members(organization: Organization):
+    """The members a round of the organization evaluates by default: its own members
+    (not those of organizations below it), leadership first."""
+    return Member.objects.filter(organization=organization).order_by(POST_ORDER, "name", "pk")
+
+
+@transaction.atomic
+def round_create(
+    *,
+    campaign: Campaign,
+    organization: Organization,
+    period: str,
+    briefing_on: datetime.date | None,
+    briefing_kind: str,
+    briefing_summary: str,
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+    categories: dict[str, int],
+    by: User,
+) -> EvaluationRound:
+    """A draft round of the organization, with the organization and each of its members
+    as subjects and the code counts per evaluator category."""
+    _require_may_run(by, organization)
+    if not organization.is_within(campaign.organization):
+        raise ValidationError({"campaign": _("“%(name)s”不在这项活动的范围内。") % {"name": organization.name}})
+    if not period.strip():
+        raise ValidationError({"period": _("请填写评议期间，如“2010年下半年”。")})
+    _check_briefing_kind(briefing_kind)
+    _check_times(opens_at, closes_at)
+    counts = _clean_categories(categories)
+    evaluation_round = EvaluationRound(
+        campaign=campaign,
+        organization=organization,
+        period=period.strip(),
+        briefing_on=briefing_on,
+        briefing_kind=briefing_kind,
+        briefing_summary=briefing_summary.strip(),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_by=by,
+    )
+    evaluation_round._history_user = by
+    evaluation_round.save()
+    subjects = [EvaluationSubject(round=evaluation_round, member=None, order=0)]
+    subjects += [
+        EvaluationSubject(round=evaluation_round, member=member, order=order)
+        for order, member in enumerate(round_members(organization), start=1)
+    ]
+    EvaluationSubject.objects.bulk_create(subjects)
+    _set_categories(evaluation_round, counts)
+    return evaluation_round
+
+
+@transaction.atomic
+def round_update(
+    *,
+    evaluation_round: EvaluationRound,
+    period: str,
+    briefing_on: datetime.date | None,
+    briefing_kind: str,
+    briefing_summary: str,
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+    categories: dict[str, int],
+    by: User,
+) -> EvaluationRound:
+    """Change a draft round's briefing, times and code counts. Its campaign and
+    organization stay: a round for another organization is another round."""
+    _require_may_run(by, evaluation_round.organization)
+    locked = _lock_draft(evaluation_round)
+    if not period.strip():
+        raise ValidationError({"period": _("请填写评议期间，如“2010年下半年”。")})
+    _check_briefing_kind(briefing_kind)
+    _check_times(opens_at, closes_at)
+    counts = _clean_categories(categories)
+    locked.period = period.strip()
+    locked.briefing_on = briefing_on
+    locked.briefing_kind = briefing_kind
+    locked.briefing_summary = briefing_summary.strip()
+    locked.opens_at = opens_at
+    locked.closes_at = closes_at
+    locked._history_user = by
+    locked.save(update_fields=["period", "briefing_on", "briefing_kind", "briefing_summary", "opens_at", "closes_at"])
+    _set_categories(locked, counts)
+    return locked
+
+
+@transaction.atomic
+def subject_add(*, evaluation_round: EvaluationRound, member: Member, by: User) -> EvaluationSubject:
+    """Add a member of the round's organization as a subject (draft only)."""
+    _require_may_run(by, evaluation_round.organization)
+    locked = _lock_draft(evaluation_round)
+    if member.organization_id != locked.organization_id:
+        raise ValidationError(
+            _("“%(member)s”不是“%(organization)s”的党员，不能作为这次评议的对象。")
+            % {"member": member.name, "organization": locked.organization.name}
+        )
+    if EvaluationSubject.objects.filter(round=locked, member=member).exists():
+        raise ValidationError(_("“%(member)s”已经是评议对象。") % {"member": member.name})
+    last = EvaluationSubject.objects.filter(round=locked).aggregate(last=Max("order"))["last"] or 0
+    return EvaluationSubject.objects.create(round=locked, member=member, order=last + 1)
+
+
+@transaction.atomic
+def subject_remove(*, subject: EvaluationSubject, by: User) -> None:
+    """Take a member off a draft round. The organization itself is always evaluated."""
+    _require_may_run(by, subject.round.organization)
+    _lock_draft(subject.round)
+    if subject.is_organization:
+        raise ValidationError(_("党组织本身是每次评议的对象，不能移除。"))
+    subject.delete()
+
+
+# ---------------------------------------------------------------------------
+# Opening: the codes are made here
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def round_open(*, evaluation_round: EvaluationRound, by: User) -> EvaluationRound:
+    """Open the round and generate its codes, so the slips can be printed. Forms are
+    accepted from the opening time to the closing time."""
+    from reviews.codes import codes_generate
+
+    _require_may_run(by, evaluation_round.organization)
+    locked = EvaluationRound.objects.select_for_update().get(pk=evaluation_round.pk)
+    categories: list[RoundCategory] = []
+    if locked.state == RoundState.DRAFT:
+        # Checked only for a draft; any other state gets the transition's own refusal.
+        if not EvaluationSubject.objects.filter(round=locked).exists():
+            raise ValidationError(_("这次评议还没有评议对象，不能开始。"))
+        categories = list(RoundCategory.objects.filter(round=locked, code_count__gt=0))
+        if not categories:
+            raise ValidationError(_("还没有为任何一类评议人设定评议码数量，不能开始。"))
+        if locked.closes_at <= timezone.now():
+            raise ValidationError(_("截止时间已过，请先修改截止时间再开始评议。"))
+    locked = round_transition(locked, "open", opened_at=timezone.now())
+    codes_generate(evaluation_round=locked, categories=categories)
+    return locked
+
+
+# ---------------------------------------------------------------------------
+# Progress: how many codes were used, never which, never any choice
+# ---------------------------------------------------------------------------
+
+
+def round_progress(evaluation_round: EvaluationRound) -> dict[str, dict[str, int]]:
+    """{category: {"issued": n, "used": m}} for each category the round hands codes to.
+    Two queries. Nothing here says which code was used or what anyone chose."""
+    progress = {
+        category: {"issued": 0, "used": 0}
+        for category in RoundCategory.objects.filter(round=evaluation_round)
+        .order_by("category")
+        .values_list("category", flat=True)
+    }
+    counts = (
+        EvaluationCode.objects.filter(round=evaluation_round)
+        .values("category")
+        .annotate(issued=Count("pk"), used=Count("pk", filter=Q(used=True)))
+        .order_by()
+    )
+    for row in counts:
+        progress[row["category"]] = {"issued": row["issued"], "used": row["used"]}
+    return progress

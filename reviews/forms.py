@@ -1,0 +1,217 @@
+"""Forms for running an evaluation round. They check input only; the writes and the
+rules that hold whatever the caller (code counts, states, who may) are in
+reviews.rounds and reviews.paper."""
+
+from __future__ import annotations
+
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orgs.models import Member
+from reviews.models import BriefingKind, Choice, EvaluationSubject, EvaluatorCategory
+from reviews.rounds import MAX_CODES_PER_CATEGORY
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _datetime_field(label) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+    )
+
+
+def code_field_name(category: str) -> str:
+    return f"codes_{category}"
+
+
+def default_period(today: datetime.date) -> str:
+    if today.month <= 6:
+        return _("%(year)s年上半年") % {"year": today.year}
+    return _("%(year)s年下半年") % {"year": today.year}
+
+
+class OrganizationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        # Indented by depth, so a long list still reads as the tree it is.
+        return "　" * obj.depth + obj.name
+
+
+class RoundForm(forms.Form):
+    """A round's settings; with ``campaigns`` and ``organizations`` also where it runs
+    (creating), without them only what may change in a draft (editing)."""
+
+    campaign = forms.ModelChoiceField(label=gettext_lazy("活动"), queryset=None, empty_label=None)
+    organization = OrganizationChoiceField(label=gettext_lazy("被评议组织"), queryset=None)
+    period = forms.CharField(
+        label=gettext_lazy("评议期间"), max_length=50, help_text=gettext_lazy("如“2010年下半年”。")
+    )
+    briefing_kind = forms.ChoiceField(
+        label=gettext_lazy("通报形式"), choices=BriefingKind.choices, initial=BriefingKind.BRIEFING
+    )
+    briefing_on = forms.DateField(label=gettext_lazy("通报日期"), required=False, widget=DATE_WIDGET)
+    briefing_summary = forms.CharField(
+        label=gettext_lazy("通报内容"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("在座谈会或通报会上向评议人通报了哪些工作，如承诺践诺、整改落实情况。"),
+    )
+    opens_at = _datetime_field(gettext_lazy("开始时间"))
+    closes_at = _datetime_field(gettext_lazy("截止时间"))
+
+    def __init__(self, *args, campaigns=None, organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if campaigns is None:
+            del self.fields["campaign"]
+            del self.fields["organization"]
+        else:
+            self.fields["campaign"].queryset = campaigns
+            self.fields["organization"].queryset = organizations
+            if len(campaigns) == 1:
+                self.fields["campaign"].widget = forms.HiddenInput()
+        for value, label in EvaluatorCategory.choices:
+            self.fields[code_field_name(value)] = forms.IntegerField(
+                label=label,
+                min_value=0,
+                max_value=MAX_CODES_PER_CATEGORY,
+                initial=0,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+        where = [name for name in ("campaign", "organization") if name in self.fields]
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            *where,
+            "period",
+            Row(Column("briefing_kind", css_class="col-md-6"), Column("briefing_on", css_class="col-md-6")),
+            "briefing_summary",
+            Row(Column("opens_at", css_class="col-md-6"), Column("closes_at", css_class="col-md-6")),
+            Fieldset(
+                _("各类评议人的评议码数量（张，每类最多%(most)s张）") % {"most": MAX_CODES_PER_CATEGORY},
+                Row(
+                    *(Column(code_field_name(value), css_class="col-6 col-md-3") for value in EvaluatorCategory.values)
+                ),
+            ),
+        )
+        self.helper.add_input(Submit("submit", _("保存"), css_class="btn-lg"))
+
+    @classmethod
+    def initial_for_new(cls) -> dict:
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        return {
+            "period": default_period(now.date()),
+            "briefing_on": now.date(),
+            "opens_at": now,
+            "closes_at": now + datetime.timedelta(days=7),
+            code_field_name(EvaluatorCategory.PARTY_MEMBER): 0,
+            code_field_name(EvaluatorCategory.PUBLIC): 30,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", _("截止时间应晚于开始时间。"))
+        counts = [cleaned.get(code_field_name(value)) for value in EvaluatorCategory.values]
+        if all(count is not None for count in counts) and not any(counts):
+            raise forms.ValidationError(_("请至少为一类评议人发放评议码。"))
+        campaign, organization = cleaned.get("campaign"), cleaned.get("organization")
+        if campaign and organization and not organization.is_within(campaign.organization):
+            self.add_error("organization", _("该组织不在这项活动的范围内。"))
+        return cleaned
+
+    def categories(self) -> dict[str, int]:
+        return {value: self.cleaned_data[code_field_name(value)] for value in EvaluatorCategory.values}
+
+
+class SubjectAddForm(forms.Form):
+    member = forms.ModelChoiceField(label=gettext_lazy("添加评议对象"), queryset=None)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda member: f"{member.name}（{member.get_post_display()}）"
+
+
+def count_field_name(subject_id: int, choice: str) -> str:
+    return f"count_{subject_id}_{choice}"
+
+
+class PaperTallyForm(forms.Form):
+    """One category's tally sheet: the number of paper forms and, per subject, how many
+    forms gave each choice (empty means none). Sums are checked by the service, which
+    names the subject."""
+
+    form_count = forms.IntegerField(
+        label=gettext_lazy("纸质评议表总份数"),
+        min_value=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=gettext_lazy("收回的这一类评议人的纸质评议表共多少份。"),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("更正理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("已经录入过，再次保存即为更正，须写明理由，将记入修改记录。"),
+    )
+
+    def __init__(self, *args, subjects: list[EvaluationSubject], correcting: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subjects = subjects
+        self.correcting = correcting
+        if correcting:
+            self.fields["reason"].required = True
+        else:
+            del self.fields["reason"]
+        for subject in subjects:
+            for value, label in Choice.choices:
+                self.fields[count_field_name(subject.pk, value)] = forms.IntegerField(
+                    label=label,
+                    min_value=0,
+                    required=False,
+                    widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control text-end"}),
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        for subject in self.subjects:
+            for value, label in Choice.choices:
+                name = count_field_name(subject.pk, value)
+                if name in self.errors:
+                    # The field's own message does not say whose row it is.
+                    self.errors[name] = self.error_class(
+                        [_("“%(subject)s”的“%(choice)s”请填0或正整数。") % {"subject": subject, "choice": label}]
+                    )
+        return cleaned
+
+    def counts(self) -> dict[tuple[int, str], int]:
+        return {
+            (subject.pk, value): self.cleaned_data.get(count_field_name(subject.pk, value)) or 0
+            for subject in self.subjects
+            for value in Choice.values
+        }
+
+    def rows(self):
+        """(subject, [bound fields of its four choices], whether its counts exceed the
+        number of forms) for the grid."""
+        form_count = self.cleaned_data.get("form_count") if hasattr(self, "cleaned_data") else None
+        rows = []
+        for subject in self.subjects:
+            fields = [self[count_field_name(subject.pk, value)] for value in Choice.values]
+            total = sum(self.cleaned_data.get(field.name) or 0 for field in fields) if form_count is not None else 0
+            rows.append((subject, fields, form_count is not None and total > form_count))
+        return rows
+
+
+def member_choices_for(evaluation_round) -> QuerySet[Member]:
+    """Members of the round's organization who are not yet subjects."""
+    taken = EvaluationSubject.objects.filter(round=evaluation_round, member__isnull=False).values("member_id")
+    return Member.objects.filter(organization=evaluation_round.organization).exclude(pk__in=taken).order_by("name")
