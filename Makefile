@@ -44,3 +44,9 @@ bench: install
 	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_tree
 	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_import
 	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_tally
+	@# Evaluation forms through HTTP: gunicorn as `make run` starts it, on loopback, stopped afterwards.
+	@$(BIN)/python manage.py collectstatic --noinput -v 0
+	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/gunicorn campaign.wsgi \
+	    --bind 127.0.0.1:8765 --workers 2 --threads 4 --log-level warning & server=$$!; \
+	  trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null' EXIT; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_ballots http://127.0.0.1:8765

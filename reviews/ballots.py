@@ -1,0 +1,292 @@
+"""Casting an evaluation form with a one-time code: secret, and once per code.
+
+Once: the code is claimed with one conditional UPDATE on its own row
+(``WHERE id = … AND used = false``). Two submissions of the same code at the same
+instant both reach that UPDATE; under READ COMMITTED the second waits for the first
+to commit, re-reads the row, finds it used and updates nothing, so it is refused and
+stores nothing. The claim, the ballot and its choices are one transaction, so a refused
+or failed form leaves the code unused. (The claim filters on the code row's primary
+key alone on purpose: a filter through the round would make Django write
+``WHERE id IN (SELECT …)``; after the wait PostgreSQL re-checks the row against the
+outer condition only, while the sub-select's answer, taken before, still says unused,
+and both submissions pass. test_ballot_concurrency catches exactly that.) Casting also
+holds a share lock on the round, so closing it waits for the forms in progress and no
+form lands after the close (see _lock_round_against_closing).
+
+Secret: a Ballot holds the round and the evaluator category, its choices the subject,
+the choice and the comment; nothing names the code, a user, an address or a time, and
+keys are random UUIDs. What is left is PostgreSQL's own bookkeeping: every row written
+by a transaction carries that transaction's id in the hidden column ``xmin``, so the
+ballot and the code it used would share it. Right after the cast commits, every used
+code of the same round and category is rewritten in a transaction of its own, so all
+of them carry that newer id together and none points at one ballot (rewriting only the
+one code would still give it the id next to its ballot's). ``round_codes_scrub``
+rewrites all codes of a round once more when voting has ended. See the README's
+"Secret ballots" section.
+
+Nothing here logs or keeps the code beyond the request that carries it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orgs.scoping import unscoped
+from reviews.codes import normalise_code
+from reviews.models import (
+    Ballot,
+    BallotChoice,
+    Choice,
+    EvaluationCode,
+    EvaluationRound,
+    EvaluationSubject,
+    RoundCategory,
+    RoundState,
+)
+
+COMMENT_MAX_LENGTH = 500
+# The form is public; these run with no user, and decide what they may read themselves.
+SCOPE_LABEL = "ballot"
+
+
+class Refusal(enum.Enum):
+    """Why a code cannot cast a form; each has its own page and status."""
+
+    UNKNOWN = "unknown"
+    USED = "used"
+    NOT_OPEN = "not_open"
+    ENDED = "ended"
+
+    @property
+    def title(self) -> str:
+        return str(REFUSAL_TITLES[self])
+
+    @property
+    def explanation(self) -> str:
+        return str(REFUSAL_EXPLANATIONS[self])
+
+
+REFUSAL_TITLES = {
+    Refusal.UNKNOWN: gettext_lazy("评议码不存在"),
+    Refusal.USED: gettext_lazy("评议码已经使用过"),
+    Refusal.NOT_OPEN: gettext_lazy("评议尚未开始"),
+    Refusal.ENDED: gettext_lazy("评议已经结束"),
+}
+REFUSAL_EXPLANATIONS = {
+    Refusal.UNKNOWN: gettext_lazy("没有找到这个评议码，请核对评议码纸条上的字母和数字后重新输入。"),
+    Refusal.USED: gettext_lazy(
+        "这个评议码已经提交过评议表，每个评议码只能使用一次。如果不是您本人提交的，请向发放评议码的同志反映。"
+    ),
+    Refusal.NOT_OPEN: gettext_lazy("这次评议还没有开始，请在规定的评议时间内再打开本页。"),
+    Refusal.ENDED: gettext_lazy("这次评议已经截止，不再接收评议表。感谢您的关心。"),
+}
+
+
+class BallotRefused(Exception):
+    """The code cannot cast a form. Carries only the reason, never the code."""
+
+    def __init__(self, reason: Refusal) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class BallotInvalid(ValidationError):
+    """The form is incomplete or too long somewhere; ``subject_errors`` maps subject ids
+    to the message to show next to that subject."""
+
+    def __init__(self, subject_errors: dict[int, str]) -> None:
+        super().__init__(list(subject_errors.values()))
+        self.subject_errors = subject_errors
+
+
+@dataclass(frozen=True)
+class PaperSubject:
+    """One line of the form: only what an evaluator needs to recognise the subject."""
+
+    id: int
+    name: str
+    post: str
+    is_organization: bool
+
+
+@dataclass(frozen=True)
+class BallotPaper:
+    """What the form page shows; plain values, so a template cannot reach a member's
+    phone number or birth date through a model instance."""
+
+    organization: str
+    period: str
+    briefing_on: datetime.date | None
+    briefing_kind: str
+    briefing_summary: str
+    closes_at: datetime.datetime
+    subjects: tuple[PaperSubject, ...]
+
+
+def _round_refusal(evaluation_round: EvaluationRound, now: datetime.datetime) -> Refusal | None:
+    if evaluation_round.state == RoundState.DRAFT:
+        return Refusal.NOT_OPEN
+    if evaluation_round.state != RoundState.OPEN or now >= evaluation_round.closes_at:
+        return Refusal.ENDED
+    if now < evaluation_round.opens_at:
+        return Refusal.NOT_OPEN
+    return None
+
+
+def _code_row(code: str) -> dict | None:
+    normalised = normalise_code(code)
+    if not normalised:
+        return None
+    return EvaluationCode.objects.filter(code=normalised).values("pk", "round_id", "category", "used").first()
+
+
+def _subjects(round_id: int) -> list[EvaluationSubject]:
+    return list(EvaluationSubject.objects.filter(round_id=round_id).select_related("member").order_by("order", "pk"))
+
+
+def ballot_paper(code: str) -> BallotPaper:
+    """The form a code opens, or BallotRefused saying why it opens none. Two queries
+    and the subjects; reads only, so opening a form never uses the code up."""
+    with unscoped(SCOPE_LABEL):
+        row = _code_row(code)
+        if row is None:
+            raise BallotRefused(Refusal.UNKNOWN)
+        if row["used"]:
+            raise BallotRefused(Refusal.USED)
+        evaluation_round = EvaluationRound.objects.select_related("organization").get(pk=row["round_id"])
+        refusal = _round_refusal(evaluation_round, timezone.now())
+        if refusal is not None:
+            raise BallotRefused(refusal)
+        subjects = tuple(
+            PaperSubject(
+                id=subject.pk,
+                name=subject.member.name if subject.member_id else evaluation_round.organization.name,
+                post=subject.member.get_post_display() if subject.member_id else "",
+                is_organization=subject.member_id is None,
+            )
+            for subject in _subjects(evaluation_round.pk)
+        )
+    return BallotPaper(
+        organization=evaluation_round.organization.name,
+        period=evaluation_round.period,
+        briefing_on=evaluation_round.briefing_on,
+        briefing_kind=evaluation_round.get_briefing_kind_display(),
+        briefing_summary=evaluation_round.briefing_summary,
+        closes_at=evaluation_round.closes_at,
+        subjects=subjects,
+    )
+
+
+def _lock_round_against_closing(round_id: int) -> None:
+    """Hold the round open until this form is stored: closing the round (an UPDATE of
+    its row) waits for every cast in progress, and a cast that starts after the close
+    committed sees it closed, so the tally never misses or half-sees a form. Shared
+    locks do not block one another, so forms of one round are still cast in parallel."""
+    if not connection.features.has_select_for_update:
+        return  # SQLite: one writer at a time anyway
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM reviews_evaluationround WHERE id = %s FOR SHARE", [round_id])
+
+
+def _clean(
+    evaluation_round: EvaluationRound, choices: dict[int, str], comments: dict[int, str]
+) -> list[tuple[EvaluationSubject, str, str]]:
+    errors: dict[int, str] = {}
+    cleaned = []
+    for subject in _subjects(evaluation_round.pk):
+        choice = choices.get(subject.pk)
+        comment = (comments.get(subject.pk) or "").strip()
+        name = subject.member.name if subject.member_id else evaluation_round.organization.name
+        if choice not in Choice.values:
+            errors[subject.pk] = _("请对“%(name)s”作出评价。") % {"name": name}
+        elif len(comment) > COMMENT_MAX_LENGTH:
+            errors[subject.pk] = _("对“%(name)s”的意见请不要超过%(limit)s字。") % {
+                "name": name,
+                "limit": COMMENT_MAX_LENGTH,
+            }
+        else:
+            cleaned.append((subject, choice, comment))
+    if errors:
+        raise BallotInvalid(errors)
+    return cleaned
+
+
+@transaction.atomic
+def ballot_cast(*, code: str, choices: dict[int, str], comments: dict[int, str]) -> None:
+    """Store one form for the code and use the code up, or raise BallotRefused /
+    BallotInvalid and store nothing. ``choices`` and ``comments`` are keyed by subject
+    id; every subject of the round needs a choice (a Choice value), comments are
+    optional. Choices for subjects that are not in the round are ignored."""
+    with unscoped(SCOPE_LABEL):
+        row = _code_row(code)
+        if row is None:
+            raise BallotRefused(Refusal.UNKNOWN)
+        if row["used"]:
+            raise BallotRefused(Refusal.USED)
+        _lock_round_against_closing(row["round_id"])
+        evaluation_round = (
+            EvaluationRound.objects.select_related("organization")
+            .only("state", "opens_at", "closes_at", "organization__name")
+            .get(pk=row["round_id"])
+        )
+        refusal = _round_refusal(evaluation_round, timezone.now())
+        if refusal is not None:
+            raise BallotRefused(refusal)
+        cleaned = _clean(evaluation_round, choices, comments)
+
+        # The claim: see the module docstring for why it filters on the primary key only.
+        if EvaluationCode.objects.filter(pk=row["pk"], used=False).update(used=True) != 1:
+            raise BallotRefused(Refusal.USED)
+        ballot = Ballot.objects.create(round_id=evaluation_round.pk, category=row["category"])
+        BallotChoice.objects.bulk_create(
+            BallotChoice(
+                ballot=ballot,
+                round_id=evaluation_round.pk,
+                category=row["category"],
+                subject=subject,
+                choice=choice,
+                comment=comment,
+            )
+            for subject, choice, comment in cleaned
+        )
+    round_id, category = evaluation_round.pk, row["category"]
+
+    def rewrite_used_codes() -> None:
+        used_codes_rewrite(round_id=round_id, category=category)
+
+    # The form is stored whatever happens to this rewrite, so a failure is logged
+    # (robust) rather than shown to the evaluator as an error.
+    transaction.on_commit(rewrite_used_codes, robust=True)
+
+
+def used_codes_rewrite(*, round_id: int, category: str) -> int:
+    """Rewrite every used code of one round and category in one transaction of its
+    own, so they all carry its transaction id (``xmin``) and none carries the id of the
+    transaction that stored a ballot (module docstring). Returns how many rows.
+
+    Rewrites of one category take turns on the category's row: two at once would lock
+    the same codes in different orders (one sees them where the last rewrite moved
+    them, the other where they were) and deadlock."""
+    with unscoped(SCOPE_LABEL), transaction.atomic():
+        list(RoundCategory.objects.select_for_update().filter(round_id=round_id, category=category).values_list("pk"))
+        return EvaluationCode.objects.filter(round_id=round_id, category=category, used=True).update(used=True)
+
+
+def round_codes_scrub(evaluation_round: EvaluationRound) -> int:
+    """Rewrite all codes of the round in one UPDATE. Call it when the round closes or
+    is tallied: afterwards used and unused codes alike carry one transaction id, whatever
+    happened to the rewrites after each cast. Returns how many rows."""
+    with unscoped(SCOPE_LABEL), transaction.atomic():
+        # In turn with any rewrite after a last cast (see used_codes_rewrite).
+        categories = RoundCategory.objects.select_for_update().filter(round_id=evaluation_round.pk).order_by("pk")
+        list(categories.values_list("pk"))
+        return EvaluationCode.objects.filter(round_id=evaluation_round.pk).update(used=F("used"))

@@ -1,0 +1,92 @@
+"""Casting a form as an evaluator does: on a phone-sized Chromium window, by tapping."""
+
+import pytest
+from django.core.cache import cache
+
+from orgs.tests.test_browser import CHROMIUM_ARGS
+from reviews.models import Ballot, BallotChoice, Choice, EvaluationCode, EvaluationSubject, RoundState
+from reviews.tests.factories import make_round
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """Failed codes are counted in the cache; under REDIS_URL it would outlive the run."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ballot"}}
+    cache.clear()
+
+
+@pytest.fixture
+def phone(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own database
+    # reads are plain synchronous code all the same.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", has_touch=True)
+        yield context.new_page()
+        browser.close()
+
+
+def test_evaluator_casts_a_form_on_a_phone_and_the_code_is_then_used(live_server, campaign, county, phone):
+    from playwright.sync_api import expect
+
+    evaluation_round = make_round(campaign, county.branch_a1, state=RoundState.OPEN)
+    code = EvaluationCode.objects.filter(round=evaluation_round).first().code
+    subjects = list(EvaluationSubject.objects.filter(round=evaluation_round).order_by("order"))
+    form_url = f"{live_server.url}/p/{code}/"
+
+    phone.goto(form_url)
+    expect(phone.get_by_role("heading", name="红湾社区党支部群众评议表")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    first_button = phone.locator(f"label[for='s{subjects[0].pk}-satisfied']").bounding_box()
+    assert first_button["height"] >= 44
+
+    # Tap all but the last subject, then try to submit: the page goes to the one missing.
+    for subject in subjects[:-1]:
+        phone.locator(f"label[for='s{subject.pk}-satisfied']").tap()
+    phone.locator(f"label[for='s{subjects[1].pk}-dissatisfied']").tap()
+    phone.locator(f"label[for='s{subjects[0].pk}-satisfied']").tap()
+    phone.evaluate("window.notReloaded = true")
+    phone.get_by_role("button", name="提交评议表").tap()
+    last = phone.locator(f"#subject-{subjects[-1].pk}")
+    expect(last).to_have_class("card mb-3 ballot-subject ballot-missing")
+    expect(last.get_by_text(f"请对“{subjects[-1].member.name}”作出评价。")).to_be_visible()
+    expect(last).to_be_in_viewport()
+    assert phone.evaluate("window.notReloaded === true"), "the script should have kept the form on the page"
+    assert not Ballot.objects.exists()
+
+    phone.locator(f"label[for='s{subjects[-1].pk}-unknown']").tap()
+    phone.locator(f"#subject-{subjects[0].pk} summary").tap()
+    phone.locator(f"#s{subjects[0].pk}-comment").fill("希望多为群众办实事。")
+    phone.get_by_role("button", name="提交评议表").tap()
+
+    expect(phone.get_by_role("heading", name="评议表已提交")).to_be_visible()
+    assert code not in phone.url and code not in phone.content()
+    ballot = Ballot.objects.get()
+    stored = dict(BallotChoice.objects.filter(ballot=ballot).values_list("subject_id", "choice"))
+    assert stored[subjects[0].pk] == Choice.SATISFIED
+    assert stored[subjects[1].pk] == Choice.DISSATISFIED
+    assert stored[subjects[-1].pk] == Choice.UNKNOWN
+    assert BallotChoice.objects.get(ballot=ballot, subject=subjects[0]).comment == "希望多为群众办实事。"
+
+    phone.goto(form_url)
+    expect(phone.get_by_role("heading", name="评议码已经使用过")).to_be_visible()
+    assert Ballot.objects.count() == 1
+
+
+def test_evaluator_types_the_code_from_the_slip(live_server, campaign, county, phone):
+    from playwright.sync_api import expect
+
+    evaluation_round = make_round(campaign, county.branch_a1, state=RoundState.OPEN)
+    code = EvaluationCode.objects.filter(round=evaluation_round).first().code
+
+    phone.goto(f"{live_server.url}/p/")
+    phone.get_by_label("评议码").fill(code.lower())
+    phone.get_by_role("button", name="打开评议表").tap()
+
+    expect(phone.get_by_role("heading", name="红湾社区党支部群众评议表")).to_be_visible()
+    assert phone.url == f"{live_server.url}/p/{code}/"

@@ -1,0 +1,191 @@
+"""Secret ballots: given the database and the list of codes, nothing links a stored
+form to the code that cast it (see reviews.ballots and the README)."""
+
+import uuid
+
+import pytest
+from django.db import connection, models
+
+from orgs.models import User
+from reviews.ballots import ballot_cast, round_codes_scrub
+from reviews.models import (
+    Ballot,
+    BallotChoice,
+    Choice,
+    EvaluationCode,
+    EvaluationRound,
+    EvaluationSubject,
+    EvaluatorCategory,
+    RoundState,
+)
+from reviews.tests.factories import make_round
+
+BALLOT_TABLES = (Ballot, BallotChoice)
+CHOICES = list(Choice.values)
+
+
+@pytest.fixture
+def open_round(campaign, county):
+    return make_round(campaign, county.branch_a1, state=RoundState.OPEN)
+
+
+def subject_ids(evaluation_round):
+    return list(EvaluationSubject.objects.filter(round=evaluation_round).order_by("order").values_list("pk", flat=True))
+
+
+def cast(code, subjects, choice=Choice.SATISFIED):
+    ballot_cast(code=code, choices=dict.fromkeys(subjects, choice), comments={})
+
+
+def cast_in_order(evaluation_round, count, category=EvaluatorCategory.PUBLIC):
+    """Cast ``count`` forms, in code order, each telling itself apart by its choices
+    (the form's number in base 4); returns the numbers in the order cast."""
+    subjects = subject_ids(evaluation_round)
+    assert 4 ** len(subjects) >= count
+    codes = EvaluationCode.objects.filter(round=evaluation_round, category=category).order_by("pk")
+    for number, code in enumerate(codes.values_list("code", flat=True)[:count]):
+        digits = [(number // 4**position) % 4 for position in range(len(subjects))]
+        ballot_cast(code=code, choices={s: CHOICES[d] for s, d in zip(subjects, digits, strict=True)}, comments={})
+    return list(range(count))
+
+
+def number_of(ballot_id, subjects):
+    choices = dict(BallotChoice.objects.filter(ballot_id=ballot_id).values_list("subject_id", "choice"))
+    return sum(CHOICES.index(choices[subject]) * 4**position for position, subject in enumerate(subjects))
+
+
+def test_ballot_holds_only_round_and_category_and_its_choices_only_what_was_chosen():
+    assert {field.name for field in Ballot._meta.concrete_fields} == {"id", "round", "category"}
+    assert {field.name for field in BallotChoice._meta.concrete_fields} == {
+        "id",
+        "ballot",
+        "round",
+        "category",
+        "subject",
+        "choice",
+        "comment",
+    }
+
+
+def test_no_ballot_column_refers_to_a_code_a_user_or_a_time(db):
+    for model in BALLOT_TABLES:
+        for field in model._meta.concrete_fields:
+            assert not isinstance(field, models.DateField | models.TimeField | models.GenericIPAddressField), field
+            if field.is_relation:
+                assert field.related_model not in (EvaluationCode, User), field
+        with connection.cursor() as cursor:
+            columns = connection.introspection.get_table_description(cursor, model._meta.db_table)
+            relations = connection.introspection.get_relations(cursor, model._meta.db_table)
+        # The table in the database is the model, nothing added by hand.
+        assert {column.name for column in columns} == {field.column for field in model._meta.concrete_fields}
+        for column in columns:
+            kind = connection.introspection.get_field_type(column.type_code, column)
+            assert kind not in ("DateField", "DateTimeField", "TimeField", "GenericIPAddressField"), column
+        referenced = {table for _column, table in relations.values()}
+        assert referenced <= {
+            EvaluationRound._meta.db_table,
+            EvaluationSubject._meta.db_table,
+            Ballot._meta.db_table,
+        }
+
+
+def test_ballot_keys_are_random_uuids_not_numbers_per_round(open_round):
+    cast_in_order(open_round, 6)
+
+    for model in BALLOT_TABLES:
+        assert isinstance(model._meta.pk, models.UUIDField)
+        for key in model.objects.values_list("pk", flat=True):
+            assert isinstance(key, uuid.UUID) and key.version == 4
+        # Nothing to order by but random keys: no default ordering, no sequence.
+        assert model._meta.ordering == [] and not model._meta.get_latest_by
+
+
+def test_ordering_ballots_by_any_column_does_not_give_the_order_the_codes_were_used(open_round):
+    cast_order = cast_in_order(open_round, 10)
+    subjects = subject_ids(open_round)
+
+    for column in ("id", "round_id", "category"):
+        ids = Ballot.objects.order_by(column, "pk").values_list("pk", flat=True)
+        assert [number_of(ballot_id, subjects) for ballot_id in ids] != cast_order, column
+    for column in ("id", "ballot_id", "round_id", "category", "subject_id"):
+        seen = []
+        for ballot_id in BallotChoice.objects.order_by(column, "pk").values_list("ballot_id", flat=True):
+            if ballot_id not in seen:
+                seen.append(ballot_id)
+        assert [number_of(ballot_id, subjects) for ballot_id in seen] != cast_order, column
+
+
+def test_code_keeps_only_that_it_was_used(open_round):
+    code = EvaluationCode.objects.filter(round=open_round).first()
+    cast(code.code, subject_ids(open_round))
+
+    code.refresh_from_db()
+    assert code.used
+    assert {field.name for field in EvaluationCode._meta.concrete_fields} == {"id", "round", "category", "code", "used"}
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL's transaction ids (xmin)
+# ---------------------------------------------------------------------------
+
+
+def xmins(table, where="", params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT xmin::text::bigint FROM {table} {where}", params)  # table names are ours, not input
+        return [value for (value,) in cursor.fetchall()]
+
+
+def used_code_xmins(evaluation_round, category):
+    return xmins(
+        EvaluationCode._meta.db_table, "WHERE round_id = %s AND category = %s AND used", [evaluation_round.pk, category]
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_no_ballot_shares_a_transaction_id_with_any_code(open_round):
+    subjects = subject_ids(open_round)
+    codes = EvaluationCode.objects.filter(round=open_round)
+    for category, count in ((EvaluatorCategory.PUBLIC, 5), (EvaluatorCategory.PARTY_MEMBER, 3)):
+        for code in codes.filter(category=category).values_list("code", flat=True)[:count]:
+            cast(code, subjects)
+
+    ballot_xmins = set(xmins(Ballot._meta.db_table)) | set(xmins(BallotChoice._meta.db_table))
+    code_xmins = set(xmins(EvaluationCode._meta.db_table))
+    assert len(set(xmins(Ballot._meta.db_table))) == 8
+    assert not ballot_xmins & code_xmins
+    # Not even the id next to a ballot's: all used codes of a category carry one id.
+    for category in (EvaluatorCategory.PUBLIC, EvaluatorCategory.PARTY_MEMBER):
+        assert len(set(used_code_xmins(open_round, category))) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_without_the_rewrite_a_ballot_would_share_its_code_transaction_id(open_round, monkeypatch):
+    """The trap the rewrite closes, shown: the query that would link them."""
+    monkeypatch.setattr("reviews.ballots.used_codes_rewrite", lambda **kwargs: 0)
+    code = EvaluationCode.objects.filter(round=open_round).first().code
+    cast(code, subject_ids(open_round))
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.code FROM reviews_ballot b JOIN reviews_evaluationcode c ON b.xmin = c.xmin",
+        )
+        assert cursor.fetchall() == [(code,)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_scrub_gives_every_code_of_the_round_one_transaction_id(open_round, campaign, county):
+    other = make_round(campaign, county.branch_b1, state=RoundState.OPEN)
+    subjects = subject_ids(open_round)
+    for code in EvaluationCode.objects.filter(round=open_round).values_list("code", flat=True)[:4]:
+        cast(code, subjects)
+    other_before = xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [other.pk])
+
+    rewritten = round_codes_scrub(open_round)
+
+    assert rewritten == EvaluationCode.objects.filter(round=open_round).count()
+    assert len(set(xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [open_round.pk]))) == 1
+    assert xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [other.pk]) == other_before
+    assert EvaluationCode.objects.filter(round=open_round, used=True).count() == 4
