@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from orgs.tests.test_browser import CHROMIUM_ARGS
 from reviews.models import Ballot, BallotChoice, Choice, EvaluationCode, EvaluationSubject, RoundState
@@ -29,6 +30,9 @@ def phone(monkeypatch):
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", has_touch=True)
         yield context.new_page()
         browser.close()
+        # The test's queries ran beside Playwright's event loop, which gave them their
+        # own connection; close it, or the test database cannot be dropped.
+        connections.close_all()
 
 
 def test_evaluator_casts_a_form_on_a_phone_and_the_code_is_then_used(live_server, campaign, county, phone):
