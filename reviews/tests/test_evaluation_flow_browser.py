@@ -1,0 +1,116 @@
+"""Issue 4's walk-through in Chromium on the demo county: the 许三湾村 secretary runs a round,
+prints the code slips, three evaluators vote on phones, a paper tally sheet is entered,
+the round closes, the tally runs, and the results flag a member under 90%."""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connections
+
+from orgs.demo import DEMO_PASSWORD
+from orgs.tests.test_browser import CHROMIUM_ARGS
+from pledges.models import Rectification, RectificationSource
+from reviews.models import EvaluationCode, EvaluationRound, EvaluationSubject, RoundState, TallyResult
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "flow"}}
+    cache.clear()
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    call_command("load_demo", "--quiet")
+    # The test reads the database beside Playwright's event loop in this thread.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+        connections.close_all()
+
+
+def page_for(browser, *, phone=False):
+    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    page = browser.new_context(viewport=viewport, locale="zh-CN", has_touch=phone).new_page()
+    page.set_default_timeout(15_000)
+    page.on("dialog", lambda dialog: dialog.accept())  # "are you sure?" before opening and closing
+    return page
+
+
+def test_secretary_runs_a_round_and_a_member_under_90_is_flagged(live_server, browser):
+    from playwright.sync_api import expect
+
+    from orgs.scoping import unscoped
+
+    base = live_server.url
+    secretary = page_for(browser)
+    secretary.goto(f"{base}/accounts/login/")
+    secretary.get_by_label("用户名").fill("secretary3")
+    secretary.get_by_label("密码").fill(DEMO_PASSWORD)
+    secretary.get_by_role("button", name="登录").click()
+    secretary.wait_for_url(f"{base}/")
+
+    # A new round for the branch: 3 codes for 群众代表, none for the others.
+    secretary.goto(f"{base}/evaluations/new/")
+    secretary.get_by_label("被评议组织").select_option(label="许三湾村党支部")
+    secretary.get_by_label("通报内容").fill("通报了2010年承诺践诺和整改落实情况。")
+    secretary.get_by_label("群众代表").fill("3")
+    secretary.get_by_role("button", name="保存").click()
+    expect(secretary.get_by_role("button", name="开始评议")).to_be_visible()
+    with unscoped("test"):
+        evaluation_round = EvaluationRound.objects.get(organization__name="许三湾村党支部")
+        subjects = list(EvaluationSubject.objects.filter(round=evaluation_round).select_related("member"))
+    secretary.get_by_role("button", name="开始评议").click()
+    expect(secretary.get_by_role("button", name="结束评议")).to_be_visible()
+
+    # The code sheet is a PDF.
+    response = secretary.request.get(f"{base}/evaluations/{evaluation_round.pk}/codes/")
+    assert response.ok and response.body()[:4] == b"%PDF"
+
+    # Three evaluators vote on their phones; the first member gets one 不满意 of three.
+    with unscoped("test"):
+        codes = list(EvaluationCode.objects.filter(round=evaluation_round).values_list("code", flat=True))
+    target = next(subject for subject in subjects if subject.member_id)
+    for index, code in enumerate(codes):
+        phone = page_for(browser, phone=True)
+        phone.goto(f"{base}/p/{code}/")
+        for subject in subjects:
+            choice = "dissatisfied" if subject == target and index == 0 else "satisfied"
+            phone.locator(f"label[for='s{subject.pk}-{choice}']").tap()
+        phone.get_by_role("button", name="提交评议表").tap()
+        expect(phone.get_by_role("heading", name="评议表已提交")).to_be_visible()
+        phone.context.close()
+
+    # Two paper forms for 群众代表, entered as a tally sheet: all 满意.
+    secretary.goto(f"{base}/evaluations/{evaluation_round.pk}/paper/?category=public")
+    secretary.get_by_label("纸质评议表总份数").fill("2")
+    for subject in subjects:
+        secretary.get_by_label(f"{subject} 满意", exact=True).fill("2")
+    secretary.get_by_role("button", name="保存").click()
+    expect(secretary.get_by_text("纸质评议表已录入")).to_be_visible()
+
+    # Closing queues the tally (in-process here; test_tally_task runs a real worker).
+    secretary.goto(f"{base}/evaluations/{evaluation_round.pk}/")
+    secretary.get_by_role("button", name="结束评议").click()
+    with unscoped("test"):
+        evaluation_round.refresh_from_db()
+        assert evaluation_round.state == RoundState.TALLIED
+        flagged = TallyResult.objects.get(subject=target, category="")
+
+    # 4 of 5 satisfied = 80%: under 90%, flagged, with a remedial rectification.
+    assert (flagged.satisfied, flagged.dissatisfied, flagged.below_threshold) == (4, 1, True)
+    secretary.goto(f"{base}/evaluations/{evaluation_round.pk}/results/")
+    row = secretary.locator("tr", has_text=target.member.name).first
+    expect(row).to_contain_text("80.00%")
+    expect(row).to_contain_text("未达标")
+    with unscoped("test"):
+        remedial = Rectification.objects.get(member=target.member, source=RectificationSource.EVALUATION)
+    assert remedial.deadline is not None
+    secretary.goto(f"{base}/pledges/rectifications/{remedial.pk}/")
+    expect(secretary.get_by_text(target.member.name).first).to_be_visible()
