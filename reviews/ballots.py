@@ -15,14 +15,21 @@ form lands after the close (see _lock_round_against_closing).
 
 Secret: a Ballot holds the round and the evaluator category, its choices the subject,
 the choice and the comment; nothing names the code, a user, an address or a time, and
-keys are random UUIDs. What is left is PostgreSQL's own bookkeeping: every row written
-by a transaction carries that transaction's id in the hidden column ``xmin``, so the
-ballot and the code it used would share it. Right after the cast commits, every used
-code of the same round and category is rewritten in a transaction of its own, so all
-of them carry that newer id together and none points at one ballot (rewriting only the
-one code would still give it the id next to its ballot's). ``round_codes_scrub``
-rewrites all codes of a round once more when voting has ended. See the README's
-"Secret ballots" section.
+keys are random UUIDs. What is left is PostgreSQL's own bookkeeping, which would
+otherwise pair each ballot with its code:
+
+- every row written by a transaction carries that transaction's id in the hidden column
+  ``xmin``, so the ballot and the code it used would share it;
+- an updated row is written anew at the next free place, so used codes would line up,
+  by their physical position (``ctid``), in the order they were used, which is the
+  order the ballots lie in.
+
+So right after each cast commits, the used codes of its round and category are taken
+out and put back in random order, in a transaction of their own (``used_codes_rewrite``):
+all of them then carry one newer id, and their order says nothing about when each was
+used. Rewriting only the one code would not do: its id would be the one next to its
+ballot's, and it would be the last in line. ``round_codes_scrub`` does the same for all
+codes of the round when it is tallied. See the README's "Secret ballots" section.
 
 Nothing here logs or keeps the code beyond the request that carries it.
 """
@@ -31,11 +38,11 @@ from __future__ import annotations
 
 import datetime
 import enum
+import random
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -54,6 +61,8 @@ from reviews.models import (
 )
 
 COMMENT_MAX_LENGTH = 500
+# Rows per INSERT when codes are put back (5 values each, under SQLite's 999).
+PUT_BACK_BATCH = 150
 # The form is public; these run with no user, and decide what they may read themselves.
 SCOPE_LABEL = "ballot"
 
@@ -268,25 +277,47 @@ def ballot_cast(*, code: str, choices: dict[int, str], comments: dict[int, str])
     transaction.on_commit(rewrite_used_codes, robust=True)
 
 
-def used_codes_rewrite(*, round_id: int, category: str) -> int:
-    """Rewrite every used code of one round and category in one transaction of its
-    own, so they all carry its transaction id (``xmin``) and none carries the id of the
-    transaction that stored a ballot (module docstring). Returns how many rows.
+def _codes_put_back_shuffled(where: str, params: list) -> int:
+    """Delete the codes matching ``where`` and insert them again, same ids and values,
+    in random order: one new transaction id for all, and places that follow no earlier
+    order. What is put back is exactly what the DELETE returned, so a code used by a
+    form that committed meanwhile comes back as used."""
+    quote = connection.ops.quote_name
+    table = quote(EvaluationCode._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in EvaluationCode._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        # where and the names are ours; values go as parameters.
+        cursor.execute(f"DELETE FROM {table} WHERE {where} RETURNING {columns}", params)
+        rows = cursor.fetchall()
+        random.SystemRandom().shuffle(rows)
+        row_marks = "(" + ", ".join(["%s"] * len(EvaluationCode._meta.concrete_fields)) + ")"
+        for start in range(0, len(rows), PUT_BACK_BATCH):
+            batch = rows[start : start + PUT_BACK_BATCH]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_marks] * len(batch))}",
+                [value for row in batch for value in row],
+            )
+    return len(rows)
 
-    Rewrites of one category take turns on the category's row: two at once would lock
-    the same codes in different orders (one sees them where the last rewrite moved
-    them, the other where they were) and deadlock."""
+
+def used_codes_rewrite(*, round_id: int, category: str) -> int:
+    """Put the used codes of one round and category back in random order, in a
+    transaction of its own (module docstring). Returns how many codes.
+
+    Rewrites of one category take turns on the category's row: two at once would
+    each wait for codes the other has already taken out."""
     with unscoped(SCOPE_LABEL), transaction.atomic():
         list(RoundCategory.objects.select_for_update().filter(round_id=round_id, category=category).values_list("pk"))
-        return EvaluationCode.objects.filter(round_id=round_id, category=category, used=True).update(used=True)
+        return _codes_put_back_shuffled("round_id = %s AND category = %s AND used", [round_id, category])
 
 
 def round_codes_scrub(evaluation_round: EvaluationRound) -> int:
-    """Rewrite all codes of the round in one UPDATE. Call it when the round closes or
-    is tallied: afterwards used and unused codes alike carry one transaction id, whatever
-    happened to the rewrites after each cast. Returns how many rows."""
+    """Put all codes of the round back in random order, in one transaction. Call it when
+    the round is closed (the tally does): afterwards used and unused codes alike carry
+    one transaction id and lie in an order that says nothing, whatever happened to the
+    rewrites after each cast. Returns how many codes."""
     with unscoped(SCOPE_LABEL), transaction.atomic():
         # In turn with any rewrite after a last cast (see used_codes_rewrite).
         categories = RoundCategory.objects.select_for_update().filter(round_id=evaluation_round.pk).order_by("pk")
         list(categories.values_list("pk"))
-        return EvaluationCode.objects.filter(round_id=evaluation_round.pk).update(used=F("used"))
+        return _codes_put_back_shuffled("round_id = %s", [evaluation_round.pk])

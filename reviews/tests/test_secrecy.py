@@ -1,6 +1,7 @@
 """Secret ballots: given the database and the list of codes, nothing links a stored
 form to the code that cast it (see reviews.ballots and the README)."""
 
+import random
 import uuid
 
 import pytest
@@ -174,18 +175,88 @@ def test_without_the_rewrite_a_ballot_would_share_its_code_transaction_id(open_r
         assert cursor.fetchall() == [(code,)]
 
 
+def ascents(sequence):
+    """How many neighbours are in increasing order: all but one for a sorted list,
+    about half for a shuffled one."""
+    return sum(1 for before, after in zip(sequence, sequence[1:], strict=False) if after > before)
+
+
+def codes_by_position(evaluation_round, where="", params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT code FROM reviews_evaluationcode WHERE round_id = %s {where} ORDER BY ctid",
+            [evaluation_round.pk, *params],
+        )
+        return [code for (code,) in cursor.fetchall()]
+
+
+def cast_forty_in_a_known_order(campaign, county):
+    evaluation_round = make_round(
+        campaign, county.branch_a1, state=RoundState.OPEN, codes={EvaluatorCategory.PUBLIC: 300}
+    )
+    codes = list(EvaluationCode.objects.filter(round=evaluation_round).values_list("code", flat=True))
+    used = random.Random(2010).sample(codes, 40)
+    subjects = subject_ids(evaluation_round)
+    for code in used:
+        cast(code, subjects)
+    return evaluation_round, used
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_scrub_gives_every_code_of_the_round_one_transaction_id(open_round, campaign, county):
+def test_used_codes_do_not_lie_in_the_order_they_were_used(campaign, county):
+    evaluation_round, used = cast_forty_in_a_known_order(campaign, county)
+
+    positions = [used.index(code) for code in codes_by_position(evaluation_round, "AND used")]
+
+    # In the order of use 39 of 39 neighbours would ascend; shuffled, about 19.5 (sd 1.8).
+    assert ascents(positions) < 30
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_without_the_rewrite_used_codes_would_line_up_in_the_order_of_use(campaign, county, monkeypatch):
+    """The trap the shuffled rewrite closes: an UPDATE writes the row anew at the next free place."""
+    monkeypatch.setattr("reviews.ballots.used_codes_rewrite", lambda **kwargs: 0)
+    evaluation_round, used = cast_forty_in_a_known_order(campaign, county)
+
+    positions = [used.index(code) for code in codes_by_position(evaluation_round, "AND used")]
+
+    assert ascents(positions) >= 30
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_scrub_gives_every_code_of_the_round_one_transaction_id_and_a_random_place(campaign, county):
+    evaluation_round = make_round(
+        campaign, county.branch_a1, state=RoundState.OPEN, codes={EvaluatorCategory.PUBLIC: 60}
+    )
     other = make_round(campaign, county.branch_b1, state=RoundState.OPEN)
-    subjects = subject_ids(open_round)
-    for code in EvaluationCode.objects.filter(round=open_round).values_list("code", flat=True)[:4]:
+    subjects = subject_ids(evaluation_round)
+    for code in EvaluationCode.objects.filter(round=evaluation_round).values_list("code", flat=True)[:4]:
         cast(code, subjects)
+    fields = ("id", "round_id", "category", "code", "used")
+    before = set(EvaluationCode.objects.filter(round=evaluation_round).values_list(*fields))
     other_before = xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [other.pk])
 
-    rewritten = round_codes_scrub(open_round)
+    rewritten = round_codes_scrub(evaluation_round)
 
-    assert rewritten == EvaluationCode.objects.filter(round=open_round).count()
-    assert len(set(xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [open_round.pk]))) == 1
+    assert rewritten == 60
+    assert set(EvaluationCode.objects.filter(round=evaluation_round).values_list(*fields)) == before
+    assert len(set(xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [evaluation_round.pk]))) == 1
     assert xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [other.pk]) == other_before
-    assert EvaluationCode.objects.filter(round=open_round, used=True).count() == 4
+    # The factory inserted the codes in key order; now they lie in no order.
+    ids = dict(EvaluationCode.objects.filter(round=evaluation_round).values_list("code", "id"))
+    assert ascents([ids[code] for code in codes_by_position(evaluation_round)]) < 45
+
+
+@pytest.mark.django_db
+def test_scrub_keeps_every_code_as_it_was(open_round):
+    subjects = subject_ids(open_round)
+    cast(EvaluationCode.objects.filter(round=open_round).first().code, subjects)
+    fields = ("id", "round_id", "category", "code", "used")
+    before = set(EvaluationCode.objects.filter(round=open_round).values_list(*fields))
+
+    round_codes_scrub(open_round)
+
+    assert set(EvaluationCode.objects.filter(round=open_round).values_list(*fields)) == before
