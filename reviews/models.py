@@ -154,8 +154,8 @@ class EvaluationCode(models.Model):
     class Meta:
         verbose_name = _("评议码")
         verbose_name_plural = pgettext_lazy("plural", "评议码")
-        # Not on "used": an index on it would stop PostgreSQL updating a used code in place
-        # (HOT), and moved rows would line up in the order codes were used.
+        # Used codes are rewritten in random order after each cast (reviews.ballots), so
+        # neither their position nor their xmin follows the order in which they were used.
         indexes = [models.Index(fields=["round", "category"])]
 
     def __str__(self) -> str:

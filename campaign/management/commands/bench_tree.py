@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from orgs.models import Organization, path_segment
+from orgs.models import Organization, new_public_token, path_segment
 from orgs.scoping import unscoped
 from orgs.selectors import subtree, tree_with_member_counts
 
@@ -70,7 +70,7 @@ class Command(BaseCommand):
             next_id = cursor.fetchone()[0] + 1
             rows = io.StringIO()
             level = [(next_id, path_segment(next_id), "BENCH")]
-            rows.write(f"{next_id}\tBENCH\t基准省委\tcounty\torgan\t\\N\t{level[0][1]}\n")
+            rows.write(f"{next_id}\tBENCH\t基准省委\tcounty\torgan\t\\N\t{level[0][1]}\t{new_public_token()}\n")
             next_id += 1
             for depth, width in enumerate(fanout, start=1):
                 children = []
@@ -79,13 +79,17 @@ class Command(BaseCommand):
                         path = parent_path + path_segment(next_id)
                         code = f"{parent_code}-{index}"
                         kind = KINDS[depth]
-                        rows.write(f"{next_id}\t{code}\t组织{code}\t{kind}\trural\t{parent_id}\t{path}\n")
+                        rows.write(
+                            f"{next_id}\t{code}\t组织{code}\t{kind}\trural\t{parent_id}\t{path}\t{new_public_token()}\n"
+                        )
                         children.append((next_id, path, code))
                         next_id += 1
                 level = children
             rows.seek(0)
             cursor.copy_from(
-                rows, "orgs_organization", columns=("id", "code", "name", "kind", "sector", "parent_id", "path")
+                rows,
+                "orgs_organization",
+                columns=("id", "code", "name", "kind", "sector", "parent_id", "path", "notice_board_token"),
             )
             cursor.execute("SELECT setval(pg_get_serial_sequence('orgs_organization', 'id'), %s)", [next_id])
             cursor.execute("ANALYZE orgs_organization")
