@@ -39,6 +39,10 @@ class Campaign(models.Model):
     review_period_months = models.PositiveSmallIntegerField(
         _("领导点评周期（月）"), default=6, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
+    # A review stays editable by its author this long, then it is frozen.
+    review_edit_days = models.PositiveSmallIntegerField(
+        _("点评可修改天数"), default=3, validators=[MinValueValidator(0), MaxValueValidator(30)]
+    )
     reports_per_month = models.PositiveSmallIntegerField(_("每月信息上报数（条）"), default=3)
     models_per_quarter = models.PositiveSmallIntegerField(_("每季度培树典型数（个）"), default=1)
     # Satisfaction = counted-as-satisfied ÷ (votes other than 不了解). 满意 always counts;

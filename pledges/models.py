@@ -65,6 +65,15 @@ class Pledge(models.Model):
     state = models.CharField(_("状态"), max_length=20, choices=PledgeState.choices, default=PledgeState.DRAFT)
     # Number of the newest published version; 0 until first published.
     published_version = models.PositiveIntegerField(_("已公示版本"), default=0)
+    # The leader review that led to the current revision, if one did.
+    revised_after_review = models.ForeignKey(
+        "reviews.Review",
+        verbose_name=_("依据的点评"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(

@@ -298,3 +298,132 @@ class RemedialRectification(models.Model):
 
     def __str__(self) -> str:
         return str(self.rectification)
+
+
+# ---------------------------------------------------------------------------
+# Leader reviews (领导点评)
+# ---------------------------------------------------------------------------
+
+
+class ReviewForm(models.TextChoices):
+    MEETING = "meeting", _("会议点评")
+    RANDOM = "random", _("随机点评")
+    REGULAR = "regular", _("定期点评")
+    ON_SITE = "on_site", _("现场点评")
+    ONLINE = "online", _("网络点评")
+    PHONE = "phone", _("电话点评")
+    TALK = "talk", _("个别谈话")
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("优秀")
+    GOOD = "good", _("良好")
+    FAIR = "fair", _("一般")
+    POOR = "poor", _("较差")
+
+
+class Review(models.Model):
+    """A leader's review of a subordinate organization (member empty) or of a member.
+
+    Who may review whom is derived from the tree (reviews.assignments), not stored;
+    ``reviewer_organization`` records through which organization the review was made.
+    """
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="reviews")
+    period_start = models.DateField(_("点评周期开始"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("点评人"), on_delete=models.PROTECT, related_name="reviews_written"
+    )
+    reviewer_organization = models.ForeignKey(
+        Organization, verbose_name=_("点评组织"), on_delete=models.PROTECT, related_name="reviews_given"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("被点评组织"), on_delete=models.PROTECT, related_name="reviews_received"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("被点评党员"), null=True, blank=True, on_delete=models.PROTECT, related_name="reviews"
+    )
+    form = models.CharField(_("点评方式"), max_length=20, choices=ReviewForm.choices)
+    reviewed_on = models.DateField(_("点评日期"))
+    requires_rectification = models.BooleanField(_("需要整改"), default=False)
+    rectification = models.OneToOneField(
+        "pledges.Rectification", null=True, blank=True, on_delete=models.SET_NULL, related_name="review"
+    )
+    acknowledged_at = models.DateTimeField(_("确认阅知时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # The reviewed member sees their own reviews; a plain member nobody else's.
+    objects = ScopedManager(path_field="organization__path", member_field="member")
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("领导点评")
+        verbose_name_plural = pgettext_lazy("plural", "领导点评")
+        ordering = ["-reviewed_on", "-pk"]
+        indexes = [models.Index(fields=["campaign", "period_start", "organization", "member"])]
+
+    def __str__(self) -> str:
+        subject = self.member.name if self.member_id else self.organization.name
+        return f"{subject} {self.reviewed_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:review", args=[self.pk])
+
+
+class ReviewSection(models.Model):
+    """What the review says against one dimension of the standard (五个好 or 五带头)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="sections")
+    dimension = models.ForeignKey(
+        "campaign.StandardDimension", verbose_name=_("标准内容"), on_delete=models.PROTECT, related_name="+"
+    )
+    achievements = models.TextField(_("成绩"), blank=True)
+    problems = models.TextField(_("问题"), blank=True)
+    direction = models.TextField(_("努力方向和整改措施"), blank=True)
+    grade = models.CharField(_("等次"), max_length=20, choices=Grade.choices, blank=True)
+
+    objects = ScopedManager(path_field="review__organization__path", member_field="review__member")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("点评内容")
+        verbose_name_plural = pgettext_lazy("plural", "点评内容")
+        ordering = ["review", "dimension__order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["review", "dimension"], name="one_section_per_dimension")]
+
+    def __str__(self) -> str:
+        return str(self.dimension)
+
+
+class OverdueReview(models.Model):
+    """A subject that went a whole review period without a review, marked by the daily job."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField()
+    reviewer_organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="overdue_reviews")
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    marked_on = models.DateField()
+
+    objects = ScopedManager(path_field="organization__path", member_field="member")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "period_start", "member"],
+                condition=models.Q(member__isnull=False),
+                name="member_overdue_once_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "period_start", "organization"],
+                condition=models.Q(member__isnull=True),
+                name="organization_overdue_once_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member or self.organization} {self.period_start}"
