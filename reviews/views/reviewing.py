@@ -1,0 +1,537 @@
+"""领导点评 pages: the reviewer's due list, writing and editing a review beside the
+subject's pledge, reading it, acknowledging it and revising the pledge from it.
+
+Reviews are fetched through the scoped manager, which shows a review only to the
+subject's chain (the reviewer stands in it) and to the member reviewed: 404 alike for
+missing and out of scope. Who may write, edit, acknowledge or see the history is
+decided in reviews.reviewing; a visible review the user may not act on answers 403.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaign.models import Campaign, StandardDimension
+from campaign.selectors import current_campaign
+from orgs.models import Member, User
+from orgs.scoping import access_organization
+from pledges.models import PledgeItem, ProgressEntry
+from pledges.progress import ItemState, item_state
+from reviews.assignments import (
+    Subject,
+    may_review,
+    period_end,
+    period_start,
+    reviewer_organization,
+    subject_q,
+    subjects_of,
+)
+from reviews.models import Grade, OverdueReview, Review, ReviewForm, ReviewSection
+from reviews.reviewing import (
+    SECTION_FIELDS,
+    current_pledge,
+    edit_deadline,
+    is_subject,
+    may_edit_review,
+    may_see_history,
+    review_acknowledge,
+    review_create,
+    review_dimensions,
+    review_start_revision,
+    review_update,
+    standard_for,
+)
+
+REVIEWS_PER_PAGE = 30
+LATEST_ENTRIES = 5
+ITEM_BADGES = {ItemState.ON_TRACK: "primary", ItemState.LATE: "danger", ItemState.DONE: "success"}
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _require_reviewer(user: User):
+    organization = reviewer_organization(user)
+    if organization is None:
+        raise PermissionDenied(_("领导点评由上级党组织负责人和党支部书记进行，您的账号不能点评。"))
+    return organization
+
+
+def _campaign_or_404(user: User) -> Campaign:
+    campaign = current_campaign(user)
+    if campaign is None:
+        raise Http404(_("目前没有可以点评的活动。"))
+    return campaign
+
+
+# ---------------------------------------------------------------------------
+# The form
+# ---------------------------------------------------------------------------
+
+
+def section_field(dimension: StandardDimension, name: str) -> str:
+    return f"d{dimension.pk}_{name}"
+
+
+class ReviewEditForm(forms.Form):
+    """The review's head fields, then four fields per dimension of the standard."""
+
+    form = forms.ChoiceField(label=gettext_lazy("点评方式"), choices=ReviewForm.choices)
+    reviewed_on = forms.DateField(label=gettext_lazy("点评日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    requires_rectification = forms.BooleanField(label=gettext_lazy("需要整改"), required=False)
+    rectification_deadline = forms.DateField(
+        label=gettext_lazy("整改时限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("勾选“需要整改”时必填；问题和措施取自下面各项的“问题”和“努力方向和整改措施”。"),
+    )
+
+    LABELS = {
+        "achievements": gettext_lazy("成绩"),
+        "problems": gettext_lazy("问题"),
+        "direction": gettext_lazy("努力方向和整改措施"),
+    }
+
+    def __init__(self, *args, dimensions: list[StandardDimension], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dimensions = dimensions
+        for dimension in dimensions:
+            for name in SECTION_FIELDS:
+                self.fields[section_field(dimension, name)] = forms.CharField(
+                    label=self.LABELS[name], required=False, widget=forms.Textarea(attrs={"rows": 2})
+                )
+            self.fields[section_field(dimension, "grade")] = forms.ChoiceField(
+                label=gettext_lazy("等次"), required=False, choices=[("", _("不评等次")), *Grade.choices]
+            )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("requires_rectification") and not data.get("rectification_deadline"):
+            self.add_error("rectification_deadline", _("需要整改时，请填写整改时限。"))
+        return data
+
+    def sections(self) -> dict[int, dict]:
+        return {
+            dimension.pk: {
+                name: self.cleaned_data.get(section_field(dimension, name), "") for name in (*SECTION_FIELDS, "grade")
+            }
+            for dimension in self.dimensions
+        }
+
+    def cards(self):
+        """(dimension, its four bound fields) for one card each in the template."""
+        return [
+            (dimension, [self[section_field(dimension, name)] for name in (*SECTION_FIELDS, "grade")])
+            for dimension in self.dimensions
+        ]
+
+    @classmethod
+    def initial_for(cls, review: Review) -> dict:
+        initial = {
+            "form": review.form,
+            "reviewed_on": review.reviewed_on,
+            "requires_rectification": review.requires_rectification,
+            "rectification_deadline": review.rectification.deadline if review.rectification_id else None,
+        }
+        for section in review.sections.all():
+            for name in (*SECTION_FIELDS, "grade"):
+                initial[f"d{section.dimension_id}_{name}"] = getattr(section, name)
+        return initial
+
+
+def _pledge_panel(campaign: Campaign, organization, member) -> dict:
+    """The subject's current pledge, its items with their state and the latest progress
+    entries, for the column beside the form (four queries)."""
+    pledge = current_pledge(campaign, organization, member)
+    if pledge is None:
+        return {"pledge": None}
+    items = list(PledgeItem.objects.filter(pledge=pledge).order_by("order", "pk"))
+    today = timezone.localdate()
+    for item in items:
+        item.state = item_state(item, today)
+        item.state_label = ItemState(item.state).label
+        item.badge = ITEM_BADGES[item.state]
+    entries = list(
+        ProgressEntry.objects.filter(item__pledge=pledge)
+        .select_related("item")
+        .order_by("-recorded_on", "-pk")[:LATEST_ENTRIES]
+    )
+    return {"pledge": pledge, "items": items, "entries": entries}
+
+
+# ---------------------------------------------------------------------------
+# The due list
+# ---------------------------------------------------------------------------
+
+
+DONE, DUE, OVERDUE = "done", "due", "overdue"
+STATUS_LABELS = {DONE: gettext_lazy("已点评"), DUE: gettext_lazy("待点评"), OVERDUE: gettext_lazy("逾期")}
+STATUS_BADGES = {DONE: "success", DUE: "secondary", OVERDUE: "danger"}
+
+
+def _subject_key(organization_id: int, member_id: int | None) -> tuple[int, int | None]:
+    return (organization_id, member_id)
+
+
+def due_rows(campaign: Campaign, subjects: list[Subject], start: datetime.date) -> list[dict]:
+    """Each subject with its status this period: two queries whatever the number."""
+    if not subjects:
+        return []
+    q = subject_q(subjects)
+    overdue = list(
+        OverdueReview.objects.filter(q, campaign=campaign, period_start__lt=start).values_list(
+            "organization_id", "member_id", "period_start"
+        )
+    )
+    earliest = min([start, *(row[2] for row in overdue)])
+    reviews = Review.objects.filter(q, campaign=campaign, period_start__gte=earliest).values_list(
+        "pk", "organization_id", "member_id", "period_start"
+    )
+    this_period: dict[tuple, int] = {}
+    latest_period: dict[tuple, datetime.date] = {}
+    for pk, organization_id, member_id, review_period in reviews:
+        key = _subject_key(organization_id, None if member_id is None else member_id)
+        if review_period == start:
+            this_period.setdefault(key, pk)
+        latest_period[key] = max(review_period, latest_period.get(key, review_period))
+    overdue_since: dict[tuple, datetime.date] = {}
+    for organization_id, member_id, marked_period in overdue:
+        key = _subject_key(organization_id, member_id)
+        overdue_since[key] = max(marked_period, overdue_since.get(key, marked_period))
+    rows = []
+    for subject in subjects:
+        key = subject.key
+        if key in this_period:
+            status, review_pk = DONE, this_period[key]
+        else:
+            review_pk = None
+            marked = overdue_since.get(key)
+            reviewed_since = marked is not None and latest_period.get(key, datetime.date.min) > marked
+            status = OVERDUE if marked is not None and not reviewed_since else DUE
+        rows.append(
+            {
+                "subject": subject,
+                "status": status,
+                "label": STATUS_LABELS[status],
+                "badge": STATUS_BADGES[status],
+                "review_pk": review_pk,
+            }
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def review_due(request):
+    organization = _require_reviewer(request.user)
+    campaign = current_campaign(request.user)
+    rows, start, end = [], None, None
+    if campaign is not None:
+        start = period_start(campaign, timezone.localdate())
+        end = period_end(campaign, start)
+        rows = due_rows(campaign, subjects_of(organization), start)
+    counts = {status: sum(1 for row in rows if row["status"] == status) for status in (DONE, DUE, OVERDUE)}
+    return render(
+        request,
+        "reviews/review_due.html",
+        {
+            "campaign": campaign,
+            "organization": organization,
+            "rows": rows,
+            "period_start": start,
+            "period_end": end,
+            "counts": counts,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Writing and editing
+# ---------------------------------------------------------------------------
+
+
+def _subject_from_query(request):
+    """The subject named by ?organization=<code>&member=<pk>: 404 alike when missing or
+    not visible."""
+    organization = access_organization(request.user, request.GET.get("organization", ""))
+    member = None
+    member_pk = request.GET.get("member", "")
+    if member_pk:
+        if not member_pk.isdigit():
+            raise Http404(_("找不到该党员，或您无权查看。"))
+        member = get_object_or_404(Member.objects, pk=int(member_pk), organization=organization)
+    return organization, member
+
+
+def _render_form(request, *, form, campaign, organization, member, review=None):
+    standard = standard_for(campaign, member)
+    context = {
+        "form": form,
+        "campaign": campaign,
+        "organization": organization,
+        "member": member,
+        "subject_name": member.name if member else organization.name,
+        "standard": standard,
+        "review": review,
+        **_pledge_panel(campaign, organization, member),
+    }
+    return render(request, "reviews/review_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_create_view(request):
+    user = request.user
+    _require_reviewer(user)
+    if not request.GET.get("organization"):
+        # The subject is chosen on the due list.
+        return redirect("reviews:due")
+    organization, member = _subject_from_query(request)
+    if not may_review(user, organization, member):
+        raise PermissionDenied(_("按照点评分工，您不负责点评这一对象。"))
+    campaign = _campaign_or_404(user)
+    dimensions = review_dimensions(campaign, member)
+    form = ReviewEditForm(
+        request.POST or None,
+        dimensions=dimensions,
+        initial={"reviewed_on": timezone.localdate(), "form": ReviewForm.TALK},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            review = review_create(
+                campaign=campaign,
+                organization=organization,
+                member=member,
+                form=data["form"],
+                reviewed_on=data["reviewed_on"],
+                sections=form.sections(),
+                requires_rectification=data["requires_rectification"],
+                rectification_deadline=data["rectification_deadline"],
+                by=user,
+            )
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("点评已保存。被点评对象登录后可以查看并确认阅知。"))
+            return redirect(review)
+    return _render_form(request, form=form, campaign=campaign, organization=organization, member=member)
+
+
+def _review_or_404(pk: int) -> Review:
+    return get_object_or_404(
+        Review.objects.select_related(
+            "campaign", "organization", "member", "reviewer__member", "reviewer_organization", "acknowledged_by"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_edit(request, pk: int):
+    review = _review_or_404(pk)
+    if review.reviewer_id != request.user.pk:
+        raise PermissionDenied(_("只有点评人本人可以修改点评。"))
+    if not may_edit_review(request.user, review):
+        raise PermissionDenied(_("点评已超过可修改期限，已归档，不能再修改。"))
+    dimensions = review_dimensions(review.campaign, review.member)
+    review = Review.objects.select_related(
+        "campaign", "organization", "member", "rectification", "reviewer_organization"
+    ).get(pk=review.pk)
+    form = ReviewEditForm(request.POST or None, dimensions=dimensions, initial=ReviewEditForm.initial_for(review))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            review = review_update(
+                review=review,
+                form=data["form"],
+                reviewed_on=data["reviewed_on"],
+                sections=form.sections(),
+                requires_rectification=data["requires_rectification"],
+                rectification_deadline=data["rectification_deadline"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("点评已修改，修改情况已记录。"))
+            return redirect(review)
+    return _render_form(
+        request,
+        form=form,
+        campaign=review.campaign,
+        organization=review.organization,
+        member=review.member,
+        review=review,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Reading, acknowledging, revising the pledge
+# ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def review_detail(request, pk: int):
+    user = request.user
+    review = _review_or_404(pk)
+    sections = list(ReviewSection.objects.filter(review=review).select_related("dimension"))
+    subject = is_subject(user, review)
+    pledge = current_pledge(review.campaign, review.organization, review.member) if subject else None
+    return render(
+        request,
+        "reviews/review_detail.html",
+        {
+            "review": review,
+            "sections": sections,
+            "standard": standard_for(review.campaign, review.member),
+            "subject_name": review.member.name if review.member_id else review.organization.name,
+            "is_subject": subject,
+            "may_acknowledge": subject and review.acknowledged_at is None,
+            "pledge": pledge,
+            "may_edit": may_edit_review(user, review),
+            "edit_until": edit_deadline(review),
+            "may_see_history": may_see_history(user, review),
+            "rectification": review.rectification if review.rectification_id else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_acknowledge_view(request, pk: int):
+    review = _review_or_404(pk)
+    try:
+        review_acknowledge(review=review, by=request.user)
+    except ValidationError as error:
+        messages.info(request, _error_text(error))
+    else:
+        messages.success(request, _("已确认阅知这次点评。"))
+    return redirect(review)
+
+
+@login_required
+@require_POST
+def review_revise_pledge(request, pk: int):
+    review = _review_or_404(pk)
+    if not is_subject(request.user, review):
+        raise PermissionDenied(_("只有被点评的党员或党组织可以依据点评修改承诺。"))
+    pledge = current_pledge(review.campaign, review.organization, review.member)
+    if pledge is None:
+        messages.error(request, _("没有已公示的承诺可以修改。"))
+        return redirect(review)
+    try:
+        pledge = review_start_revision(review=review, pledge=pledge, by=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect(review)
+    messages.success(request, _("已按点评意见开始修改承诺，改好后请重新提交审核。"))
+    return redirect(pledge)
+
+
+@login_required
+@require_GET
+def review_list(request):
+    reviews = Review.objects.select_related("organization", "member", "reviewer__member", "campaign").order_by(
+        "-reviewed_on", "-pk"
+    )
+    page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reviews/review_list.html",
+        {"page": page, "is_reviewer": reviewer_organization(request.user) is not None},
+    )
+
+
+HISTORY_FIELDS = ("form", "reviewed_on", "requires_rectification", "acknowledged_at")
+
+
+@login_required
+@require_GET
+def review_history(request, pk: int):
+    review = _review_or_404(pk)
+    if not may_see_history(request.user, review):
+        raise PermissionDenied(_("点评的修改记录由点评人、上级党组织和创先争优办查看。"))
+    records = list(review.history.select_related("history_user__member").order_by("-history_date", "-history_id"))
+    section_records = list(
+        ReviewSection.history.filter(review_id=review.pk)
+        .select_related("history_user__member")
+        .order_by("-history_date", "-history_id")
+    )
+    dimension_names = dict(
+        StandardDimension.objects.filter(pk__in={r.dimension_id for r in section_records}).values_list("pk", "name")
+    )
+    rows = [_history_row(record, HISTORY_FIELDS, _("点评")) for record in records]
+    rows += [
+        _history_row(record, (*SECTION_FIELDS, "grade"), dimension_names.get(record.dimension_id, ""))
+        for record in section_records
+    ]
+    rows.sort(key=lambda row: row["when"], reverse=True)
+    return render(request, "reviews/review_history.html", {"review": review, "rows": rows})
+
+
+def _history_row(record, fields: tuple[str, ...], subject: str) -> dict:
+    model = record.instance_type
+    previous = record.prev_record
+    changes = []
+    for name in fields:
+        new = getattr(record, name)
+        old = getattr(previous, name) if previous is not None else None
+        if previous is not None and old == new:
+            continue
+        if previous is None and new in ("", None, False):
+            continue
+        changes.append(
+            (model._meta.get_field(name).verbose_name, _display(record, name, old), _display(record, name, new))
+        )
+    who = record.history_user
+    return {
+        "when": record.history_date,
+        "who": who.display_name if who else "",
+        "action": record.get_history_type_display(),
+        "subject": subject,
+        "changes": changes,
+    }
+
+
+def _display(record, name: str, value) -> str:
+    if value in (None, ""):
+        return ""
+    if value is True:
+        return _("是")
+    if value is False:
+        return _("否")
+    field = record.instance_type._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+urlpatterns = [
+    path("leader/due/", review_due, name="due"),
+    path("leader/", review_list, name="reviews"),
+    path("leader/new/", review_create_view, name="review_create"),
+    path("leader/<int:pk>/", review_detail, name="review"),
+    path("leader/<int:pk>/edit/", review_edit, name="review_edit"),
+    path("leader/<int:pk>/acknowledge/", review_acknowledge_view, name="review_acknowledge"),
+    path("leader/<int:pk>/revise-pledge/", review_revise_pledge, name="review_revise_pledge"),
+    path("leader/<int:pk>/history/", review_history, name="review_history"),
+]
