@@ -16,6 +16,7 @@ from campaign.models import Campaign, Phase, StandardSubject
 from campaign.selectors import (
     campaign_for_detail,
     campaign_standard,
+    current_campaign,
     phase_on,
     sector_theme_lines,
     visible_campaigns,
@@ -33,6 +34,8 @@ from campaign.services import (
 from campaign.tasks import health_probe
 from orgs.scoping import user_scope
 from orgs.selectors import organization_search, tree_with_member_counts, visible_roots
+from reviews.assignments import reviewer_organization
+from reviews.review_coverage import overdue_for_reviewer
 
 
 @login_required
@@ -42,10 +45,16 @@ def home(request):
     query = request.GET.get("q", "").strip()
     tree, truncated = tree_with_member_counts(roots)
     matches = organization_search(roots, query) if query else None
+    # Reviewers see first whom they let a whole review period go by without a review.
+    overdue = None
+    if reviewer_organization(request.user) is not None:
+        campaign = current_campaign(request.user)
+        overdue = overdue_for_reviewer(request.user, campaign, timezone.localdate())
     return render(
         request,
         "campaign/home.html",
         {
+            "overdue_reviews": overdue,
             "roots": roots,
             "tree": tree,
             "truncated": truncated,

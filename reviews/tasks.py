@@ -21,3 +21,14 @@ def close_due_rounds() -> int:
 
     with unscoped("close_due_rounds"):
         return rounds_close_due()
+
+
+@shared_task
+def mark_overdue_reviews() -> int:
+    """Beat, daily: mark the subjects that went the previous review period without a review."""
+    from django.utils import timezone
+
+    from reviews.review_coverage import overdue_reviews_mark
+
+    with unscoped("mark_overdue_reviews"):
+        return overdue_reviews_mark(today=timezone.localdate())

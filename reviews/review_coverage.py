@@ -1,0 +1,311 @@
+"""Review cadence (点评覆盖情况): who in a subtree has been reviewed this period, who has
+not, and the daily job that marks the subjects a whole period went by without.
+
+The subjects are derived by the rule of reviews.assignments, but for a whole subtree in
+a fixed number of queries, so the office's county-wide page costs what a branch's does.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import NamedTuple
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from campaign.models import Campaign
+from orgs.models import Member, Organization, OrganizationKind, Post, User
+from orgs.scoping import PATH_SEGMENT_LENGTH
+from orgs.selectors import visible_roots
+from reviews.assignments import Subject, period_end, period_start, reviewer_of, reviewer_organization, subject_q
+from reviews.models import OverdueReview, Review
+
+TEAM_POSTS = Post.leadership_team()
+
+
+class ReviewSubject(NamedTuple):
+    """A subject and the organization whose leaders review it."""
+
+    reviewer: Organization
+    subject: Subject
+
+
+def _under(roots: list[Organization], path_field: str) -> Q:
+    q = Q(pk__in=[])
+    for root in roots:
+        q |= Q(**{f"{path_field}__startswith": root.path})
+    return q
+
+
+def review_subjects_in(roots: list[Organization]) -> list[ReviewSubject]:
+    """Every subject lying in the roots' subtrees with its reviewer organization, in two
+    queries. The roots themselves are reviewed from above the subtree and are left out;
+    the members of a root branch are not."""
+    organizations = {
+        organization.pk: organization
+        for organization in Organization.objects.filter(_under(roots, "path")).exclude(
+            kind__in=OrganizationKind.mass_organizations()
+        )
+    }
+    root_ids = {root.pk for root in roots}
+    # A subordinate organization is reviewed by its parent, unless the parent is a branch.
+    reviewed_by: dict[int, Organization] = {}
+    for organization in organizations.values():
+        parent = organizations.get(organization.parent_id)
+        if organization.pk not in root_ids and parent is not None and parent.kind != OrganizationKind.BRANCH:
+            reviewed_by[organization.pk] = parent
+    # By path rather than by a list of ids, which would grow with the subtree.
+    members = Member.objects.filter(
+        _under(roots, "organization__path"), Q(post__in=TEAM_POSTS) | Q(organization__kind=OrganizationKind.BRANCH)
+    ).order_by("name", "pk")
+    members_by_organization: dict[int, list[Member]] = {}
+    for member in members:
+        organization = organizations.get(member.organization_id)
+        if organization is None:
+            continue
+        if member.post in TEAM_POSTS:
+            if organization.pk not in reviewed_by:
+                continue
+        elif organization.kind != OrganizationKind.BRANCH:
+            continue
+        member.organization = organization
+        members_by_organization.setdefault(member.organization_id, []).append(member)
+
+    pairs = []
+    for organization in sorted(organizations.values(), key=lambda organization: organization.path):
+        if organization.pk in reviewed_by:
+            pairs.append(ReviewSubject(reviewed_by[organization.pk], Subject(organization)))
+        for member in members_by_organization.get(organization.pk, []):
+            # Team members of an organization reviewed from above; the others by their branch.
+            reviewer = reviewed_by[organization.pk] if member.post in TEAM_POSTS else organization
+            pairs.append(ReviewSubject(reviewer, Subject(organization, member)))
+    return pairs
+
+
+def previous_period_start(campaign: Campaign, day: datetime.date) -> datetime.date:
+    return period_start(campaign, period_start(campaign, day) - datetime.timedelta(days=1))
+
+
+def _reviewed_keys(reviews) -> tuple[set[int], set[int]]:
+    """(organizations reviewed as such, members reviewed) among review rows."""
+    organizations, members = set(), set()
+    for organization_id, member_id in reviews.values_list("organization_id", "member_id"):
+        if member_id is None:
+            organizations.add(organization_id)
+        else:
+            members.add(member_id)
+    return organizations, members
+
+
+def _is_reviewed(subject: Subject, reviewed: tuple[set[int], set[int]]) -> bool:
+    if subject.member is None:
+        return subject.organization.pk in reviewed[0]
+    return subject.member.pk in reviewed[1]
+
+
+@dataclass
+class CoverageRow:
+    """Counts for one part of the subtree (a child of the user's top organization)."""
+
+    organization: Organization | None  # None for the total
+    organizations: int = 0
+    organizations_reviewed: int = 0
+    members: int = 0
+    members_reviewed: int = 0
+
+    @property
+    def organizations_pending(self) -> int:
+        return self.organizations - self.organizations_reviewed
+
+    @property
+    def members_pending(self) -> int:
+        return self.members - self.members_reviewed
+
+    def add(self, subject: Subject, reviewed: bool) -> None:
+        if subject.member is None:
+            self.organizations += 1
+            self.organizations_reviewed += reviewed
+        else:
+            self.members += 1
+            self.members_reviewed += reviewed
+
+
+@dataclass
+class Coverage:
+    campaign: Campaign
+    period_start: datetime.date
+    period_end: datetime.date
+    total: CoverageRow
+    rows: list[CoverageRow]
+    organizations_pending: list[ReviewSubject] = field(default_factory=list)
+    members_pending: list[ReviewSubject] = field(default_factory=list)
+    overdue: list[OverdueReview] = field(default_factory=list)
+
+
+def review_coverage(user: User, campaign: Campaign, today: datetime.date) -> Coverage:
+    """Coverage of the current period in the user's subtree, in about five queries
+    whatever its size: the counts per child of the user's top organization, the
+    subjects not yet reviewed and those still overdue from the previous period."""
+    roots = visible_roots(user)
+    start = period_start(campaign, today)
+    pairs = review_subjects_in(roots)
+    in_subtree = _under(roots, "organization__path") | _under(roots, "member__organization__path")
+    reviewed = _reviewed_keys(Review.objects.filter(in_subtree, campaign=campaign, period_start=start))
+
+    rows: dict[str, CoverageRow] = {}
+    total = CoverageRow(organization=None)
+    known = {organization.path: organization for organization in roots}
+    for reviewer, subject in pairs:
+        known.setdefault(reviewer.path, reviewer)
+        known.setdefault(subject.organization.path, subject.organization)
+    coverage = Coverage(campaign, start, period_end(campaign, start), total, [])
+    root_lengths = {root.path: len(root.path) for root in roots}
+    for reviewer, subject in pairs:
+        organization = subject.organization
+        root_length = next(length for path, length in root_lengths.items() if organization.path.startswith(path))
+        group_path = organization.path[: root_length + PATH_SEGMENT_LENGTH]
+        if group_path not in rows:
+            rows[group_path] = CoverageRow(organization=known.get(group_path, organization))
+        is_reviewed = _is_reviewed(subject, reviewed)
+        rows[group_path].add(subject, is_reviewed)
+        total.add(subject, is_reviewed)
+        if not is_reviewed:
+            pending = coverage.organizations_pending if subject.member is None else coverage.members_pending
+            pending.append(ReviewSubject(reviewer, subject))
+    coverage.rows = [rows[path] for path in sorted(rows)]
+
+    marks = OverdueReview.objects.filter(
+        _under(roots, "organization__path"), campaign=campaign, period_start=previous_period_start(campaign, today)
+    ).select_related("organization", "member", "reviewer_organization")
+    coverage.overdue = [mark for mark in marks if not _is_reviewed(Subject(mark.organization, mark.member), reviewed)]
+    coverage.overdue.sort(key=lambda mark: (mark.organization.path, mark.member is not None, str(mark)))
+    return coverage
+
+
+def overdue_for_reviewer(user: User, campaign: Campaign | None, today: datetime.date) -> list[OverdueReview]:
+    """The user's subjects marked overdue for the previous period and not reviewed
+    since (two queries); empty for users who review nobody."""
+    reviewer = reviewer_organization(user)
+    if reviewer is None or campaign is None:
+        return []
+    marks = list(
+        OverdueReview.objects.filter(
+            campaign=campaign, period_start=previous_period_start(campaign, today), reviewer_organization=reviewer
+        ).select_related("organization__parent", "member")
+    )
+    # A member who moved on or a new post belongs to another reviewer now.
+    marks = [mark for mark in marks if reviewer_of(mark.organization, mark.member) == reviewer]
+    if not marks:
+        return []
+    subjects = [Subject(mark.organization, mark.member) for mark in marks]
+    reviewed = _reviewed_keys(
+        Review.objects.filter(subject_q(subjects), campaign=campaign, period_start=period_start(campaign, today))
+    )
+    pending = [mark for mark, subject in zip(marks, subjects, strict=True) if not _is_reviewed(subject, reviewed)]
+    return sorted(pending, key=lambda mark: (mark.organization.path, mark.member is not None, str(mark)))
+
+
+def overdue_reviews_mark(*, today: datetime.date) -> int:
+    """Mark every subject that went the whole previous period without a review, in each
+    campaign running then. Idempotent: a subject is marked once per period. Marks are
+    kept as history; a later review ends the overdue state, not the mark."""
+    marked = 0
+    for campaign in Campaign.objects.select_related("organization"):
+        start = previous_period_start(campaign, today)
+        end = period_end(campaign, start)
+        if campaign.starts_on > end or campaign.ends_on < start:
+            continue
+        roots = [campaign.organization]
+        reviewed = _reviewed_keys(
+            Review.objects.filter(
+                _under(roots, "organization__path") | _under(roots, "member__organization__path"),
+                campaign=campaign,
+                period_start=start,
+            )
+        )
+        already = _reviewed_keys(OverdueReview.objects.filter(campaign=campaign, period_start=start))
+        new_marks = [
+            OverdueReview(
+                campaign=campaign,
+                period_start=start,
+                reviewer_organization=reviewer,
+                organization=subject.organization,
+                member=subject.member,
+                marked_on=today,
+            )
+            for reviewer, subject in review_subjects_in(roots)
+            if not _is_reviewed(subject, reviewed) and not _is_reviewed(subject, already)
+        ]
+        # A concurrent run may have marked some meanwhile; the constraints keep one each.
+        OverdueReview.objects.bulk_create(new_marks, ignore_conflicts=True)
+        marked += len(new_marks)
+    return marked
+
+
+def coverage_export(coverage: Coverage) -> bytes:
+    """The coverage as an .xlsx: the counts, then the subjects not reviewed, then the overdue."""
+    workbook = Workbook(write_only=True)
+
+    def sheet(title: str, header: list[str], rows) -> None:
+        worksheet = workbook.create_sheet(title[:31])
+        worksheet.column_dimensions["A"].width = 24
+        bold = Font(bold=True)
+        cells = []
+        for text in header:
+            cell = WriteOnlyCell(worksheet, value=text)
+            cell.font = bold
+            cells.append(cell)
+        worksheet.append(cells)
+        for row in rows:
+            worksheet.append(row)
+
+    sheet(
+        _("覆盖情况"),
+        [_("组织"), _("应点评组织"), _("已点评组织"), _("应点评党员"), _("已点评党员")],
+        [
+            [row.organization.name, row.organizations, row.organizations_reviewed, row.members, row.members_reviewed]
+            for row in [*coverage.rows, _total_row(coverage.total)]
+        ],
+    )
+    subject_header = [_("点评对象"), _("所在组织"), _("点评组织")]
+    sheet(
+        _("未点评组织"),
+        subject_header,
+        [[s.name, s.organization.name, reviewer.name] for reviewer, s in coverage.organizations_pending],
+    )
+    sheet(
+        _("未点评党员"),
+        subject_header,
+        [[s.name, s.organization.name, reviewer.name] for reviewer, s in coverage.members_pending],
+    )
+    sheet(
+        _("逾期未点评"),
+        [*subject_header, _("逾期周期")],
+        [
+            [
+                mark.member.name if mark.member else mark.organization.name,
+                mark.organization.name,
+                mark.reviewer_organization.name,
+                str(mark.period_start),
+            ]
+            for mark in coverage.overdue
+        ],
+    )
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _total_row(total: CoverageRow) -> CoverageRow:
+    return CoverageRow(
+        organization=Organization(name=_("合计")),
+        organizations=total.organizations,
+        organizations_reviewed=total.organizations_reviewed,
+        members=total.members,
+        members_reviewed=total.members_reviewed,
+    )

@@ -1,0 +1,74 @@
+"""Review coverage (点评覆盖情况): who in the user's subtree has been reviewed this
+period, who has not, and who is overdue, with an .xlsx export.
+
+For the office, leaders, branch secretaries and inspection groups (read only), each over
+their own subtree; a plain member gets 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from campaign.models import Campaign
+from campaign.selectors import current_campaign, visible_campaigns
+from orgs.models import Role
+from orgs.uploads import xlsx_response
+from reviews.review_coverage import coverage_export, review_coverage
+
+
+def _may_see_coverage(user) -> bool:
+    return user.is_superuser or user.role != Role.MEMBER
+
+
+def _campaign(request) -> Campaign | None:
+    """The campaign asked for (?campaign=pk, 404 alike when not visible), else the current one."""
+    if not _may_see_coverage(request.user):
+        raise PermissionDenied(_("点评覆盖情况由县委创先争优办、上级党组织和党支部书记查看。"))
+    asked = request.GET.get("campaign", "")
+    if not asked:
+        return current_campaign(request.user)
+    campaign = visible_campaigns(request.user).filter(pk=asked).first() if asked.isdigit() else None
+    if campaign is None:
+        raise Http404(_("找不到该活动，或您无权查看。"))
+    return campaign
+
+
+@login_required
+@require_GET
+def coverage_page(request):
+    campaign = _campaign(request)
+    coverage = review_coverage(request.user, campaign, timezone.localdate()) if campaign else None
+    return render(
+        request,
+        "reviews/review_coverage.html",
+        {
+            "campaign": campaign,
+            "campaigns": list(visible_campaigns(request.user)),
+            "coverage": coverage,
+        },
+    )
+
+
+@login_required
+@require_GET
+def coverage_export_view(request):
+    campaign = _campaign(request)
+    if campaign is None:
+        raise Http404(_("还没有可查看的活动。"))
+    today = timezone.localdate()
+    coverage = review_coverage(request.user, campaign, today)
+    filename = _("%(campaign)s点评覆盖情况-%(date)s.xlsx") % {"campaign": campaign.name, "date": f"{today:%Y%m%d}"}
+    return xlsx_response(coverage_export(coverage), filename)
+
+
+urlpatterns = [
+    path("coverage/", coverage_page, name="review_coverage"),
+    path("coverage/export/", coverage_export_view, name="review_coverage_export"),
+]
