@@ -91,6 +91,8 @@ def test_review_form_shows_the_standard_and_the_pledge_beside_it(client, county,
     assert response.status_code == 200
     assert "带头服务群众" in body and "工作思路、执行能力、效率业绩、廉洁从政、承诺兑现" in body
     assert pledge.title in body and "服务站已挂牌" in body and "已逾期" in body
+    # A date input only takes ISO dates; a localized one would come back empty.
+    assert f'value="{timezone.localdate().isoformat()}"' in body
 
 
 def test_posting_the_form_saves_the_review_with_a_rectification(client, county, campaign):

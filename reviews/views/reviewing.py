@@ -91,12 +91,14 @@ class ReviewEditForm(forms.Form):
     """The review's head fields, then four fields per dimension of the standard."""
 
     form = forms.ChoiceField(label=gettext_lazy("点评方式"), choices=ReviewForm.choices)
-    reviewed_on = forms.DateField(label=gettext_lazy("点评日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reviewed_on = forms.DateField(
+        label=gettext_lazy("点评日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     requires_rectification = forms.BooleanField(label=gettext_lazy("需要整改"), required=False)
     rectification_deadline = forms.DateField(
         label=gettext_lazy("整改时限"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("勾选“需要整改”时必填；问题和措施取自下面各项的“问题”和“努力方向和整改措施”。"),
     )
 
