@@ -1,18 +1,39 @@
 from celery.exceptions import TimeoutError as CeleryTimeoutError
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import ProtectedError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from campaign.forms import CampaignForm, PhaseFormSet, SectorThemesForm, StandardEditor
-from campaign.models import Campaign, Phase, StandardSubject
+from campaign.forms import CampaignForm, DateInput, PhaseFormSet, SectorThemesForm, StandardEditor
+from campaign.models import (
+    AdoptionLevel,
+    Campaign,
+    InfoReport,
+    InfoReportCategory,
+    InfoReportPhoto,
+    Phase,
+    StandardSubject,
+)
+from campaign.reports import (
+    info_report_adopt,
+    info_report_submit,
+    may_adopt,
+    may_submit,
+    parse_month,
+    quota_export,
+    report_quota,
+    reports_in_scope,
+)
 from campaign.selectors import (
     campaign_for_detail,
     campaign_standard,
@@ -32,8 +53,12 @@ from campaign.services import (
     campaign_update,
 )
 from campaign.tasks import health_probe
-from orgs.scoping import user_scope
+from orgs.scoping import access_organization, user_scope
 from orgs.selectors import organization_search, tree_with_member_counts, visible_roots
+from orgs.uploads import xlsx_response
+from pledges.progress import IMAGE_TYPES
+from pledges.views.board import evidence_response
+from pledges.views.progress import MultipleFileField
 from reviews.assignments import reviewer_organization
 from reviews.review_coverage import overdue_for_reviewer
 
@@ -244,3 +269,152 @@ def campaign_sector_themes(request, pk: int):
         messages.success(request, _("领域主题已保存。"))
         return redirect(campaign)
     return render(request, "campaign/campaign_sector_themes.html", {"campaign": campaign, "form": form})
+
+
+# ---------------------------------------------------------------------------
+# 信息上报 (campaign/reports.py holds the rules)
+# ---------------------------------------------------------------------------
+
+
+class InfoReportForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
+    category = forms.ChoiceField(label=gettext_lazy("类别"), choices=InfoReportCategory.choices)
+    reported_on = forms.DateField(label=gettext_lazy("报送日期"), widget=DateInput)
+    body = forms.CharField(label=gettext_lazy("正文"), widget=forms.Textarea(attrs={"rows": 8}))
+    photos = MultipleFileField(
+        label=gettext_lazy("图片"),
+        required=False,
+        help_text=gettext_lazy("JPEG、PNG、WebP 图片或 PDF，每条最多 9 个，每个不超过 10 MB。"),
+    )
+
+
+class AdoptForm(forms.Form):
+    level = forms.ChoiceField(label=gettext_lazy("采用级别"), choices=AdoptionLevel.choices)
+
+
+def _report_campaign(request) -> Campaign:
+    """The campaign chosen with ?campaign=, else the user's current one; 404 if none is visible."""
+    chosen = request.GET.get("campaign", "")
+    if chosen.isdigit():
+        return get_object_or_404(Campaign.objects.all(), pk=int(chosen))
+    campaign = current_campaign(request.user)
+    if campaign is None:
+        raise Http404(_("还没有您能查看的活动。"))
+    return campaign
+
+
+@login_required
+@require_safe
+def report_list(request):
+    campaign = _report_campaign(request)
+    today = timezone.localdate()
+    month = parse_month(request.GET["month"], today) if request.GET.get("month") else None
+    organization = None
+    if request.GET.get("org"):
+        organization = access_organization(request.user, request.GET["org"])
+    adopted = {"1": True, "0": False}.get(request.GET.get("adopted", ""))
+    reports = reports_in_scope(campaign, month=month, organization=organization, adopted=adopted)
+    page = Paginator(reports, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "campaign/report_list.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "month": month,
+            "organization": organization,
+            "adopted": request.GET.get("adopted", ""),
+            "may_submit": may_submit(request.user),
+        },
+    )
+
+
+@login_required
+def report_create(request):
+    if not may_submit(request.user):
+        raise PermissionDenied(_("只有党组织书记、上级党组织负责人和创先争优办可以上报信息。"))
+    campaign = _report_campaign(request)
+    form = InfoReportForm(request.POST or None, request.FILES or None, initial={"reported_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = info_report_submit(
+                campaign=campaign,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                reported_on=form.cleaned_data["reported_on"],
+                category=form.cleaned_data["category"],
+                photos=form.cleaned_data["photos"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _show_refusal(form, error)
+        else:
+            messages.success(request, _("信息已上报。"))
+            return redirect(report)
+    return render(
+        request,
+        "campaign/report_form.html",
+        {"form": form, "campaign": campaign, "organization": request.user.organization},
+    )
+
+
+@login_required
+@require_safe
+def report_detail(request, pk: int):
+    report = get_object_or_404(
+        InfoReport.objects.select_related("organization", "campaign", "submitted_by", "adopted_by"), pk=pk
+    )
+    return render(
+        request,
+        "campaign/report_detail.html",
+        {
+            "report": report,
+            "photos": list(report.photos.all()),
+            "image_types": IMAGE_TYPES,
+            "adopt_form": AdoptForm(initial={"level": report.adopted_level or AdoptionLevel.COUNTY})
+            if may_adopt(request.user, report)
+            else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_adopt(request, pk: int):
+    report = get_object_or_404(InfoReport.objects.select_related("organization"), pk=pk)
+    if not may_adopt(request.user, report):
+        raise PermissionDenied(_("只有创先争优办可以标记信息采用情况。"))
+    form = AdoptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择采用级别。"))
+        return redirect(report)
+    info_report_adopt(report=report, level=form.cleaned_data["level"], by=request.user)
+    messages.success(request, _("已标记为%(level)s采用。") % {"level": AdoptionLevel(form.cleaned_data["level"]).label})
+    return redirect(report)
+
+
+@login_required
+@require_safe
+def report_photo(request, pk: int):
+    # The scoped manager answers 404 alike for a photo that does not exist and one outside the scope.
+    photo = get_object_or_404(InfoReportPhoto.objects.all(), pk=pk)
+    return evidence_response(photo, cache="private, max-age=3600")
+
+
+@login_required
+@require_safe
+def report_quota_view(request):
+    campaign = _report_campaign(request)
+    month = parse_month(request.GET.get("month"), timezone.localdate())
+    quota = report_quota(campaign, month)
+    return render(request, "campaign/report_quota.html", {"campaign": campaign, "quota": quota})
+
+
+@login_required
+@require_safe
+def report_quota_export(request):
+    campaign = _report_campaign(request)
+    month = parse_month(request.GET.get("month"), timezone.localdate())
+    quota = report_quota(campaign, month)
+    filename = _("信息上报情况-%(month)s.xlsx") % {"month": quota.month.strftime("%Y-%m")}
+    return xlsx_response(quota_export(quota), filename)
