@@ -107,3 +107,9 @@ def dimension_use_counts(dimensions: list[StandardDimension]) -> dict[int, int]:
         .values_list("dimension", "count")
     )
     return dict(rows)
+
+
+def day_within(campaign: Campaign, day: datetime.date) -> datetime.date:
+    """The day itself while the campaign runs, else its nearest end: the default for dates
+    and months on pages of a campaign that has not started or is over."""
+    return min(max(day, campaign.starts_on), campaign.ends_on)

@@ -38,6 +38,7 @@ from campaign.selectors import (
     campaign_for_detail,
     campaign_standard,
     current_campaign,
+    day_within,
     phase_on,
     sector_theme_lines,
     visible_campaigns,
@@ -334,7 +335,11 @@ def report_create(request):
     if not may_submit(request.user):
         raise PermissionDenied(_("只有党组织书记、上级党组织负责人和创先争优办可以上报信息。"))
     campaign = _report_campaign(request)
-    form = InfoReportForm(request.POST or None, request.FILES or None, initial={"reported_on": timezone.localdate()})
+    form = InfoReportForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"reported_on": day_within(campaign, timezone.localdate())},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             report = info_report_submit(
@@ -405,7 +410,7 @@ def report_photo(request, pk: int):
 @require_safe
 def report_quota_view(request):
     campaign = _report_campaign(request)
-    month = parse_month(request.GET.get("month"), timezone.localdate())
+    month = parse_month(request.GET.get("month"), day_within(campaign, timezone.localdate()))
     quota = report_quota(campaign, month)
     return render(request, "campaign/report_quota.html", {"campaign": campaign, "quota": quota})
 
@@ -414,7 +419,7 @@ def report_quota_view(request):
 @require_safe
 def report_quota_export(request):
     campaign = _report_campaign(request)
-    month = parse_month(request.GET.get("month"), timezone.localdate())
+    month = parse_month(request.GET.get("month"), day_within(campaign, timezone.localdate()))
     quota = report_quota(campaign, month)
     filename = _("信息上报情况-%(month)s.xlsx") % {"month": quota.month.strftime("%Y-%m")}
     return xlsx_response(quota_export(quota), filename)

@@ -207,3 +207,12 @@ def test_the_quota_page_lists_who_is_below_and_exports_to_xlsx(client, county, c
     assert (county.branch_a1.name, 1, 0, 3, "未达标") in rows
     below_names = [row[0] for row in workbook.worksheets[1].iter_rows(min_row=2, values_only=True)]
     assert county.branch_a1.name in below_names
+
+
+def test_pages_of_a_past_campaign_default_to_its_last_month(client, county, campaign):
+    client.force_login(county.secretary_user_a1)
+    form = client.get(reverse("campaign:report_create"))
+    assert form.context["form"].initial["reported_on"] == campaign.ends_on
+    client.force_login(county.office)
+    quota = client.get(reverse("campaign:report_quota"))
+    assert quota.context["quota"].month == campaign.ends_on.replace(day=1)

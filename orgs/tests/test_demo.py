@@ -119,7 +119,16 @@ def test_every_role_has_an_account_that_logs_in_with_the_printed_password(client
     output = load_demo()
 
     accounts = printed_accounts(output)
-    assert set(accounts) == {"office", "leader", "inspector", "secretary", "secretary2", "secretary3", "member", "admin"}
+    assert set(accounts) == {
+        "office",
+        "leader",
+        "inspector",
+        "secretary",
+        "secretary2",
+        "secretary3",
+        "member",
+        "admin",
+    }
     assert {user.role for user in User.objects.all()} >= set(Role.values)
     for username, password in accounts.items():
         assert client.login(username=username, password=password), username
