@@ -21,6 +21,13 @@ campaign_patterns = [
     path("reports/photos/<int:pk>/", views.report_photo, name="report_photo"),
     path("reports/quota/", views.report_quota_view, name="report_quota"),
     path("reports/quota/export/", views.report_quota_export, name="report_quota_export"),
+    path("models/", views.nomination_list, name="nominations"),
+    path("models/new/", views.nomination_create_view, name="nomination_create"),
+    path("models/<int:pk>/", views.nomination_detail, name="nomination"),
+    path("models/<int:pk>/recommend/", views.nomination_recommend_view, name="nomination_recommend"),
+    path("models/<int:pk>/select/", views.nomination_select_view, name="nomination_select"),
+    path("models/<int:pk>/decline/", views.nomination_decline_view, name="nomination_decline"),
+    path("models/quota/", views.nomination_quota_view, name="nomination_quota"),
 ]
 
 urlpatterns = [

@@ -423,3 +423,186 @@ def report_quota_export(request):
     quota = report_quota(campaign, month)
     filename = _("信息上报情况-%(month)s.xlsx") % {"month": quota.month.strftime("%Y-%m")}
     return xlsx_response(quota_export(quota), filename)
+
+
+# ---------------------------------------------------------------------------
+# 典型培树
+# ---------------------------------------------------------------------------
+
+from campaign.models import ModelNomination, NominationStatus  # noqa: E402
+from campaign.nominations import (  # noqa: E402
+    may_decide,
+    may_decline,
+    may_nominate,
+    may_recommend,
+    nomination_create,
+    nomination_decline,
+    nomination_quota,
+    nomination_recommend,
+    nomination_select,
+    nominations_in_scope,
+    parse_quarter,
+    quarter_bounds,
+    quarter_label,
+)
+from orgs.models import Member, Organization, OrganizationKind  # noqa: E402
+
+NOMINATE_REFUSAL = gettext_lazy("只有党组织书记、上级党组织负责人和创先争优办可以推荐典型。")
+
+
+class NominationForm(forms.Form):
+    nominee = forms.ChoiceField(label=gettext_lazy("推荐对象"))
+    deeds = forms.CharField(label=gettext_lazy("主要事迹"), widget=forms.Textarea(attrs={"rows": 8}))
+    opinion = forms.CharField(label=gettext_lazy("推荐意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, organization: Organization, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        organization_label = _("先进基层党组织：%(name)s") % {"name": organization.name}
+        member_choices = [(str(m.pk), _("优秀共产党员：%(name)s") % {"name": m.name}) for m in members]
+        self.fields["nominee"].choices = [("org", organization_label), *member_choices]
+
+
+class NominationOpinionForm(forms.Form):
+    opinion = forms.CharField(label=gettext_lazy("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@login_required
+@require_safe
+def nomination_list(request):
+    campaign = _report_campaign(request)
+    status = request.GET.get("status", "")
+    page = Paginator(nominations_in_scope(campaign, status=status), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "campaign/nomination_list.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "status": status,
+            "statuses": NominationStatus.choices,
+            "may_nominate": may_nominate(request.user),
+        },
+    )
+
+
+@login_required
+def nomination_create_view(request):
+    if not may_nominate(request.user):
+        raise PermissionDenied(NOMINATE_REFUSAL)
+    campaign = _report_campaign(request)
+    anchor = request.user.organization
+    if request.GET.get("org"):
+        organization = access_organization(request.user, request.GET["org"], for_change=True)
+    else:
+        organization = anchor
+    members = Member.objects.filter(organization=organization).order_by("name")
+    form = NominationForm(request.POST or None, organization=organization, members=members)
+    if request.method == "POST" and form.is_valid():
+        nominee = form.cleaned_data["nominee"]
+        member = None if nominee == "org" else members.get(pk=int(nominee))
+        try:
+            nomination = nomination_create(
+                campaign=campaign,
+                organization=organization if member is None else None,
+                member=member,
+                deeds=form.cleaned_data["deeds"],
+                opinion=form.cleaned_data["opinion"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _show_refusal(form, error)
+        else:
+            messages.success(request, _("已推荐“%(name)s”。") % {"name": nomination.nominee_name})
+            return redirect(nomination)
+    # Only organizations that can themselves be models: not the mass organizations.
+    choices = (
+        Organization.objects.filter(path__startswith=anchor.path)
+        .exclude(kind__in=OrganizationKind.mass_organizations())
+        .only("name", "code", "path")
+        .order_by("path")
+    )
+    return render(
+        request,
+        "campaign/nomination_form.html",
+        {"form": form, "campaign": campaign, "organization": organization, "organizations": choices},
+    )
+
+
+def _nomination(pk: int) -> ModelNomination:
+    return get_object_or_404(
+        ModelNomination.objects.select_related(
+            "campaign", "organization", "member", "current_level", "nominating_organization", "nominated_by"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@require_safe
+def nomination_detail(request, pk: int):
+    nomination = _nomination(pk)
+    allowed = {
+        "recommend": may_recommend(request.user, nomination),
+        "select": may_decide(request.user, nomination),
+        "decline": may_decline(request.user, nomination),
+    }
+    return render(
+        request,
+        "campaign/nomination_detail.html",
+        {
+            "nomination": nomination,
+            "opinions": list(nomination.opinions.select_related("organization", "by")),
+            "allowed": allowed,
+            "opinion_form": NominationOpinionForm() if any(allowed.values()) else None,
+        },
+    )
+
+
+def _nomination_action(request, pk: int, service, done: str):
+    nomination = _nomination(pk)
+    form = NominationOpinionForm(request.POST)
+    form.is_valid()
+    try:
+        service(nomination=nomination, opinion=form.cleaned_data.get("opinion", ""), by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(nomination)
+
+
+@login_required
+@require_POST
+def nomination_recommend_view(request, pk: int):
+    return _nomination_action(request, pk, nomination_recommend, _("已推荐至上一级党组织。"))
+
+
+@login_required
+@require_POST
+def nomination_select_view(request, pk: int):
+    return _nomination_action(request, pk, nomination_select, _("已确定为典型。"))
+
+
+@login_required
+@require_POST
+def nomination_decline_view(request, pk: int):
+    return _nomination_action(request, pk, nomination_decline, _("已作出未通过的决定。"))
+
+
+@login_required
+@require_safe
+def nomination_quota_view(request):
+    campaign = _report_campaign(request)
+    quarter = parse_quarter(request.GET.get("quarter"), day_within(campaign, timezone.localdate()))
+    first, last = quarter_bounds(quarter)
+    return render(
+        request,
+        "campaign/nomination_quota.html",
+        {
+            "campaign": campaign,
+            "rows": nomination_quota(campaign, quarter),
+            "quarter": quarter_label(first),
+            "first": first,
+            "last": last,
+        },
+    )
