@@ -21,8 +21,25 @@ from campaign.models import (
     InfoReport,
     InfoReportCategory,
     InfoReportPhoto,
+    ModelNomination,
+    NominationStatus,
     Phase,
     StandardSubject,
+)
+from campaign.nominations import (
+    may_decide,
+    may_decline,
+    may_nominate,
+    may_recommend,
+    nomination_create,
+    nomination_decline,
+    nomination_quota,
+    nomination_recommend,
+    nomination_select,
+    nominations_in_scope,
+    parse_quarter,
+    quarter_bounds,
+    quarter_label,
 )
 from campaign.reports import (
     info_report_adopt,
@@ -54,6 +71,7 @@ from campaign.services import (
     campaign_update,
 )
 from campaign.tasks import health_probe
+from orgs.models import Member, Organization, OrganizationKind
 from orgs.scoping import access_organization, user_scope
 from orgs.selectors import organization_search, tree_with_member_counts, visible_roots
 from orgs.uploads import xlsx_response
@@ -429,23 +447,6 @@ def report_quota_export(request):
 # 典型培树
 # ---------------------------------------------------------------------------
 
-from campaign.models import ModelNomination, NominationStatus  # noqa: E402
-from campaign.nominations import (  # noqa: E402
-    may_decide,
-    may_decline,
-    may_nominate,
-    may_recommend,
-    nomination_create,
-    nomination_decline,
-    nomination_quota,
-    nomination_recommend,
-    nomination_select,
-    nominations_in_scope,
-    parse_quarter,
-    quarter_bounds,
-    quarter_label,
-)
-from orgs.models import Member, Organization, OrganizationKind  # noqa: E402
 
 NOMINATE_REFUSAL = gettext_lazy("只有党组织书记、上级党组织负责人和创先争优办可以推荐典型。")
 
