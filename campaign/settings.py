@@ -184,6 +184,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-due-evaluation-rounds": {"task": "reviews.tasks.close_due_rounds", "schedule": 300.0},
     # CELERY_TIMEZONE is Asia/Shanghai, so 01:00 local: after the day has turned over.
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},
+    # The dashboard's figures of the current month are at most ten minutes old.
+    "refresh-current-figures": {"task": "campaign.tasks.refresh_current_figures", "schedule": 600.0},
 }
 
 if REDIS_URL:

@@ -1,6 +1,11 @@
+import datetime
+
 from celery import shared_task
 from django.db import connection
+from django.utils import timezone
 
+from campaign.figures import figures_refresh
+from campaign.models import Campaign
 from orgs.models import Organization
 from orgs.scoping import unscoped
 
@@ -11,3 +16,24 @@ def health_probe() -> dict:
     with unscoped("health_probe"):
         organizations = Organization.objects.count()
     return {"database": connection.vendor, "organizations": organizations}
+
+
+@shared_task
+def refresh_figures(campaign_id: int, month: str) -> int:
+    """Recompute one month of a campaign's figures (campaign.figures); ``month`` is ISO."""
+    with unscoped("refresh_figures"):
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+        if campaign is None:
+            return 0
+        return figures_refresh(campaign=campaign, month=datetime.date.fromisoformat(month))
+
+
+@shared_task
+def refresh_current_figures() -> int:
+    """Beat: keep the current month of every running campaign fresh."""
+    today = timezone.localdate()
+    with unscoped("refresh_current_figures"):
+        campaigns = list(Campaign.objects.filter(starts_on__lte=today, ends_on__gte=today).values_list("pk", flat=True))
+    for pk in campaigns:
+        refresh_figures.delay(pk, today.replace(day=1).isoformat())
+    return len(campaigns)
