@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from campaign import views
+from campaign import dashboard_views, views
 from orgs.forms import LoginForm
 
 # The campaign app's own pages (campaign/views.py); this module is also the project's root.
@@ -28,6 +28,10 @@ campaign_patterns = [
     path("models/<int:pk>/select/", views.nomination_select_view, name="nomination_select"),
     path("models/<int:pk>/decline/", views.nomination_decline_view, name="nomination_decline"),
     path("models/quota/", views.nomination_quota_view, name="nomination_quota"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/refresh/", dashboard_views.dashboard_refresh, name="dashboard_refresh"),
+    path("dashboard/export/", dashboard_views.dashboard_export_view, name="dashboard_export"),
+    path("dashboard/flagged/", dashboard_views.dashboard_flagged, name="dashboard_flagged"),
 ]
 
 urlpatterns = [
