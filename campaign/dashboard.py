@@ -36,6 +36,7 @@ class DashboardRow:
     organization: Organization | None = None
     sector: str = ""
     is_own_level: bool = False
+    query: str = ""  # the page narrowed to this row, set by the view
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Dashboard:
     sectors: list[DashboardRow] = field(default_factory=list)
     total: Figures = field(default_factory=Figures)
     computed_at: datetime.datetime | None = None
+    sector: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -76,20 +78,30 @@ def _child_key(roots: Sequence[Organization]):
     )
 
 
-def dashboard_rows(campaign: Campaign, month: datetime.date, roots: Sequence[Organization]) -> QuerySet:
-    return OrganizationFigures.objects.filter(_under_roots("organization__path", roots), campaign=campaign, month=month)
+def dashboard_rows(
+    campaign: Campaign, month: datetime.date, roots: Sequence[Organization], *, sector: str = ""
+) -> QuerySet:
+    rows = OrganizationFigures.objects.filter(_under_roots("organization__path", roots), campaign=campaign, month=month)
+    return rows.filter(organization__sector=sector) if sector else rows
 
 
 def dashboard_build(
-    user, campaign: Campaign, month: datetime.date, *, today: datetime.date, organization: Organization | None = None
+    user,
+    campaign: Campaign,
+    month: datetime.date,
+    *,
+    today: datetime.date,
+    organization: Organization | None = None,
+    sector: str = "",
 ) -> Dashboard:
-    """The dashboard of the user's subtree, or of ``organization`` inside it (drill-down)."""
+    """The dashboard of the user's subtree, or of ``organization`` inside it (drill-down),
+    optionally of one sector's organizations only."""
     period = Period.of(campaign, month, today=today)
     roots = coverage_roots(user, campaign, CoverageFilters(organization=organization))
-    dashboard = Dashboard(campaign=campaign, period=period, roots=roots)
+    dashboard = Dashboard(campaign=campaign, period=period, roots=roots, sector=sector)
     if not roots:
         return dashboard
-    rows = dashboard_rows(campaign, period.month, roots)
+    rows = dashboard_rows(campaign, period.month, roots, sector=sector)
     by_child = figures_totals_by(rows, _child_key(roots))
     if not by_child:
         return dashboard
@@ -127,7 +139,9 @@ def dashboard_build(
 # ---------------------------------------------------------------------------
 
 
-def flagged_results(campaign: Campaign, period: Period, roots: Sequence[Organization]) -> QuerySet[TallyResult]:
+def flagged_results(
+    campaign: Campaign, period: Period, roots: Sequence[Organization], *, sector: str = ""
+) -> QuerySet[TallyResult]:
     """Subjects under the satisfaction threshold in the rounds the figures count (the
     review period's rounds closed by the day), worst first, with their remedial task."""
     rounds = EvaluationRound.objects.filter(
@@ -138,6 +152,10 @@ def flagged_results(campaign: Campaign, period: Period, roots: Sequence[Organiza
     in_roots = _under_roots("subject__member__organization__path", roots) | (
         Q(subject__member__isnull=True) & _under_roots("round__organization__path", roots)
     )
+    if sector:
+        in_roots &= Q(subject__member__organization__sector=sector) | Q(
+            subject__member__isnull=True, round__organization__sector=sector
+        )
     return (
         TallyResult.objects.filter(in_roots, round__in=rounds, category="", below_threshold=True)
         .select_related(

@@ -3,6 +3,8 @@ the satisfaction threshold behind them, and their exports."""
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,7 +24,7 @@ from campaign.models import Campaign, OrganizationFigures
 from campaign.reports import parse_month
 from campaign.selectors import current_campaign, day_within, visible_campaigns
 from campaign.tasks import refresh_figures
-from orgs.models import Role
+from orgs.models import Organization, Role, Sector
 from orgs.scoping import access_organization, user_scope
 from orgs.uploads import xlsx_response
 from pledges.coverage import CoverageFilters, coverage_roots
@@ -49,18 +51,52 @@ def _chosen_campaign(request) -> Campaign | None:
     return campaign
 
 
-def _dashboard_request(request):
-    """Campaign, month, chosen organization and today, from the query string."""
+@dataclass(frozen=True)
+class DashboardQuery:
+    """What the dashboard pages are narrowed to, from the query string."""
+
+    campaign: Campaign | None
+    month: datetime.date | None
+    organization: Organization | None
+    sector: str
+    today: datetime.date
+
+    def query(self, **changes) -> str:
+        params = {
+            "campaign": self.campaign.pk if self.campaign else "",
+            "month": f"{self.month:%Y-%m}" if self.month else "",
+            "org": self.organization.code if self.organization else "",
+            "sector": self.sector,
+        }
+        params.update(changes)
+        return urlencode({key: value for key, value in params.items() if value})
+
+
+def _dashboard_request(request) -> DashboardQuery:
     _require_viewer(request.user)
     campaign = _chosen_campaign(request)
     today = timezone.localdate()
+    sector = request.GET.get("sector", "")
+    sector = sector if sector in Sector.values else ""
     if campaign is None:
-        return None, None, None, today
+        return DashboardQuery(None, None, None, sector, today)
     month = parse_month(request.GET.get("month"), day_within(campaign, today))
     month = min(max(month, campaign.starts_on.replace(day=1)), day_within(campaign, today).replace(day=1))
     code = request.GET.get("org", "")
     organization = access_organization(request.user, code) if code else None
-    return campaign, month, organization, today
+    return DashboardQuery(campaign, month, organization, sector, today)
+
+
+def _build(request, asked: DashboardQuery):
+    _ensure_figures(asked.campaign, asked.month)
+    return dashboard_build(
+        request.user,
+        asked.campaign,
+        asked.month,
+        today=asked.today,
+        organization=asked.organization,
+        sector=asked.sector,
+    )
 
 
 def _ensure_figures(campaign: Campaign, month) -> None:
@@ -70,34 +106,36 @@ def _ensure_figures(campaign: Campaign, month) -> None:
         refresh_figures.delay(campaign.pk, month.isoformat())
 
 
-def _query(**params) -> str:
-    return urlencode({key: value for key, value in params.items() if value})
-
-
 @login_required
 @require_GET
 def dashboard(request):
-    campaign, month, organization, today = _dashboard_request(request)
-    context = {"campaign": campaign, "campaigns": list(visible_campaigns(request.user))}
+    asked = _dashboard_request(request)
+    campaign = asked.campaign
+    context = {"campaign": campaign, "campaigns": list(visible_campaigns(request.user)), "asked": asked}
     if campaign is None:
         return render(request, "campaign/dashboard.html", context)
-    _ensure_figures(campaign, month)
-    board = dashboard_build(request.user, campaign, month, today=today, organization=organization)
-    base = {"campaign": campaign.pk, "month": month.strftime("%Y-%m")}
+    board = _build(request, asked)
     focus = board.focus
     # Drilling back up stops at the top of what the user may see.
-    up = focus.parent if organization and focus and focus.parent_id else None
+    up = focus.parent if asked.organization and focus and focus.parent_id else None
     if up is not None and not user_scope(request.user).contains(up):
         up = None
+    period = board.period
+    for row in board.rows:
+        row.query = asked.query(org=row.organization.code)
+    for row in board.sectors:
+        row.query = asked.query(sector=row.sector)
     context.update(
+        focus_query=asked.query(),
+        base_query=asked.query(org=""),
+        parent_query=asked.query(org=up.code) if up else "",
+        all_sectors_query=asked.query(sector=""),
         board=board,
-        month=month,
-        months=months_of(campaign, today=today),
-        organization=organization,
-        base_query=_query(**base),
-        focus_query=_query(**base, org=organization.code if organization else ""),
+        month=asked.month,
+        months=months_of(campaign, today=asked.today),
+        organization=asked.organization,
+        sector_label=dict(Sector.choices).get(asked.sector, ""),
         up=up,
-        parent_query=_query(**base, org=up.code if up else ""),
         may_refresh=request.user.is_superuser or request.user.role in REFRESH_ROLES,
         charts=[
             BarChart.of(_("党员承诺覆盖率"), board.rows, "members_percent"),
@@ -106,7 +144,7 @@ def dashboard(request):
         ]
         if board.rows
         else [],
-        quarter=f"{board.period.quarter_start.year}-Q{(board.period.quarter_start.month - 1) // 3 + 1}",
+        quarter=f"{period.quarter_start.year}-Q{(period.quarter_start.month - 1) // 3 + 1}",
     )
     return render(request, "campaign/dashboard.html", context)
 
@@ -124,21 +162,31 @@ def dashboard_refresh(request):
     month = parse_month(request.POST.get("month"), day_within(campaign, today))
     refresh_figures.delay(campaign.pk, month.isoformat())
     messages.success(request, _("已重新统计，数据截至此刻。"))
-    query = _query(campaign=campaign.pk, month=month.strftime("%Y-%m"), org=request.POST.get("org", ""))
+    query = urlencode(
+        {
+            key: value
+            for key, value in {
+                "campaign": campaign.pk,
+                "month": f"{month:%Y-%m}",
+                "org": request.POST.get("org", ""),
+                "sector": request.POST.get("sector", ""),
+            }.items()
+            if value
+        }
+    )
     return redirect(f"{reverse('campaign:dashboard')}?{query}")
 
 
 @login_required
 @require_GET
 def dashboard_export_view(request):
-    campaign, month, organization, today = _dashboard_request(request)
-    if campaign is None:
+    asked = _dashboard_request(request)
+    if asked.campaign is None:
         raise Http404(_("找不到该活动。"))
-    _ensure_figures(campaign, month)
-    board = dashboard_build(request.user, campaign, month, today=today, organization=organization)
+    board = _build(request, asked)
     table = "sectors" if request.GET.get("table") == "sectors" else "organizations"
     name = _("工作进度-按领域") if table == "sectors" else _("工作进度-按组织")
-    return xlsx_response(dashboard_export(board, table), f"{name}-{month:%Y-%m}.xlsx")
+    return xlsx_response(dashboard_export(board, table), f"{name}-{asked.month:%Y-%m}.xlsx")
 
 
 @login_required
@@ -146,16 +194,16 @@ def dashboard_export_view(request):
 def dashboard_flagged(request):
     """The subjects under the threshold in the chosen subtree: the list behind the
     dashboard's 未达标对象, down to the member and the remedial task."""
-    campaign, month, organization, today = _dashboard_request(request)
+    asked = _dashboard_request(request)
+    campaign = asked.campaign
     if campaign is None:
         raise Http404(_("找不到该活动。"))
-    period = Period.of(campaign, month, today=today)
-    roots = coverage_roots(request.user, campaign, CoverageFilters(organization=organization))
-    results = flagged_results(campaign, period, roots)
+    period = Period.of(campaign, asked.month, today=asked.today)
+    roots = coverage_roots(request.user, campaign, CoverageFilters(organization=asked.organization))
+    results = flagged_results(campaign, period, roots, sector=asked.sector)
     if request.GET.get("export"):
-        return xlsx_response(
-            flagged_export(campaign, list(results)), _("未达标对象-%(month)s.xlsx") % {"month": f"{month:%Y-%m}"}
-        )
+        filename = _("未达标对象-%(month)s.xlsx") % {"month": f"{asked.month:%Y-%m}"}
+        return xlsx_response(flagged_export(campaign, list(results)), filename)
     page = Paginator(results, FLAGGED_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -163,11 +211,10 @@ def dashboard_flagged(request):
         {
             "campaign": campaign,
             "period": period,
-            "organization": organization,
+            "organization": asked.organization,
+            "sector_label": dict(Sector.choices).get(asked.sector, ""),
             "roots": roots,
             "page": page,
-            "query": _query(
-                campaign=campaign.pk, month=f"{month:%Y-%m}", org=organization.code if organization else ""
-            ),
+            "query": asked.query(),
         },
     )

@@ -191,3 +191,17 @@ def test_dashboard_query_count_does_not_grow_with_the_tree(client, county, activ
     assert OrganizationFigures.objects.count() == 6 + 12 * 4
 
     assert _queries(client) == small
+
+
+def test_a_sector_row_narrows_the_dashboard_to_that_sectors_organizations(client, county, active):
+    login(client, county.office)
+    page = client.get(url())
+    community = next(row for row in page.context["board"].sectors if row.sector == "community")
+    assert community.figures.subjects_below == 1
+
+    narrowed = client.get(f"{reverse('campaign:dashboard')}?{community.query}")
+    rows = rows_of(narrowed)
+    assert set(rows) == {"红湾寺镇党委"}  # only 红湾社区 is a community branch
+    assert rows["红湾寺镇党委"].party_organizations == 1
+    assert "钟建军" in client.get(url("campaign:dashboard_flagged", sector="community")).content.decode()
+    assert "钟建军" not in client.get(url("campaign:dashboard_flagged", sector="rural")).content.decode()
