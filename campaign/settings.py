@@ -184,7 +184,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-due-evaluation-rounds": {"task": "reviews.tasks.close_due_rounds", "schedule": 300.0},
     # CELERY_TIMEZONE is Asia/Shanghai, so 01:00 local: after the day has turned over.
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},
+    # After the overdue marks, and in the morning rather than at night, since a channel
+    # may text people's phones.
+    "refresh-reminders": {"task": "campaign.tasks.refresh_reminders", "schedule": crontab(hour=7, minute=30)},
 }
+
+# How users hear of new reminders beside their home page, which always lists them
+# (orgs/notifications.py): channel classes by dotted path, comma-separated. The default,
+# InAppChannel, sends nothing more; an SMS or e-mail channel is added here.
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", "orgs.notifications.InAppChannel")
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -11,3 +11,15 @@ def health_probe() -> dict:
     with unscoped("health_probe"):
         organizations = Organization.objects.count()
     return {"database": connection.vendor, "organizations": organizations}
+
+
+@shared_task
+def refresh_reminders() -> dict:
+    """Beat, daily: put what is due on each responsible user's home page (campaign.reminders)."""
+    from django.utils import timezone
+
+    from campaign.reminders import reminders_refresh
+
+    with unscoped("refresh_reminders"):
+        result = reminders_refresh(today=timezone.localdate())
+    return {kind: vars(sync) for kind, sync in result.items()}
