@@ -22,4 +22,4 @@ def refresh_reminders() -> dict:
 
     with unscoped("refresh_reminders"):
         result = reminders_refresh(today=timezone.localdate())
-    return {kind: vars(sync) for kind, sync in result.items()}
+    return {str(kind): vars(sync) for kind, sync in result.items()}
