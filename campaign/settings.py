@@ -186,7 +186,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},
     # The dashboard's figures of the current month are at most ten minutes old.
     "refresh-current-figures": {"task": "campaign.tasks.refresh_current_figures", "schedule": 600.0},
+    # After the overdue marks, and in the morning rather than at night, since a channel
+    # may text people's phones.
+    "refresh-reminders": {"task": "campaign.tasks.refresh_reminders", "schedule": crontab(hour=7, minute=30)},
 }
+
+# How users hear of new reminders beside their home page, which always lists them
+# (orgs/notifications.py): channel classes by dotted path, comma-separated. The default,
+# InAppChannel, sends nothing more; an SMS or e-mail channel is added here.
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", "orgs.notifications.InAppChannel")
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

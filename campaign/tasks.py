@@ -37,3 +37,13 @@ def refresh_current_figures() -> int:
     for pk in campaigns:
         refresh_figures.delay(pk, today.replace(day=1).isoformat())
     return len(campaigns)
+
+
+@shared_task
+def refresh_reminders() -> dict:
+    """Beat, daily: put what is due on each responsible user's home page (campaign.reminders)."""
+    from campaign.reminders import reminders_refresh
+
+    with unscoped("refresh_reminders"):
+        result = reminders_refresh(today=timezone.localdate())
+    return {str(kind): vars(sync) for kind, sync in result.items()}

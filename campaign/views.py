@@ -73,7 +73,7 @@ from campaign.services import (
 from campaign.tasks import health_probe
 from orgs.models import Member, Organization, OrganizationKind
 from orgs.scoping import access_organization, user_scope
-from orgs.selectors import organization_search, tree_with_member_counts, visible_roots
+from orgs.selectors import open_reminders, organization_search, tree_with_member_counts, visible_roots
 from orgs.uploads import xlsx_response
 from pledges.progress import IMAGE_TYPES
 from pledges.views.board import evidence_response
@@ -84,7 +84,8 @@ from reviews.review_coverage import overdue_for_reviewer
 
 @login_required
 def home(request):
-    """Each role's home page: where the user stands in the tree and what lies below."""
+    """Each role's home page: what is due for the user, where the user stands in the tree
+    and what lies below."""
     roots = visible_roots(request.user)
     query = request.GET.get("q", "").strip()
     tree, truncated = tree_with_member_counts(roots)
@@ -98,6 +99,7 @@ def home(request):
         request,
         "campaign/home.html",
         {
+            "reminders": open_reminders(request.user),
             "overdue_reviews": overdue,
             "roots": roots,
             "tree": tree,

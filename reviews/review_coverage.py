@@ -193,13 +193,30 @@ def overdue_for_reviewer(user: User, campaign: Campaign | None, today: datetime.
     reviewer = reviewer_organization(user)
     if reviewer is None or campaign is None:
         return []
-    marks = list(
+    return _still_overdue(
         OverdueReview.objects.filter(
             campaign=campaign, period_start=previous_period_start(campaign, today), reviewer_organization=reviewer
-        ).select_related("organization__parent", "member")
+        ),
+        campaign,
+        today,
     )
+
+
+def overdue_pending(campaign: Campaign, today: datetime.date) -> list[OverdueReview]:
+    """Every subject of the campaign marked overdue for the previous period and not
+    reviewed since, whoever reviews it (two queries): what the reminder job tells each
+    reviewer organization."""
+    return _still_overdue(
+        OverdueReview.objects.filter(campaign=campaign, period_start=previous_period_start(campaign, today)),
+        campaign,
+        today,
+    )
+
+
+def _still_overdue(marks, campaign: Campaign, today: datetime.date) -> list[OverdueReview]:
+    marks = list(marks.select_related("organization__parent", "member", "reviewer_organization"))
     # A member who moved on or a new post belongs to another reviewer now.
-    marks = [mark for mark in marks if reviewer_of(mark.organization, mark.member) == reviewer]
+    marks = [mark for mark in marks if reviewer_of(mark.organization, mark.member) == mark.reviewer_organization]
     if not marks:
         return []
     subjects = [Subject(mark.organization, mark.member) for mark in marks]
