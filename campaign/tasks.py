@@ -11,3 +11,12 @@ def health_probe() -> dict:
     with unscoped("health_probe"):
         organizations = Organization.objects.count()
     return {"database": connection.vendor, "organizations": organizations}
+
+
+@shared_task
+def close_due_votes() -> int:
+    """Beat: close and count the public votes whose closing time has passed."""
+    from campaign.votes import votes_close_due
+
+    with unscoped("close_due_votes"):
+        return votes_close_due()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from campaign import views
+from campaign import views, vote_views
 from orgs.forms import LoginForm
 
 # The campaign app's own pages (campaign/views.py); this module is also the project's root.
@@ -28,6 +28,8 @@ campaign_patterns = [
     path("models/<int:pk>/select/", views.nomination_select_view, name="nomination_select"),
     path("models/<int:pk>/decline/", views.nomination_decline_view, name="nomination_decline"),
     path("models/quota/", views.nomination_quota_view, name="nomination_quota"),
+    path("models/quota/export/", views.nomination_quota_export_view, name="nomination_quota_export"),
+    *vote_views.office_patterns,
 ]
 
 urlpatterns = [
@@ -39,6 +41,8 @@ urlpatterns = [
     path("evaluations/", include("reviews.urls")),
     # Short, to type from a code slip or scan from its QR code.
     path("p/", include("reviews.ballot_urls")),
+    # Short, to type from a vote code slip or scan from its QR code (公示票选).
+    path("v/", include("campaign.vote_urls")),
     # Short, for the QR codes on printed notice boards.
     path("gk/", include("pledges.board_urls")),
     path(
