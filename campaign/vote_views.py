@@ -237,7 +237,8 @@ def vote_detail(request, pk: int):
             "results": vote_results(vote),
             # Before the count, the nominees without any figure.
             "nominees": [] if vote.is_counted else vote_nominees(vote),
-            "parts": [] if vote.is_counted else sheet_parts(progress["issued"]),
+            # No slips to print once voting is over.
+            "parts": sheet_parts(progress["issued"]) if state in (VoteState.SCHEDULED, VoteState.OPEN) else [],
             "slips_per_part": SLIPS_PER_PART,
         },
     )
@@ -248,8 +249,8 @@ def vote_detail(request, pk: int):
 def vote_code_sheet(request, pk: int):
     """A PDF of vote code slips, ?part= from 1. Codes are secret material: never cached."""
     vote = _vote_or_404(request, pk)
-    if vote.is_counted:
-        return HttpResponseBadRequest(_("这次公示票选已经计票，投票码已作废，不再提供打印。"))
+    if vote_state(vote) in (VoteState.ENDED, VoteState.COUNTED):
+        return HttpResponseBadRequest(_("这次公示票选已经截止，投票码已作废，不再提供打印。"))
     part = request.GET.get("part", "1")
     if not part.isdigit() or int(part) < 1:
         raise Http404(_("没有这一批投票码。"))

@@ -147,16 +147,20 @@ def test_vote_slips_are_the_evaluation_sheet_with_qr_codes_to_the_vote_paper(vot
     assert vote_code_sheet_pdf(vote, part=2) is None
 
 
-def test_the_office_downloads_the_slips_as_pdf_until_the_vote_is_counted(client, county, vote):
+def test_the_office_downloads_the_slips_as_pdf_until_voting_is_over(client, county, vote):
     client.force_login(county.office)
     url = reverse("campaign:vote_codes", args=[vote.pk])
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "no-store"
     assert client.get(url + "?part=2").status_code == 404
+    vote.closes_at = timezone.now() - datetime.timedelta(seconds=1)
+    vote.save()
+    over = client.get(url)
+    assert over.status_code == 400 and "投票码已作废" in over.content.decode()
+    assert "打印投票码" not in client.get(vote.get_absolute_url()).content.decode()
     vote_close(vote=vote, by=county.office)
-    refused = client.get(url)
-    assert refused.status_code == 400 and "投票码已作废" in refused.content.decode()
+    assert client.get(url).status_code == 400
 
 
 # ---------------------------------------------------------------------------

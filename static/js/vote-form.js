@@ -30,7 +30,6 @@
     if (event.target.checked && ticked() > most) {
       event.target.checked = false;
       limit.classList.remove("d-none");
-      limit.scrollIntoView({ behavior: "smooth", block: "center" });
     } else {
       limit.classList.add("d-none");
     }
@@ -42,7 +41,6 @@
     if (ticked() === 0) {
       event.preventDefault();
       none.classList.remove("d-none");
-      none.scrollIntoView({ behavior: "smooth", block: "center" });
       return;
     }
     if (sending) {
