@@ -182,6 +182,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "close-due-evaluation-rounds": {"task": "reviews.tasks.close_due_rounds", "schedule": 300.0},
+    "close-due-public-votes": {"task": "campaign.tasks.close_due_votes", "schedule": 300.0},
     # CELERY_TIMEZONE is Asia/Shanghai, so 01:00 local: after the day has turned over.
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},
     # The dashboard's figures of the current month are at most ten minutes old.

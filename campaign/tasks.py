@@ -47,3 +47,12 @@ def refresh_reminders() -> dict:
     with unscoped("refresh_reminders"):
         result = reminders_refresh(today=timezone.localdate())
     return {str(kind): vars(sync) for kind, sync in result.items()}
+
+
+@shared_task
+def close_due_votes() -> int:
+    """Beat: close and count the public votes whose closing time has passed."""
+    from campaign.votes import votes_close_due
+
+    with unscoped("close_due_votes"):
+        return votes_close_due()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from campaign import dashboard_views, views
+from campaign import dashboard_views, views, vote_views
 from orgs.forms import LoginForm
 
 # The campaign app's own pages (campaign/views.py); this module is also the project's root.
@@ -32,6 +32,8 @@ campaign_patterns = [
     path("dashboard/refresh/", dashboard_views.dashboard_refresh, name="dashboard_refresh"),
     path("dashboard/export/", dashboard_views.dashboard_export_view, name="dashboard_export"),
     path("dashboard/flagged/", dashboard_views.dashboard_flagged, name="dashboard_flagged"),
+    path("models/quota/export/", views.nomination_quota_export_view, name="nomination_quota_export"),
+    *vote_views.office_patterns,
 ]
 
 urlpatterns = [
@@ -43,6 +45,8 @@ urlpatterns = [
     path("evaluations/", include("reviews.urls")),
     # Short, to type from a code slip or scan from its QR code.
     path("p/", include("reviews.ballot_urls")),
+    # Short, to type from a vote code slip or scan from its QR code (公示票选).
+    path("v/", include("campaign.vote_urls")),
     # Short, for the QR codes on printed notice boards.
     path("gk/", include("pledges.board_urls")),
     path(

@@ -34,6 +34,7 @@ from campaign.nominations import (
     nomination_create,
     nomination_decline,
     nomination_quota,
+    nomination_quota_export,
     nomination_recommend,
     nomination_select,
     nominations_in_scope,
@@ -71,6 +72,7 @@ from campaign.services import (
     campaign_update,
 )
 from campaign.tasks import health_probe
+from campaign.votes import may_run_votes, nomination_vote_results
 from orgs.models import Member, Organization, OrganizationKind
 from orgs.scoping import access_organization, user_scope
 from orgs.selectors import open_reminders, organization_search, tree_with_member_counts, visible_roots
@@ -484,6 +486,7 @@ def nomination_list(request):
             "status": status,
             "statuses": NominationStatus.choices,
             "may_nominate": may_nominate(request.user),
+            "may_run_votes": may_run_votes(request.user, campaign.organization),
         },
     )
 
@@ -557,6 +560,7 @@ def nomination_detail(request, pk: int):
             "opinions": list(nomination.opinions.select_related("organization", "by")),
             "allowed": allowed,
             "opinion_form": NominationOpinionForm() if any(allowed.values()) else None,
+            "vote_results": nomination_vote_results(nomination),
         },
     )
 
@@ -592,11 +596,15 @@ def nomination_decline_view(request, pk: int):
     return _nomination_action(request, pk, nomination_decline, _("已作出未通过的决定。"))
 
 
+def _quota_quarter(request, campaign: Campaign):
+    return parse_quarter(request.GET.get("quarter"), day_within(campaign, timezone.localdate()))
+
+
 @login_required
 @require_safe
 def nomination_quota_view(request):
     campaign = _report_campaign(request)
-    quarter = parse_quarter(request.GET.get("quarter"), day_within(campaign, timezone.localdate()))
+    quarter = _quota_quarter(request, campaign)
     first, last = quarter_bounds(quarter)
     return render(
         request,
@@ -609,3 +617,12 @@ def nomination_quota_view(request):
             "last": last,
         },
     )
+
+
+@login_required
+@require_safe
+def nomination_quota_export_view(request):
+    campaign = _report_campaign(request)
+    quarter = _quota_quarter(request, campaign)
+    filename = _("典型培树情况-%(quarter)s.xlsx") % {"quarter": quarter_label(quarter)}
+    return xlsx_response(nomination_quota_export(nomination_quota(campaign, quarter), quarter), filename)
