@@ -186,6 +186,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},
     # The dashboard's figures of the current month are at most ten minutes old.
     "refresh-current-figures": {"task": "campaign.tasks.refresh_current_figures", "schedule": 600.0},
+    "recompute-open-scores": {"task": "campaign.tasks.recompute_open_scores", "schedule": crontab(hour=2, minute=0)},
 }
 
 if REDIS_URL:
