@@ -19,12 +19,12 @@ nor report here.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -406,14 +406,75 @@ def figures_by_subtree(
         "organization__path", *FIGURE_NAMES
     )
     for row in rows.iterator(chunk_size=BATCH_SIZE):
-        path = row["organization__path"]
-        for depth in depths:
-            if depth > len(path):
-                break
-            pk = wanted.get(path[:depth])
-            if pk is not None:
-                totals[pk].add(row)
+        for pk in _holders(row["organization__path"], wanted, depths):
+            totals[pk].add(row)
     return totals
+
+
+def _holders(path: str, wanted: dict[str, int], depths: list[int]) -> Iterator[int]:
+    """The organizations among ``wanted`` (path → pk) whose subtree holds the path:
+    those of its ancestors that are wanted, and itself. ``depths``: the wanted paths'
+    lengths, sorted."""
+    for depth in depths:
+        if depth > len(path):
+            break
+        pk = wanted.get(path[:depth])
+        if pk is not None:
+            yield pk
+
+
+def reports_by_subtree(
+    campaign: Campaign, first_month: datetime.date, last_month: datetime.date, organizations: Iterable[Organization]
+) -> dict[int, tuple[int, int]]:
+    """For each organization, over the months from first to last: (items reported, quota)
+    summed over its subtree, where each organization's own items count only up to its
+    own quota for those months, so an eager branch does not make up for a silent one.
+    The quota is the monthly one times the months that have rows. One query."""
+    organizations = list(organizations)
+    wanted = {organization.path: organization.pk for organization in organizations}
+    totals = {organization.pk: [0, 0] for organization in organizations}
+    if not organizations:
+        return {}
+    depths = sorted({len(path) for path in wanted})
+    rows = (
+        OrganizationFigures.objects.filter(
+            campaign=campaign, month__range=(month_start(first_month), month_start(last_month))
+        )
+        .values("organization__path")
+        .annotate(reports=Sum("reports"), quota=Sum("reports_quota"))
+        .order_by()
+    )
+    for row in rows.iterator(chunk_size=BATCH_SIZE):
+        counted = min(row["reports"], row["quota"])
+        for pk in _holders(row["organization__path"], wanted, depths):
+            totals[pk][0] += counted
+            totals[pk][1] += row["quota"]
+    return {pk: (reports, quota) for pk, (reports, quota) in totals.items()}
+
+
+# Beat refreshes the current month this often; rows younger than this are not redone.
+FRESH_MINUTES = 10
+
+
+def figures_ensure(
+    campaign: Campaign, months: Iterable[datetime.date], *, today: datetime.date, fresh_minutes: int = FRESH_MINUTES
+) -> list[datetime.date]:
+    """Refresh each month whose rows are missing or older than ``fresh_minutes`` (0: all),
+    so a reader of several months (the score sheet) counts late entries too; returns
+    the months refreshed. One query, plus figures_refresh's eleven for each month
+    refreshed. Needs an unscoped context (a task)."""
+    months = sorted({month_start(month) for month in months})
+    computed = dict(
+        OrganizationFigures.objects.filter(campaign=campaign, month__in=months)
+        .values("month")
+        .annotate(oldest=Min("computed_at"))
+        .values_list("month", "oldest")
+        .order_by()
+    )
+    stale = [month for month in months if not fresh_enough(computed.get(month), minutes=fresh_minutes)]
+    for month in stale:
+        figures_refresh(campaign=campaign, month=month, today=today)
+    return stale
 
 
 def figures_totals_by(queryset, key) -> dict:

@@ -190,6 +190,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # After the overdue marks, and in the morning rather than at night, since a channel
     # may text people's phones.
     "refresh-reminders": {"task": "campaign.tasks.refresh_reminders", "schedule": crontab(hour=7, minute=30)},
+    "recompute-open-scores": {"task": "campaign.tasks.recompute_open_scores", "schedule": crontab(hour=2, minute=0)},
 }
 
 # How users hear of new reminders beside their home page, which always lists them
