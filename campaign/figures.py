@@ -349,6 +349,9 @@ def figures_refresh(*, campaign: Campaign, month: datetime.date, today: datetime
     """Replace the campaign's rows for the month with freshly computed ones; returns
     how many. Readers see the old rows or the new ones, never a mix."""
     today = today or timezone.localdate()
+    # One refresh of a campaign at a time (beat, a score recompute and the office's
+    # button may coincide): the second waits rather than colliding on the unique rows.
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
     period = Period.of(campaign, month, today=today)
     computed = figures_compute(campaign, period)
     now = timezone.now()
