@@ -15,7 +15,7 @@ from orgs.scoping import unscoped
 
 class Command(BaseCommand):
     # Imported by manage.py after setup, so translations are ready here; argparse wants a str.
-    help = _("建立演示县（肃南裕固族自治县）的组织、党员和各角色账号；重复运行不会重复创建。")
+    help = _("建立演示县（肃南裕固族自治县）的组织、党员、各角色账号、活动及其工作数据；重复运行不会重复创建。")
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help=_("不输出任何信息。"))
@@ -80,24 +80,21 @@ def _campaign_summary(demo_campaign: DemoCampaign) -> str:
 def _activity_summary(activity: DemoActivity) -> str:
     if not activity.created:
         return _("演示活动已有工作数据，没有重复生成。")
-    return (
-        _(
-            "已生成演示工作数据：%(pledges)d 份承诺（%(published)d 份已公示）、%(reviews)d 次领导点评、"
-            "%(rounds)d 次群众评议（%(forms)d 份评议表）、%(reports)d 条信息、%(nominations)d 个典型推荐、"
-            "%(rectifications)d 项整改任务；另为 %(accounts)d 个党组织的书记开通了账号（未设密码，可由办公室重置）。"
-        )
-        % {
-            "pledges": activity.pledges,
-            "published": activity.published_pledges,
-            "reviews": activity.reviews,
-            "rounds": activity.rounds,
-            "forms": activity.online_forms + activity.paper_forms,
-            "reports": activity.info_reports,
-            "nominations": activity.nominations,
-            "rectifications": activity.rectifications,
-            "accounts": activity.accounts,
-        }
-    )
+    return _(
+        "已生成演示工作数据：%(pledges)d 份承诺（%(published)d 份已公示）、%(reviews)d 次领导点评、"
+        "%(rounds)d 次群众评议（%(forms)d 份评议表）、%(reports)d 条信息、%(nominations)d 个典型推荐、"
+        "%(rectifications)d 项整改任务；另为 %(accounts)d 个党组织的书记开通了账号（未设密码，可由办公室重置）。"
+    ) % {
+        "pledges": activity.pledges,
+        "published": activity.published_pledges,
+        "reviews": activity.reviews,
+        "rounds": activity.rounds,
+        "forms": activity.online_forms + activity.paper_forms,
+        "reports": activity.info_reports,
+        "nominations": activity.nominations,
+        "rectifications": activity.rectifications,
+        "accounts": activity.accounts,
+    }
 
 
 def _account_row(user: User, demo: DemoCounty) -> list[str]:
