@@ -665,12 +665,13 @@ def _progress_plan(world: _World, rng: random.Random, plan: _Filed) -> None:
             done_on = None
             plan.late.append(item.order)
         last = done_on or min(end, max(start, item.due_date + _days(rng.randint(-60, 120))))
-        notes = rng.randint(1, 2) if done_on else (rng.randint(1, 2) if rng.random() < 0.85 else 0)
-        days = sorted(_between(rng, start, last - _days(1)) for _ in range(notes))
+        count = rng.randint(1, 2) if done_on else (rng.randint(1, 2) if rng.random() < 0.85 else 0)
+        days = sorted(_between(rng, start, last - _days(1)) for _ in range(count))
+        notes = texts.PROGRESS_NOTES + (texts.PROJECT_PROGRESS_NOTES if item.order == 0 else ())
         entries = []
         for index, day in enumerate(days):
             percent = min(90, 20 + 30 * index + rng.randint(0, 20))
-            note = rng.choice(texts.PROGRESS_NOTES).format(percent, rng.randint(5, 30), rng.randint(2, 12))
+            note = rng.choice(notes).format(percent, rng.randint(5, 30), rng.randint(2, 12))
             entries.append(_entry(item, day, note, False, plan.filer))
         if done_on:
             item.completed_on = done_on
@@ -1469,7 +1470,7 @@ def _nomination(world, rng, organization: Organization, first, last, is_last: bo
             deeds=deeds,
             organization=None if member else organization,
             member=member,
-            opinion=rng.choice(texts.RECOMMEND_OPINIONS),
+            opinion=rng.choice(texts.NOMINATE_OPINIONS),
             by=nominator,
         )
     world.counts["nominations"] += 1
