@@ -91,7 +91,7 @@ from pledges.rectification import (
     supervision_close,
     supervision_open,
 )
-from reviews.assignments import may_review, period_end, period_start
+from reviews.assignments import Subject, may_review, period_end, period_start
 from reviews.ballots import ballot_cast
 from reviews.models import (
     BriefingKind,
@@ -342,10 +342,11 @@ def _clock(moment: datetime.datetime) -> Iterator[None]:
 
 
 def _insert(model: type[models.Model], objects: list, *, stamped: Sequence[str] = ()) -> list:
-    """Insert in bulk (foreign keys to objects inserted before are filled in by
-    bulk_create, which keeps them cached; setting ``x_id`` by hand would drop the
-    cache and cost a query per row later), then put back the moments in ``stamped`` that ``auto_now`` and
-    ``auto_now_add`` replaced with the loading time (grouped: one UPDATE per moment)."""
+    """Insert in bulk, then put back the moments in ``stamped`` that ``auto_now`` and
+    ``auto_now_add`` replaced with the loading time: one UPDATE per moment, which is
+    several times faster than bulk_update's CASE. Foreign keys to objects inserted
+    before are filled in by bulk_create, which keeps them cached; setting ``x_id`` by
+    hand would drop the cache and cost a query per row later."""
     wanted = [tuple(getattr(obj, name) for name in stamped) for obj in objects]
     model._base_manager.bulk_create(objects)
     groups: dict[tuple, list[int]] = defaultdict(list)
@@ -537,49 +538,21 @@ def _pledge_plan(
     plan.items = _pledge_items(world, rng, pledge, member is None, organization.sector)
 
     # The life cycle up to now, step by step, as pledges.lifecycle would have moved it.
-    moment = created + datetime.timedelta(minutes=30)
-    last = world.ends_on
     if fate == "draft":
         return plan
-    if fate in ("submitted", "returned", "published"):
-        moment = _at(min(last, moment.date() + _days(rng.randint(2, 8))), 10, rng.randint(0, 59))
-        if fate == "published" and rng.random() < 0.1 and decider is not None:
-            _step(plan, moment, filer, state=PledgeState.SUBMITTED, submitted_at=moment, submitted_by=filer)
-            moment = _at(moment.date() + _days(rng.randint(1, 4)), 15, rng.randint(0, 59))
-            _step(
-                plan,
-                moment,
-                decider,
-                state=PledgeState.RETURNED,
-                decided_at=moment,
-                decided_by=decider,
-                return_reason=rng.choice(texts.RETURN_REASONS),
-            )
-            moment = _at(moment.date() + _days(rng.randint(2, 6)), 10, rng.randint(0, 59))
-            _step(
-                plan,
-                moment,
-                filer,
-                state=PledgeState.SUBMITTED,
-                submitted_at=moment,
-                submitted_by=filer,
-                return_reason="",
-            )
-        else:
-            _step(plan, moment, filer, state=PledgeState.SUBMITTED, submitted_at=moment, submitted_by=filer)
+    moment = _at(min(world.ends_on, created_on + _days(rng.randint(2, 8))), 10, rng.randint(0, 59))
+    if fate == "published" and decider is not None and rng.random() < 0.1:
+        # Returned once with a reason, then submitted again.
+        _submit(plan, moment)
+        moment = _at(moment.date() + _days(rng.randint(1, 4)), 15, rng.randint(0, 59))
+        _return(plan, moment, rng)
+        moment = _at(moment.date() + _days(rng.randint(2, 6)), 10, rng.randint(0, 59))
+    _submit(plan, moment)
     if fate == "submitted" or decider is None:
         return plan
-    moment = _at(min(last, moment.date() + _days(rng.randint(1, 6))), 15, rng.randint(0, 59))
+    moment = _at(min(world.ends_on, moment.date() + _days(rng.randint(1, 6))), 15, rng.randint(0, 59))
     if fate == "returned":
-        _step(
-            plan,
-            moment,
-            decider,
-            state=PledgeState.RETURNED,
-            decided_at=moment,
-            decided_by=decider,
-            return_reason=rng.choice(texts.RETURN_REASONS),
-        )
+        _return(plan, moment, rng)
         return plan
     if not may_decide(decider, pledge):
         raise RuntimeError(f"{decider} may not decide on {pledge.pledger_name}")
@@ -596,6 +569,30 @@ def _pledge_plan(
     )
     _progress_plan(world, rng, plan)
     return plan
+
+
+def _submit(plan: _Filed, moment: datetime.datetime) -> None:
+    _step(
+        plan,
+        moment,
+        plan.filer,
+        state=PledgeState.SUBMITTED,
+        submitted_at=moment,
+        submitted_by=plan.filer,
+        return_reason="",
+    )
+
+
+def _return(plan: _Filed, moment: datetime.datetime, rng: random.Random) -> None:
+    _step(
+        plan,
+        moment,
+        plan.decider,
+        state=PledgeState.RETURNED,
+        decided_at=moment,
+        decided_by=plan.decider,
+        return_reason=rng.choice(texts.RETURN_REASONS),
+    )
 
 
 def _step(plan: _Filed, moment: datetime.datetime, user: User, **fields) -> None:
@@ -1090,7 +1087,9 @@ def _review(world: _World) -> None:
         world.counts["overdue_reviews"] += overdue_reviews_mark(today=end + _days(1))
 
 
-def _review_sections(world: _World, rng: random.Random, member: Member | None, requires: bool) -> dict:
+def _review_sections(
+    world: _World, rng: random.Random, member: Member | None, requires: bool
+) -> dict[StandardDimension, dict]:
     dimensions = world.member_dimensions if member else world.organization_dimensions
     lines = texts.MEMBER_REVIEW_LINES if member else texts.ORGANIZATION_REVIEW_LINES
     problems_at = set(rng.sample(range(len(dimensions)), k=min(len(dimensions), 2 if requires else rng.randint(0, 2))))
@@ -1113,7 +1112,15 @@ def _review_sections(world: _World, rng: random.Random, member: Member | None, r
     return sections
 
 
-def _review_with_rectification(world, rng, reviewer, subject, form, reviewed_on, texts_by_dimension) -> None:
+def _review_with_rectification(
+    world: _World,
+    rng: random.Random,
+    reviewer: User,
+    subject: Subject,
+    form: str,
+    reviewed_on: datetime.date,
+    texts_by_dimension: dict[StandardDimension, dict],
+) -> None:
     """Through the service, which opens the rectification task with the review; most
     tasks are then solved, the rest are still open."""
     deadline = reviewed_on + _days(rng.randint(30, 60))
@@ -1204,7 +1211,9 @@ def _evaluate(world: _World) -> None:
             _evaluation_round(world, rng, organization, first, last)
 
 
-def _evaluation_round(world: _World, rng: random.Random, organization: Organization, first, last) -> None:
+def _evaluation_round(
+    world: _World, rng: random.Random, organization: Organization, first: datetime.date, last: datetime.date
+) -> None:
     runner = world.officials[organization.pk]
     diligence = world.diligence[organization.pk]
     members = world.members[organization.pk]
@@ -1451,7 +1460,14 @@ def _nominate(world: _World) -> None:
                 _nomination(world, rng, rng.choice(candidates), first, last, is_last)
 
 
-def _nomination(world, rng, organization: Organization, first, last, is_last: bool) -> None:
+def _nomination(
+    world: _World,
+    rng: random.Random,
+    organization: Organization,
+    first: datetime.date,
+    last: datetime.date,
+    is_last: bool,
+) -> None:
     nominator = world.officials[organization.pk]
     members = world.members.get(organization.pk) or []
     member = rng.choice(members) if members and rng.random() < 0.55 else None
