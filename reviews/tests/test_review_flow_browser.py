@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo():
     """The demo county, with a published pledge of the demo member to revise later."""
-    call_command("load_demo", "--quiet")
+    call_command("load_demo", "--quiet", "--no-activity")
     with unscoped("test"):
         member_user = User.objects.get(username="member")
         secretary = User.objects.get(username="secretary")
