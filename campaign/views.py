@@ -96,7 +96,8 @@ def home(request):
     overdue = None
     if reviewer_organization(request.user) is not None:
         campaign = current_campaign(request.user)
-        overdue = overdue_for_reviewer(request.user, campaign, timezone.localdate())
+        today = day_within(campaign, timezone.localdate()) if campaign else timezone.localdate()
+        overdue = overdue_for_reviewer(request.user, campaign, today)
     return render(
         request,
         "campaign/home.html",

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaign.models import Campaign
-from campaign.selectors import current_campaign, visible_campaigns
+from campaign.selectors import current_campaign, day_within, visible_campaigns
 from orgs.models import Role
 from orgs.uploads import xlsx_response
 from reviews.review_coverage import coverage_export, review_coverage
@@ -44,7 +44,8 @@ def _campaign(request) -> Campaign | None:
 @require_GET
 def coverage_page(request):
     campaign = _campaign(request)
-    coverage = review_coverage(request.user, campaign, timezone.localdate()) if campaign else None
+    # A finished campaign shows its last review period, not an empty one of today.
+    coverage = review_coverage(request.user, campaign, day_within(campaign, timezone.localdate())) if campaign else None
     return render(
         request,
         "reviews/review_coverage.html",
