@@ -190,7 +190,7 @@ class BarChart:
     threshold: Decimal | None = None
 
     LABEL_WIDTH = 150
-    PLOT_WIDTH = 300
+    PLOT_WIDTH = 290
     BAR_HEIGHT = 18
     GAP = 8
 

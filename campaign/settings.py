@@ -208,4 +208,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Without a broker tasks run in-process, and each would log a success line into
+    # the command's or the page's output.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }

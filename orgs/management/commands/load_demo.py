@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from campaign.demo import DemoCampaign, demo_campaign_load
 from campaign.demo_activity import DemoActivity, demo_activity_load
+from campaign.demo_scores import demo_scores_load
 from orgs.demo import DemoCounty, demo_county_load
 from orgs.models import Role, User
 from orgs.scoping import unscoped
@@ -27,11 +28,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, quiet=False, no_activity=False, verbosity=1, **options):
         activity = None
+        scores = 0
         with unscoped("load_demo"):
             demo = demo_county_load()
             demo_campaign = demo_campaign_load(county=demo.county)
             if not no_activity:
                 activity = demo_activity_load(campaign=demo_campaign.campaign, county=demo.county)
+                accounts = {user.username: user for user in demo.accounts}
+                scores = demo_scores_load(
+                    campaign=demo_campaign.campaign, office=accounts["office"], inspector=accounts["inspector"]
+                )
             rows = [_account_row(user, demo) for user in demo.accounts]
         if quiet or verbosity == 0:
             return
@@ -39,6 +45,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(_campaign_summary(demo_campaign)))
         if activity is not None:
             self.stdout.write(self.style.SUCCESS(_activity_summary(activity)))
+        if scores:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("已建立100分考核评分表和两个考核期（2011年下半年已定稿），计算了 %(scores)d 个组织得分并排队。")
+                    % {"scores": scores}
+                )
+            )
         self.stdout.write("")
         self.stdout.write(_("演示账号："))
         header = [_("账号"), _("初始密码"), _("角色"), _("所属组织"), _("可以看到")]
