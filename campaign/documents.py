@@ -5,15 +5,16 @@ header, page numbers as "— 1 —"); ``render_html`` fills it and ``render_pdf`
 into a PDF with WeasyPrint.
 
 Speed. A worker renders many documents, so everything that does not depend on the document
-is made once per process, lazily, and kept: the font configuration (fontconfig and Pango's
-font map, which keeps the CJK faces it has opened) and the parsed stylesheet
-(``static/documents/official.css``, found through the staticfiles finders). WeasyPrint's
-own per-document work (layout, drawing, subsetting the fonts) is all that a render pays
-after the first. The first load also renders a sample with every kind of character a
-circular has and refuses to go on if any of them has no glyph (``missing_glyphs``): an
-issued document never changes, so a server without the CJK fonts must fail loudly rather
-than issue boxes (豆腐块). ``warm_up`` does that load ahead of the first document, e.g. when
-a Celery worker process starts.
+is made once per process, lazily, and kept: the font configuration (fontconfig's and
+Pango's, which keep the CJK faces they have opened) and the parsed stylesheet
+(``static/documents/official.css``, found through the staticfiles finders). The CJK fonts
+are the system's (fonts-noto-cjk, which scripts/system-packages.sh installs), found through
+fontconfig's cache, never @font-face files, which WeasyPrint would copy and fontconfig
+rescan for every new configuration. The first load also renders a sample with every kind
+of character a circular has and refuses to go on if any of them has no glyph
+(``missing_glyphs``): an issued document never changes, so a server without the CJK fonts
+must fail loudly rather than issue boxes (豆腐块). ``warm_up`` does that load ahead of the
+first document, e.g. when a Celery worker process starts.
 
 Size. Fonts are embedded as subsets of the glyphs used, without hinting; streams and
 objects are compressed; images are recompressed losslessly. WeasyPrint subsets keeping
@@ -97,7 +98,6 @@ class _Renderer:
         path = finders.find(STYLESHEET)
         if path is None:
             raise ImproperlyConfigured(f"The documents' stylesheet {STYLESHEET} is not in the static files.")
-        self.pid = os.getpid()
         self.font_config = FontConfiguration()
         self.stylesheet = CSS(filename=path, font_config=self.font_config)
         # Documents are made from our templates: nothing in them is fetched from a
@@ -134,7 +134,7 @@ os.register_at_fork(after_in_child=_forget_renderer_in_child)
 def _loaded_renderer() -> _Renderer:
     """The process's renderer, made and checked on first use; call with _lock held."""
     global _renderer
-    if _renderer is None or _renderer.pid != os.getpid():
+    if _renderer is None:
         renderer = _Renderer()
         _, data = renderer.render(_sample_html())
         missing = missing_glyphs(read_pdf(data))

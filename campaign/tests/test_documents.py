@@ -4,6 +4,7 @@ never overflow, and the renderer's once-per-process font configuration."""
 
 import base64
 import datetime
+import os
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -219,6 +220,12 @@ def test_a_preview_shows_a_grey_mark_instead_of_a_number():
     assert "肃创办" not in "".join(contents.pages)
 
 
+def test_the_addressee_line_ends_with_one_full_width_colon():
+    for addressee in ("各乡镇党委，县直各党（工）委", "各乡镇党委，县直各党（工）委："):
+        html = render_html(BASE_TEMPLATE, plain_context(addressee=addressee))
+        assert '<p class="addressee">各乡镇党委，县直各党（工）委：</p>' in html
+
+
 def test_the_document_is_chinese_whatever_language_the_issuer_reads():
     with translation.override("en"):
         html = render_html(BASE_TEMPLATE, plain_context(number_text="", attachments=["名单"]))
@@ -309,6 +316,16 @@ def test_renders_share_one_font_configuration_and_one_parsed_stylesheet(monkeypa
     assert documents._renderer is renderer
     assert first.pages == second.pages == 1
     assert first.seconds > 0
+
+
+def test_a_forked_worker_process_makes_its_own_renderer():
+    documents.warm_up()
+    child = os.fork()
+    if child == 0:  # the child, as a Celery prefork worker would be
+        os._exit(0 if documents._renderer is None and not documents._lock.locked() else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert documents._renderer is not None
 
 
 def test_the_same_document_gives_the_same_bytes():
