@@ -716,10 +716,10 @@ class ScaleGenerator:
                 SELECT drawn.*,
                        CASE WHEN r_done < done_share THEN LEAST(%(end)s::date,
                             GREATEST(ready_on + 5, due_date - 45 + floor(r_when * 60)::int)) END AS completed_on,
-                       jsonb_build_object(
+                       CASE WHEN published_version > 0 THEN jsonb_build_object(
                            'id', id, 'target', target, 'work', work, 'practical_things', practical,
                            'dimension', dimension_name, 'due_date', to_char(due_date, 'YYYY-MM-DD'),
-                           'measurable_result', result) AS content
+                           'measurable_result', result) END AS content
                 FROM (
                     SELECT %(item_base)s + row_number() OVER () - 1 AS id, p.id AS pledge_id, g - 1 AS "order",
                         p.n_items, p.published_version, p.ready_on,
@@ -763,8 +763,7 @@ class ScaleGenerator:
             self.execute(
                 rows,
                 """
-                DELETE FROM scale_item WHERE published_version = 0;
-                CREATE INDEX ON scale_item (pledge_id, "order");
+                CREATE INDEX ON scale_item (pledge_id, "order") WHERE published_version > 0;
                 ANALYZE scale_item;
                 INSERT INTO pledges_pledgeversion (
                     pledge_id, number, content, published_on, publication_channel, published_by_id, created_at)
@@ -781,7 +780,7 @@ class ScaleGenerator:
                            COALESCE(jsonb_agg(content) FILTER (WHERE "order" < n_items - 1 OR n_items = 1),
                                     '[]'::jsonb) AS earlier
                     FROM (SELECT pledge_id, "order", n_items, content FROM scale_item
-                          ORDER BY pledge_id, "order") ordered
+                          WHERE published_version > 0 ORDER BY pledge_id, "order") ordered
                     GROUP BY pledge_id
                 ) s ON s.pledge_id = p.id
                 CROSS JOIN LATERAL (VALUES (1, p.first_published_on), (2, p.published_on)) v(number, day)

@@ -252,6 +252,10 @@ def test_reset_replaces_the_data_set():
     call_command("generate_scale", orgs=20, members=100, votes=1000, stdout=quiet)
     call_command("generate_scale", orgs=40, members=300, votes=2000, reset=True, stdout=quiet)
     assert existing_size() == ScaleSize(40, 300, 2000)
+    # The same size again is kept, --reset or not: a bench reuses its database.
+    first_member = Member.objects.order_by("pk").values_list("pk", flat=True).first()
+    call_command("generate_scale", orgs=40, members=300, votes=2000, reset=True, stdout=quiet)
+    assert Member.objects.order_by("pk").values_list("pk", flat=True).first() == first_member
 
 
 @pytest.mark.postgres

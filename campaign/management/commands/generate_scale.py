@@ -4,9 +4,10 @@
     manage.py generate_scale --orgs 1000 --members 30000 --votes 300000 --seed 2010
 
 Idempotent by size: if the database already holds a generated data set with these
-numbers of organizations, members and votes, nothing is done. Any other data is left
-alone and the command refuses, unless --reset is given, which empties every table of
-the database first (``manage.py flush``). Give it a database of its own.
+numbers of organizations, members and votes, nothing is done (whatever the seed). Any
+other data is left alone and the command refuses, unless --reset is given: then every
+table of the database is emptied first (``manage.py flush``) and the data set made
+anew. Give it a database of its own.
 """
 
 import time
@@ -39,7 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--members", type=int, help="party members (county 30,000; province 3,000,000)")
         parser.add_argument("--votes", type=int, help="votes, i.e. ballot choices (province 30,000,000)")
         parser.add_argument("--seed", type=int, default=2010)
-        parser.add_argument("--reset", action="store_true", help="empty every table of the database first")
+        parser.add_argument(
+            "--reset", action="store_true", help="empty every table first, unless the same size is already there"
+        )
 
     def handle(self, *args, size, orgs, members, votes, seed, reset, **options):
         if connection.vendor != "postgresql":
@@ -53,11 +56,11 @@ class Command(BaseCommand):
         if min(wanted.organizations, wanted.members, wanted.votes) < 0:
             raise CommandError("Sizes cannot be negative.")
         database = connection.settings_dict["NAME"]
+        found = existing_size()
+        if found == wanted:
+            self.stdout.write(f"{database} already holds a generated data set of {wanted}: nothing to do.")
+            return
         if not reset:
-            found = existing_size()
-            if found == wanted:
-                self.stdout.write(f"{database} already holds a generated data set of {wanted}: nothing to do.")
-                return
             if holds_data():
                 raise CommandError(
                     f"{database} already holds data"
