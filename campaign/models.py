@@ -6,6 +6,7 @@ rows, not code.
 """
 
 import secrets
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from orgs.models import Organization, Sector
+from orgs.models import Organization, OrganizationKind, Sector
 from orgs.scoping import ScopedManager
 
 
@@ -350,3 +351,415 @@ class NominationOpinion(models.Model):
 
     def __str__(self) -> str:
         return self.opinion
+
+
+class OrganizationFigures(models.Model):
+    """One organization's own figures (not its subtree's) for one month of a campaign,
+    kept up to date by a task (campaign.figures). The dashboard and the score sheet
+    add these rows up over subtrees instead of counting members, ballots and pledges
+    live: a province has millions of those and a hundred thousand of these a month.
+
+    Counts that belong to a month (information reports) are for the month alone;
+    counts that belong to a longer period are to date within it, as of the month's
+    last day (or of the refresh, for the current month): pledges and rectifications
+    as of that day, reviews and evaluation rounds within the review period (half-year),
+    models within the quarter.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the month's first day
+    as_of = models.DateField()
+    computed_at = models.DateTimeField()
+
+    party_organizations = models.PositiveIntegerField(default=0)  # 1 unless a mass organization
+    organizations_covered = models.PositiveIntegerField(default=0)
+    members = models.PositiveIntegerField(default=0)
+    members_covered = models.PositiveIntegerField(default=0)
+    items_due = models.PositiveIntegerField(default=0)
+    items_done = models.PositiveIntegerField(default=0)  # of the items due, those done by the day
+    late_items = models.PositiveIntegerField(default=0)
+    supervised = models.PositiveIntegerField(default=0)
+    reviews_due = models.PositiveIntegerField(default=0)
+    reviews_done = models.PositiveIntegerField(default=0)
+    rounds_held = models.PositiveIntegerField(default=0)
+    subjects_evaluated = models.PositiveIntegerField(default=0)
+    subjects_below = models.PositiveIntegerField(default=0)
+    votes_counted = models.PositiveIntegerField(default=0)  # votes other than 不了解
+    votes_satisfied = models.PositiveIntegerField(default=0)
+    rectifications_open = models.PositiveIntegerField(default=0)
+    rectifications_overdue = models.PositiveIntegerField(default=0)
+    rectifications_due = models.PositiveIntegerField(default=0)  # deadline within the period, by the day
+    rectifications_on_time = models.PositiveIntegerField(default=0)  # of those, solved by the deadline
+    reports = models.PositiveIntegerField(default=0)
+    reports_adopted = models.PositiveIntegerField(default=0)
+    reports_quota = models.PositiveIntegerField(default=0)
+    reports_short = models.PositiveIntegerField(default=0)  # 1 when below the monthly quota
+    models_nominated = models.PositiveIntegerField(default=0)
+    models_selected = models.PositiveIntegerField(default=0)
+    models_quota = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(path_field="organization__path")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "month", "organization"], name="one_figures_row_per_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month:%Y-%m}"
+
+
+# ---------------------------------------------------------------------------
+# 公示票选: the public votes on nominations, with one-time vote codes
+# ---------------------------------------------------------------------------
+
+
+class PublicVote(models.Model):
+    """A public vote (公示票选) the office holds on some nominations: the public votes
+    on a phone with one-time codes printed as slips, each code for one paper of up to
+    ``max_choices`` nominees. Counted when closed (campaign.votes.vote_close)."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="public_votes"
+    )
+    title = models.CharField(_("票选名称"), max_length=100, help_text=_("如“2011年第一季度先进典型公示票选”。"))
+    notice = models.TextField(_("票选说明"), blank=True, help_text=_("投票页面上给群众看的说明。"))
+    opens_at = models.DateTimeField(_("开始时间"))
+    closes_at = models.DateTimeField(_("截止时间"))
+    max_choices = models.PositiveSmallIntegerField(_("每张最多可选（名）"))
+    code_count = models.PositiveIntegerField(_("投票码数量"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set once, when the vote is closed and counted; the counts are on its nominees.
+    closed_at = models.DateTimeField(_("计票时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ballots_cast = models.PositiveIntegerField(_("收回选票（张）"), null=True, blank=True)
+
+    objects = ScopedManager(path_field="campaign__organization__path")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("公示票选")
+        verbose_name_plural = pgettext_lazy("plural", "公示票选")
+        ordering = ["-opens_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="public_vote_closes_after_opening"
+            ),
+            models.CheckConstraint(condition=models.Q(max_choices__gte=1), name="public_vote_allows_a_choice"),
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True, ballots_cast__isnull=True)
+                | models.Q(closed_at__isnull=False, ballots_cast__isnull=False),
+                name="public_vote_counted_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaign:vote", args=[self.pk])
+
+    @property
+    def is_counted(self) -> bool:
+        return self.closed_at is not None
+
+
+class PublicVoteNominee(models.Model):
+    """A nomination on a public vote's paper, and its count once the vote is closed."""
+
+    vote = models.ForeignKey(PublicVote, on_delete=models.CASCADE, related_name="nominees")
+    nomination = models.ForeignKey(
+        ModelNomination, verbose_name=_("典型推荐"), on_delete=models.PROTECT, related_name="vote_entries"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    votes = models.PositiveIntegerField(_("得票"), null=True, blank=True)
+    # Competition ranking: equal counts share a place, the next place is skipped (1, 2, 2, 4).
+    rank = models.PositiveSmallIntegerField(_("名次"), null=True, blank=True)
+
+    # Scoped by the nomination, so whoever may see a nomination sees how it fared.
+    objects = ScopedManager(path_field="nomination__organization__path", member_field="nomination__member")
+
+    class Meta:
+        verbose_name = _("票选对象")
+        verbose_name_plural = pgettext_lazy("plural", "票选对象")
+        ordering = ["vote", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "nomination"], name="nomination_once_per_public_vote"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.nomination)
+
+
+class VoteCode(models.Model):
+    """A one-time vote code (投票码) printed on a slip; it records only whether it has
+    been used. Made, claimed and rewritten by reviews.codes, like the evaluation codes."""
+
+    vote = models.ForeignKey(PublicVote, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(_("投票码"), max_length=16, unique=True)
+    used = models.BooleanField(_("已使用"), default=False)
+
+    objects = ScopedManager(path_field="vote__campaign__organization__path")
+
+    class Meta:
+        verbose_name = _("投票码")
+        verbose_name_plural = pgettext_lazy("plural", "投票码")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class VoteBallot(models.Model):
+    """One paper as cast: the vote, nothing else. No code, user, address or time, and a
+    random key, so nothing says which code cast it or when (as reviews.models.Ballot)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    vote = models.ForeignKey(PublicVote, on_delete=models.CASCADE, related_name="ballots")
+
+    objects = ScopedManager(path_field="vote__campaign__organization__path")
+
+    class Meta:
+        verbose_name = _("选票")
+        verbose_name_plural = pgettext_lazy("plural", "选票")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class VoteChoice(models.Model):
+    """One nominee chosen on one paper; the vote repeated so counting is one GROUP BY."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ballot = models.ForeignKey(VoteBallot, on_delete=models.CASCADE, related_name="choices")
+    vote = models.ForeignKey(PublicVote, on_delete=models.CASCADE, related_name="+")
+    nominee = models.ForeignKey(PublicVoteNominee, on_delete=models.CASCADE, related_name="choices")
+
+    objects = ScopedManager(path_field="vote__campaign__organization__path")
+
+    class Meta:
+        verbose_name = _("投票选择")
+        verbose_name_plural = pgettext_lazy("plural", "投票选择")
+        indexes = [models.Index(fields=["vote", "nominee"])]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "nominee"], name="nominee_once_per_vote_ballot"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.nominee)
+
+
+# 考核评价 / 打分排队: a score sheet per campaign, periods, scores and ranks
+# ---------------------------------------------------------------------------
+
+
+class ScoreSheet(models.Model):
+    """The campaign's score sheet (考核评分表): indicators whose maximum points add up to
+    the total, e.g. 100, or the 1000 of the health system's 督查考核表."""
+
+    campaign = models.OneToOneField(
+        Campaign, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="score_sheet"
+    )
+    total_points = models.PositiveIntegerField(_("总分"), default=100)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedManager(path_field="campaign__organization__path", include_ancestors=True)
+
+    class Meta:
+        verbose_name = _("考核评分表")
+        verbose_name_plural = pgettext_lazy("plural", "考核评分表")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total_points__gt=0), name="score_sheet_total_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.campaign)
+
+
+class IndicatorKind(models.TextChoices):
+    COMPUTED = "computed", _("系统计算")
+    MANUAL = "manual", _("检查组评分")
+
+
+class IndicatorFormula(models.TextChoices):
+    """What a computed indicator measures; campaign.scoring says how, from the figures."""
+
+    PLEDGE_COVERAGE = "pledge_coverage", _("承诺覆盖率")
+    FULFILLMENT = "fulfillment", _("践诺率")
+    REVIEW_COVERAGE = "review_coverage", _("点评覆盖率")
+    SATISFACTION = "satisfaction", _("群众满意率")
+    REPORTS = "reports", _("信息上报完成率")
+    MODELS = "models", _("典型培树完成率")
+    RECTIFICATION_ON_TIME = "rectification_on_time", _("整改按期完成率")
+
+
+class NoDataRule(models.TextChoices):
+    """What an organization gets when a computed indicator has nothing to measure, e.g.
+    no rectification was due, or no mass evaluation was held."""
+
+    FULL = "full", _("无此项工作的不扣分（得满分）")
+    ZERO = "zero", _("不得分")
+
+
+class Indicator(models.Model):
+    """One line of the score sheet: computed from the campaign's figures by a formula
+    chosen from a list, or scored by the inspection groups with a comment."""
+
+    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="indicators")
+    name = models.CharField(_("指标名称"), max_length=50)
+    max_points = models.PositiveIntegerField(_("满分"))
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    kind = models.CharField(_("评分方式"), max_length=20, choices=IndicatorKind.choices)
+    formula = models.CharField(_("计算公式"), max_length=30, choices=IndicatorFormula.choices, blank=True)
+    when_no_data = models.CharField(_("无数据时"), max_length=10, choices=NoDataRule.choices, default=NoDataRule.FULL)
+    guidance = models.TextField(_("评分说明"), blank=True)
+
+    objects = ScopedManager(path_field="sheet__campaign__organization__path", include_ancestors=True)
+
+    class Meta:
+        verbose_name = _("考核指标")
+        verbose_name_plural = pgettext_lazy("plural", "考核指标")
+        ordering = ["sheet", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "name"], name="indicator_name_unique_in_sheet"),
+            models.CheckConstraint(condition=models.Q(max_points__gt=0), name="indicator_max_points_positive"),
+            # A computed indicator names its formula; a manual one has none.
+            models.CheckConstraint(
+                condition=(models.Q(kind="computed") & ~models.Q(formula=""))
+                | (models.Q(kind="manual") & models.Q(formula="")),
+                name="indicator_formula_iff_computed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_manual(self) -> bool:
+        return self.kind == IndicatorKind.MANUAL
+
+
+class ScorePeriod(models.Model):
+    """A period the organizations are scored and ranked for, e.g. 2010年下半年, from its
+    first month to its last. Recomputed by a task until the office finalizes it; from
+    then on its scores never change."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="score_periods"
+    )
+    name = models.CharField(_("考核期名称"), max_length=50)
+    first_month = models.DateField(_("起始月份"))  # the month's first day
+    last_month = models.DateField(_("截止月份"))  # the month's first day
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the scores need computing again; the task claims the work by clearing it.
+    recompute_requested_at = models.DateTimeField(null=True, blank=True)
+    # The office asked for it (重新计算, 定稿): recount every month's figures, however fresh.
+    refresh_figures = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    finalize_requested_at = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedManager(path_field="campaign__organization__path", include_ancestors=True)
+
+    class Meta:
+        verbose_name = _("考核期")
+        verbose_name_plural = pgettext_lazy("plural", "考核期")
+        ordering = ["campaign", "-last_month", "-first_month", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="score_period_name_unique_in_campaign"),
+            models.CheckConstraint(
+                condition=models.Q(last_month__gte=models.F("first_month")), name="score_period_months_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaign:score_ranking", args=[self.pk])
+
+    @property
+    def is_finalized(self) -> bool:
+        return self.finalized_at is not None
+
+    @property
+    def is_closed_to_changes(self) -> bool:
+        """Finalized, or being finalized: manual scores and the sheet's hold on it are fixed."""
+        return self.finalized_at is not None or self.finalize_requested_at is not None
+
+
+class ManualScore(models.Model):
+    """An inspection group's points for one organization on one manual indicator in a
+    period, with the reason. At most the indicator's maximum (checked by the service:
+    a database constraint cannot reach the indicator's row)."""
+
+    period = models.ForeignKey(ScorePeriod, on_delete=models.CASCADE, related_name="manual_scores")
+    # The sheet's editor refuses to drop an indicator that has scores; RESTRICT still lets
+    # a whole campaign go, periods and sheet together.
+    indicator = models.ForeignKey(Indicator, on_delete=models.RESTRICT, related_name="manual_scores")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("被考核组织"), on_delete=models.CASCADE, related_name="+"
+    )
+    points = models.DecimalField(_("得分"), max_digits=6, decimal_places=1)
+    comment = models.TextField(_("评分说明"))
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("评分人")
+    )
+    scored_at = models.DateTimeField(_("评分时间"), auto_now=True)
+
+    objects = ScopedManager(path_field="organization__path")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("检查组评分")
+        verbose_name_plural = pgettext_lazy("plural", "检查组评分")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "indicator", "organization"], name="one_manual_score_per_indicator"
+            ),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="manual_score_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.organization_id} {self.points}"
+
+
+class OrganizationScore(models.Model):
+    """One organization's score in a period: its total, its rank among the organizations
+    of the same depth and kind in the campaign, and the points per indicator. The
+    breakdown holds names, maxima, figures and comments as they were when computed, so
+    a finalized period reads the same after the sheet changes."""
+
+    period = models.ForeignKey(ScorePeriod, on_delete=models.CASCADE, related_name="scores")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # Below the campaign's organization: 1 for its children (the townships), and so on.
+    depth = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
+    total = models.DecimalField(_("总分"), max_digits=8, decimal_places=2)
+    rank = models.PositiveIntegerField(_("排名"))
+    # Place in the group's listing: by rank, then by name (campaign.scoring.competition_ranks).
+    position = models.PositiveIntegerField()
+    group_size = models.PositiveIntegerField()
+    breakdown = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    objects = ScopedManager(path_field="organization__path")
+
+    class Meta:
+        verbose_name = _("考核得分")
+        verbose_name_plural = pgettext_lazy("plural", "考核得分")
+        ordering = ["period", "depth", "kind", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "organization"], name="one_score_per_period"),
+        ]
+        indexes = [models.Index(fields=["period", "depth", "kind", "position"], name="score_period_group_position")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.total}"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from campaign.models import Campaign, ModelNomination, NominationOpinion, NominationStatus
 from orgs.models import Member, Organization, Role, User
 from orgs.scoping import PATH_SEGMENT_LENGTH, user_scope
+from orgs.uploads import xlsx_tables
 
 NOMINATOR_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.SECRETARY})
 
@@ -226,3 +227,25 @@ def nomination_quota(campaign: Campaign, quarter: datetime.date) -> list[Nominat
             )
         )
     return rows
+
+
+def nomination_quota_export(rows: list[NominationQuotaRow], quarter: datetime.date) -> bytes:
+    """The quarter's quota table as an .xlsx: every township or cluster, then those below."""
+    first, last = quarter_bounds(quarter)
+    header = [
+        _("乡镇（系统）"),
+        _("本季推荐（个）"),
+        _("确定典型（个）"),
+        _("应培树（个）"),
+        _("是否达标"),
+        _("季度"),
+    ]
+    period = _("%(first)s 至 %(last)s") % {"first": first.isoformat(), "last": last.isoformat()}
+
+    def lines(chosen: list[NominationQuotaRow]):
+        for row in chosen:
+            verdict = _("未达标") if row.below else _("达标")
+            yield [row.organization.name, row.nominated, row.selected, row.quota, verdict, period]
+
+    below = [row for row in rows if row.below]
+    return xlsx_tables([(_("典型培树情况"), header, lines(rows)), (_("未达标乡镇（系统）"), header, lines(below))])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from io import BytesIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -15,13 +14,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from campaign.models import AdoptionLevel, Campaign, InfoReport, InfoReportCategory, InfoReportPhoto
 from orgs.models import Organization, OrganizationKind, Role, User
 from orgs.scoping import user_scope
+from orgs.uploads import xlsx_tables
 from pledges.progress import EVIDENCE_MAX_FILES, CheckedEvidence, evidence_check
 
 # Who writes reports for their own organization; members and inspectors only read.
@@ -242,26 +239,10 @@ def report_quota(campaign: Campaign, month: datetime.date) -> Quota:
 
 def quota_export(quota: Quota) -> bytes:
     """The quota table as an .xlsx: every organization, then those below the quota."""
-    workbook = Workbook(write_only=True)
     header = [_("组织"), _("本月上报（条）"), _("其中被采用（条）"), _("每月应报（条）"), _("是否达标")]
 
-    def sheet(title: str, rows: list[QuotaRow]) -> None:
-        worksheet = workbook.create_sheet(title[:31])
-        worksheet.column_dimensions["A"].width = 28
-        bold = Font(bold=True)
-        cells = []
-        for text in header:
-            cell = WriteOnlyCell(worksheet, value=text)
-            cell.font = bold
-            cells.append(cell)
-        worksheet.append(cells)
+    def lines(rows: list[QuotaRow]):
         for row in rows:
-            worksheet.append(
-                [row.organization.name, row.reports, row.adopted, row.quota, _("未达标") if row.below else _("达标")]
-            )
+            yield [row.organization.name, row.reports, row.adopted, row.quota, _("未达标") if row.below else _("达标")]
 
-    sheet(_("信息上报情况"), quota.rows)
-    sheet(_("未达标组织"), quota.below)
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    return xlsx_tables([(_("信息上报情况"), header, lines(quota.rows)), (_("未达标组织"), header, lines(quota.below))])

@@ -182,9 +182,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "close-due-evaluation-rounds": {"task": "reviews.tasks.close_due_rounds", "schedule": 300.0},
+    "close-due-public-votes": {"task": "campaign.tasks.close_due_votes", "schedule": 300.0},
     # CELERY_TIMEZONE is Asia/Shanghai, so 01:00 local: after the day has turned over.
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},
+    # The dashboard's figures of the current month are at most ten minutes old.
+    "refresh-current-figures": {"task": "campaign.tasks.refresh_current_figures", "schedule": 600.0},
+    # After the overdue marks, and in the morning rather than at night, since a channel
+    # may text people's phones.
+    "refresh-reminders": {"task": "campaign.tasks.refresh_reminders", "schedule": crontab(hour=7, minute=30)},
+    "recompute-open-scores": {"task": "campaign.tasks.recompute_open_scores", "schedule": crontab(hour=2, minute=0)},
 }
+
+# How users hear of new reminders beside their home page, which always lists them
+# (orgs/notifications.py): channel classes by dotted path, comma-separated. The default,
+# InAppChannel, sends nothing more; an SMS or e-mail channel is added here.
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", "orgs.notifications.InAppChannel")
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -196,4 +208,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Without a broker tasks run in-process, and each would log a success line into
+    # the command's or the page's output.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }

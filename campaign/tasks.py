@@ -1,6 +1,11 @@
+import datetime
+
 from celery import shared_task
 from django.db import connection
+from django.utils import timezone
 
+from campaign.figures import figures_refresh
+from campaign.models import Campaign
 from orgs.models import Organization
 from orgs.scoping import unscoped
 
@@ -11,3 +16,71 @@ def health_probe() -> dict:
     with unscoped("health_probe"):
         organizations = Organization.objects.count()
     return {"database": connection.vendor, "organizations": organizations}
+
+
+@shared_task
+def refresh_figures(campaign_id: int, month: str) -> int:
+    """Recompute one month of a campaign's figures (campaign.figures); ``month`` is ISO."""
+    with unscoped("refresh_figures"):
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+        if campaign is None:
+            return 0
+        return figures_refresh(campaign=campaign, month=datetime.date.fromisoformat(month))
+
+
+@shared_task
+def refresh_current_figures() -> int:
+    """Beat: keep the current month of every running campaign fresh."""
+    today = timezone.localdate()
+    with unscoped("refresh_current_figures"):
+        campaigns = list(Campaign.objects.filter(starts_on__lte=today, ends_on__gte=today).values_list("pk", flat=True))
+    for pk in campaigns:
+        refresh_figures.delay(pk, today.replace(day=1).isoformat())
+    return len(campaigns)
+
+
+@shared_task
+def refresh_reminders() -> dict:
+    """Beat, daily: put what is due on each responsible user's home page (campaign.reminders)."""
+    from campaign.reminders import reminders_refresh
+
+    with unscoped("refresh_reminders"):
+        result = reminders_refresh(today=timezone.localdate())
+    return {str(kind): vars(sync) for kind, sync in result.items()}
+
+
+@shared_task
+def close_due_votes() -> int:
+    """Beat: close and count the public votes whose closing time has passed."""
+    from campaign.votes import votes_close_due
+
+    with unscoped("close_due_votes"):
+        return votes_close_due()
+
+
+@shared_task(acks_late=True)
+def recompute_scores(period_id: int) -> int:
+    """Recompute a score period's scores when asked for, and freeze them when the office
+    finalized it (campaign.scoring). Idempotent: runs queued twice do the work once."""
+    from campaign.scoring import score_period_recompute
+
+    with unscoped("recompute_scores"):
+        return score_period_recompute(period_id=period_id)
+
+
+@shared_task
+def recompute_open_scores() -> int:
+    """Beat, nightly: the figures behind a running score period change every day, so its
+    ranks are recomputed once a night even when nobody asks. Periods over for two
+    months or more are left to the office's 重新计算 and to finalizing."""
+    from campaign.models import ScorePeriod
+    from campaign.scoring import periods_request_recompute
+
+    today = timezone.localdate()
+    with unscoped("recompute_open_scores"):
+        periods = ScorePeriod.objects.filter(
+            finalized_at__isnull=True,
+            first_month__lte=today,
+            last_month__gte=(today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1),
+        )
+        return len(periods_request_recompute(periods))

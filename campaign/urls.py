@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from campaign import views
+from campaign import dashboard_views, score_views, views, vote_views
 from orgs.forms import LoginForm
 
 # The campaign app's own pages (campaign/views.py); this module is also the project's root.
@@ -28,6 +28,26 @@ campaign_patterns = [
     path("models/<int:pk>/select/", views.nomination_select_view, name="nomination_select"),
     path("models/<int:pk>/decline/", views.nomination_decline_view, name="nomination_decline"),
     path("models/quota/", views.nomination_quota_view, name="nomination_quota"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/refresh/", dashboard_views.dashboard_refresh, name="dashboard_refresh"),
+    path("dashboard/export/", dashboard_views.dashboard_export_view, name="dashboard_export"),
+    path("dashboard/flagged/", dashboard_views.dashboard_flagged, name="dashboard_flagged"),
+    path("models/quota/export/", views.nomination_quota_export_view, name="nomination_quota_export"),
+    *vote_views.office_patterns,
+    # 考核评价 / 打分排队 (campaign/score_views.py)
+    path("scores/", score_views.scores_home, name="scores"),
+    path("<int:pk>/score-sheet/", score_views.score_sheet_view, name="score_sheet"),
+    path("<int:pk>/score-sheet/edit/", score_views.score_sheet_edit, name="score_sheet_edit"),
+    path("<int:pk>/score-sheet/default/", score_views.score_sheet_default_view, name="score_sheet_default"),
+    path("<int:pk>/score-periods/new/", score_views.score_period_create_view, name="score_period_create"),
+    path("scores/<int:pk>/", score_views.score_ranking_view, name="score_ranking"),
+    path("scores/<int:pk>/edit/", score_views.score_period_edit_view, name="score_period_edit"),
+    path("scores/<int:pk>/export/", score_views.score_export_view, name="score_export"),
+    path("scores/<int:pk>/recompute/", score_views.score_recompute_view, name="score_recompute"),
+    path("scores/<int:pk>/finalize/", score_views.score_finalize_view, name="score_finalize"),
+    path("scores/<int:pk>/org/<str:code>/", score_views.score_breakdown_view, name="score_breakdown"),
+    path("scores/<int:pk>/manual/", score_views.score_manual_list, name="score_manual"),
+    path("scores/<int:pk>/manual/<str:code>/", score_views.score_manual_edit, name="score_manual_edit"),
 ]
 
 urlpatterns = [
@@ -39,6 +59,8 @@ urlpatterns = [
     path("evaluations/", include("reviews.urls")),
     # Short, to type from a code slip or scan from its QR code.
     path("p/", include("reviews.ballot_urls")),
+    # Short, to type from a vote code slip or scan from its QR code (公示票选).
+    path("v/", include("campaign.vote_urls")),
     # Short, for the QR codes on printed notice boards.
     path("gk/", include("pledges.board_urls")),
     path(

@@ -34,6 +34,7 @@ from campaign.nominations import (
     nomination_create,
     nomination_decline,
     nomination_quota,
+    nomination_quota_export,
     nomination_recommend,
     nomination_select,
     nominations_in_scope,
@@ -71,9 +72,10 @@ from campaign.services import (
     campaign_update,
 )
 from campaign.tasks import health_probe
+from campaign.votes import may_run_votes, nomination_vote_results
 from orgs.models import Member, Organization, OrganizationKind
 from orgs.scoping import access_organization, user_scope
-from orgs.selectors import organization_search, tree_with_member_counts, visible_roots
+from orgs.selectors import open_reminders, organization_search, tree_with_member_counts, visible_roots
 from orgs.uploads import xlsx_response
 from pledges.progress import IMAGE_TYPES
 from pledges.views.board import evidence_response
@@ -84,7 +86,8 @@ from reviews.review_coverage import overdue_for_reviewer
 
 @login_required
 def home(request):
-    """Each role's home page: where the user stands in the tree and what lies below."""
+    """Each role's home page: what is due for the user, where the user stands in the tree
+    and what lies below."""
     roots = visible_roots(request.user)
     query = request.GET.get("q", "").strip()
     tree, truncated = tree_with_member_counts(roots)
@@ -93,11 +96,13 @@ def home(request):
     overdue = None
     if reviewer_organization(request.user) is not None:
         campaign = current_campaign(request.user)
-        overdue = overdue_for_reviewer(request.user, campaign, timezone.localdate())
+        today = day_within(campaign, timezone.localdate()) if campaign else timezone.localdate()
+        overdue = overdue_for_reviewer(request.user, campaign, today)
     return render(
         request,
         "campaign/home.html",
         {
+            "reminders": open_reminders(request.user),
             "overdue_reviews": overdue,
             "roots": roots,
             "tree": tree,
@@ -482,6 +487,7 @@ def nomination_list(request):
             "status": status,
             "statuses": NominationStatus.choices,
             "may_nominate": may_nominate(request.user),
+            "may_run_votes": may_run_votes(request.user, campaign.organization),
         },
     )
 
@@ -555,6 +561,7 @@ def nomination_detail(request, pk: int):
             "opinions": list(nomination.opinions.select_related("organization", "by")),
             "allowed": allowed,
             "opinion_form": NominationOpinionForm() if any(allowed.values()) else None,
+            "vote_results": nomination_vote_results(nomination),
         },
     )
 
@@ -590,11 +597,15 @@ def nomination_decline_view(request, pk: int):
     return _nomination_action(request, pk, nomination_decline, _("已作出未通过的决定。"))
 
 
+def _quota_quarter(request, campaign: Campaign):
+    return parse_quarter(request.GET.get("quarter"), day_within(campaign, timezone.localdate()))
+
+
 @login_required
 @require_safe
 def nomination_quota_view(request):
     campaign = _report_campaign(request)
-    quarter = parse_quarter(request.GET.get("quarter"), day_within(campaign, timezone.localdate()))
+    quarter = _quota_quarter(request, campaign)
     first, last = quarter_bounds(quarter)
     return render(
         request,
@@ -607,3 +618,12 @@ def nomination_quota_view(request):
             "last": last,
         },
     )
+
+
+@login_required
+@require_safe
+def nomination_quota_export_view(request):
+    campaign = _report_campaign(request)
+    quarter = _quota_quarter(request, campaign)
+    filename = _("典型培树情况-%(quarter)s.xlsx") % {"quarter": quarter_label(quarter)}
+    return xlsx_response(nomination_quota_export(nomination_quota(campaign, quarter), quarter), filename)

@@ -16,11 +16,12 @@ import random
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from orgs.models import Gender, Member, MemberStatus, Organization, OrganizationKind, Post, Role, Sector, User
-from orgs.services import organization_create
+from orgs.services import account_role_for_member, organization_create
 
 DEMO_PASSWORD = "Sunan2010!"
 COUNTY_CODE = "SN"
@@ -245,7 +246,14 @@ def demo_county_load() -> DemoCounty:
             members_created += _members_ensure(organization=organizations[demo.code], demo=demo)
 
     _office_group_ensure()
-    accounts = [_account_ensure(account=account, organizations=organizations) for account in ACCOUNTS]
+    # One hash for every new demo account: they share the printed password anyway, and
+    # each PBKDF2 hash takes the better part of a second.
+    usernames = [account.username for account in ACCOUNTS]
+    existing = User.objects.filter(username__in=usernames).count()
+    password = make_password(DEMO_PASSWORD) if existing < len(usernames) else ""
+    accounts = [
+        _account_ensure(account=account, organizations=organizations, password=password) for account in ACCOUNTS
+    ]
     county = organizations[COUNTY_CODE]
     return DemoCounty(
         county=county,
@@ -378,7 +386,7 @@ def _office_group_ensure() -> Group:
     return group
 
 
-def _account_ensure(*, account: DemoAccount, organizations: dict[str, Organization]) -> User:
+def _account_ensure(*, account: DemoAccount, organizations: dict[str, Organization], password: str) -> User:
     organization = organizations[account.organization] if account.organization else None
     member = None
     if account.post:
@@ -398,7 +406,7 @@ def _account_ensure(*, account: DemoAccount, organizations: dict[str, Organizati
     user = User.objects.filter(username=account.username).first()
     if user is None:
         user = User(username=account.username, **wanted)
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
         user.save()
     else:
         changed = [field for field, value in wanted.items() if getattr(user, field) != value]
@@ -415,3 +423,66 @@ def _account_ensure(*, account: DemoAccount, organizations: dict[str, Organizati
         if not user.groups.filter(pk=group.pk).exists():
             user.groups.add(group)
     return user
+
+
+# Roles that act for an organization: file its pledges, review, report, nominate.
+ACTING_ROLES = (Role.OFFICE, Role.LEADER, Role.SECRETARY)
+
+
+@dataclass(frozen=True)
+class DemoOfficials:
+    # Organization pk -> the account that acts for it.
+    by_organization: dict[int, User]
+    created: int
+
+
+@transaction.atomic
+def demo_officials_ensure(*, county: Organization) -> DemoOfficials:
+    """An account for every party organization of the county that has none acting for
+    it: its secretary's, with the role the post calls for, so that the demo's pledges,
+    reviews and reports are filed by the people who would file them.
+
+    These accounts get no usable password (the office opens them for real use with
+    "reset password" on the organization page) and are not printed: one account per
+    role is enough to look around. Existing accounts are preferred and left alone;
+    loading twice creates nothing more. Needs an unscoped context.
+    """
+    organizations = list(
+        Organization.objects.filter(path__startswith=county.path)
+        .exclude(kind__in=OrganizationKind.mass_organizations())
+        .order_by("path")
+    )
+    by_organization: dict[int, User] = {}
+    rank = {role: index for index, role in enumerate(ACTING_ROLES)}
+    acting = User.objects.filter(organization__in=organizations, role__in=ACTING_ROLES, is_active=True).select_related(
+        "organization", "member"
+    )
+    for user in sorted(acting, key=lambda user: (rank[user.role], user.pk)):
+        by_organization.setdefault(user.organization_id, user)
+
+    missing = [organization for organization in organizations if organization.pk not in by_organization]
+    secretaries = {}
+    for member in (
+        Member.objects.filter(organization__in=missing, post=Post.SECRETARY, user__isnull=True)
+        .select_related("organization")
+        .order_by("pk")
+    ):
+        secretaries.setdefault(member.organization_id, member)
+    taken = set(User.objects.filter(username__startswith="dy").values_list("username", flat=True))
+    new_users = []
+    for organization in missing:
+        member = secretaries.get(organization.pk)
+        if member is None:
+            continue
+        role = account_role_for_member(member)
+        # The app's own form of username when a member has no free phone number.
+        username = f"dy{member.pk}"
+        if role not in ACTING_ROLES or username in taken:
+            continue
+        user = User(username=username, role=role, organization=organization, member=member)
+        user.set_unusable_password()
+        new_users.append(user)
+    User.objects.bulk_create(new_users)
+    for user in new_users:
+        by_organization[user.organization_id] = user
+    return DemoOfficials(by_organization=by_organization, created=len(new_users))

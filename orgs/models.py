@@ -9,12 +9,14 @@ depth-first order for free.
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Length
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -231,3 +233,80 @@ class User(AbstractUser):
         if self.member_id:
             return self.member.name
         return self.get_full_name() or self.username
+
+
+# ---------------------------------------------------------------------------
+# Reminders (待办提醒): what is due for one account, found by the daily job
+# ---------------------------------------------------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    REPORTS_SHORT = "reports_short", _("信息报送不足")
+    REVIEWS_OVERDUE = "reviews_overdue", _("点评逾期")
+    RECTIFICATION_LATE = "rectification_late", _("整改逾期")
+
+
+# One sentence per kind, rendered from the stored params in the reader's language.
+REMINDER_MESSAGES = {
+    ReminderKind.REPORTS_SHORT: _(
+        "%(organization)s%(month)s已报送信息%(count)s条，每月应报%(quota)s条，请在月底前报足。"
+    ),
+    ReminderKind.REVIEWS_OVERDUE: _("上一点评周期（%(start)s至%(end)s）有%(count)s个对象没有点评，请尽快安排。"),
+    ReminderKind.RECTIFICATION_LATE: _(
+        "%(organization)s的整改任务“%(problem)s”已过整改时限（%(deadline)s），尚未完成。"
+    ),
+}
+# Params that hold ISO dates, shown in the reader's date format; a month is its first day.
+_REMINDER_DATE_PARAMS = ("start", "end", "deadline")
+_REMINDER_MONTH_PARAMS = ("month",)
+
+
+class Reminder(models.Model):
+    """Something due that one account should act on; the daily job (campaign.reminders)
+    creates it, keeps it up to date and resolves it when it is no longer due.
+
+    Not organization-owned, so it has no scoped manager: every read goes through
+    orgs.selectors.open_reminders and access_reminder, which filter by the user.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("提醒类别"), max_length=30, choices=ReminderKind.choices)
+    # What the reminder is about, stable from run to run (e.g. campaign, month and
+    # organization), so that the job finds its own row again instead of adding one.
+    key = models.CharField(max_length=100)
+    # The figures of the message (names, counts, ISO dates), so that it is rendered in
+    # the reader's language and stays current as the figures change.
+    params = models.JSONField(default=dict)
+    url = models.CharField(_("办理页面"), max_length=300)
+    created_at = models.DateTimeField(_("提醒时间"))
+    due_seen_at = models.DateTimeField(_("最近一次发现"))
+    resolved_at = models.DateTimeField(_("已解除"), null=True, blank=True)
+    dismissed_at = models.DateTimeField(_("已忽略"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待办提醒")
+        verbose_name_plural = pgettext_lazy("plural", "待办提醒")
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            # Kind and key first: the job looks its rows up by them (the user has the FK's index).
+            models.UniqueConstraint(fields=["kind", "key", "user"], name="reminder_once_per_user_kind_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None and self.dismissed_at is None
+
+    @property
+    def message(self) -> str:
+        """The sentence the user reads, in the active language (no query)."""
+        values = dict(self.params)
+        for name in _REMINDER_DATE_PARAMS:
+            if values.get(name):
+                values[name] = formats.date_format(datetime.date.fromisoformat(values[name]))
+        for name in _REMINDER_MONTH_PARAMS:
+            if values.get(name):
+                values[name] = formats.date_format(datetime.date.fromisoformat(values[name]), "YEAR_MONTH_FORMAT")
+        return str(REMINDER_MESSAGES[self.kind]) % values

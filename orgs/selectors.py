@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Length, Substr
+from django.http import Http404
+from django.utils.translation import gettext as _
 
-from orgs.models import PATH_SEGMENT_LENGTH, Member, Organization, Post
+from orgs.models import PATH_SEGMENT_LENGTH, Member, Organization, Post, Reminder, User
 
 
 def subtree(organization: Organization) -> QuerySet[Organization]:
@@ -128,3 +130,22 @@ def children_with_member_counts(organization: Organization) -> list[TreeNode]:
     """Direct children of an organization, each with its subtree's member count."""
     nodes, _cut = tree_with_member_counts([organization], max_nodes=0, levels_when_cut=1)
     return nodes[0].children if nodes else []
+
+
+def open_reminders(user: User) -> list[Reminder]:
+    """The user's own reminders that are neither resolved nor dismissed, newest first (one query)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Reminder.objects.filter(user=user, resolved_at__isnull=True, dismissed_at__isnull=True).order_by(
+            "-created_at", "kind", "pk"
+        )
+    )
+
+
+def access_reminder(user: User, pk: int) -> Reminder:
+    """One of the user's own reminders; 404 alike for a missing one and another user's."""
+    reminder = Reminder.objects.filter(pk=pk, user=user).first() if user.is_authenticated else None
+    if reminder is None:
+        raise Http404(_("找不到该提醒。"))
+    return reminder

@@ -1,17 +1,21 @@
-"""Every write to the organization tree and the roster."""
+"""Every write to the organization tree, the roster, the accounts and their reminders."""
 
 from __future__ import annotations
 
+import datetime
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.models import Member, Organization, OrganizationKind, Post, Role, User, path_segment
+from orgs.models import Member, Organization, OrganizationKind, Post, Reminder, Role, User, path_segment
+from orgs.notifications import notify
 from orgs.scoping import user_scope
 
 
@@ -184,3 +188,94 @@ def account_reset_password(*, user: User, by: User) -> OpenedAccount:
     user.set_password(password)
     user.save(update_fields=["password"])
     return OpenedAccount(user.member, user, password)
+
+
+# ---------------------------------------------------------------------------
+# Reminders
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """One thing a finder found due for one account (see campaign.reminders)."""
+
+    user: User
+    key: str
+    params: dict
+    url: str
+
+
+@dataclass(frozen=True)
+class ReminderSync:
+    created: int  # new, or due again after being resolved: what the channels were told of
+    still_due: int
+    resolved: int
+
+
+@transaction.atomic
+def reminders_sync(*, kind: str, due: Iterable[DueReminder], now: datetime.datetime) -> ReminderSync:
+    """Make the open reminders of one kind exactly what a finder found due now: add the
+    new ones, refresh the figures of those still due, resolve the rest. Idempotent, and
+    a fixed number of queries whatever the number of reminders. The channels hear only
+    of the new ones, once the transaction has committed.
+
+    A run that overlaps another fails on the unique constraint and rolls back whole, so
+    no reminder is created, or sent, twice."""
+    found = {(item.user.pk, item.key): item for item in due}
+    keys = {key for _user, key in found}
+    existing = {
+        (row.user_id, row.key): row
+        for row in Reminder.objects.filter(kind=kind).filter(Q(key__in=keys) | Q(resolved_at__isnull=True))
+    }
+    new, reopened, changed, seen = [], [], [], []
+    for pair, item in found.items():
+        row = existing.get(pair)
+        if row is None:
+            new.append(
+                Reminder(
+                    user=item.user,
+                    kind=kind,
+                    key=item.key,
+                    params=item.params,
+                    url=item.url,
+                    created_at=now,
+                    due_seen_at=now,
+                )
+            )
+            continue
+        row.user = item.user
+        if row.resolved_at is not None:
+            # Due again after it was resolved (a solved task reopened, say): a new
+            # occurrence, shown and sent again even if the earlier one was dismissed.
+            row.created_at, row.resolved_at, row.dismissed_at = now, None, None
+            reopened.append(row)
+        elif row.params != item.params or row.url != item.url:
+            changed.append(row)
+        else:
+            seen.append(row.pk)
+            continue
+        row.params, row.url, row.due_seen_at = item.params, item.url, now
+    gone = [row.pk for pair, row in existing.items() if row.resolved_at is None and pair not in found]
+
+    Reminder.objects.bulk_create(new)
+    Reminder.objects.bulk_update(
+        reopened + changed, ["params", "url", "created_at", "due_seen_at", "resolved_at", "dismissed_at"]
+    )
+    Reminder.objects.filter(pk__in=seen).update(due_seen_at=now)
+    Reminder.objects.filter(pk__in=gone).update(resolved_at=now)
+
+    fresh = new + reopened
+    transaction.on_commit(lambda: notify(fresh))
+    return ReminderSync(created=len(fresh), still_due=len(found) - len(fresh), resolved=len(gone))
+
+
+@transaction.atomic
+def reminder_dismiss(*, reminder: Reminder, by: User) -> Reminder:
+    """The user has seen it and wants it off the home page; the job leaves it dismissed
+    while it stays due."""
+    if reminder.user_id != by.pk:
+        raise PermissionDenied(_("只能忽略自己的提醒。"))
+    if reminder.dismissed_at is None:
+        reminder.dismissed_at = timezone.now()
+        reminder.save(update_fields=["dismissed_at"])
+    return reminder

@@ -1,4 +1,5 @@
-"""Files held between an import's preview and its confirmation, and .xlsx downloads.
+"""Files held between an import's preview and its confirmation, and .xlsx downloads
+(``xlsx_tables`` writes the simple ones, ``xlsx_response`` sends them).
 
 An uploaded file is kept under MEDIA_ROOT/<folder>/ with a random token for a name;
 the token is also kept in the uploader's session, so nobody else can confirm (or even
@@ -12,7 +13,9 @@ import contextlib
 import datetime
 import re
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +23,9 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -80,3 +86,24 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     # Names of people: no shared cache may keep a copy.
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def xlsx_tables(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]], *, first_width: int = 28) -> bytes:
+    """A workbook of plain tables: per sheet a title, a bold header row and the rows.
+    The first column (usually a name) is ``first_width`` characters wide."""
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, header, rows in sheets:
+        worksheet = workbook.create_sheet(title[:31])  # Excel's limit for sheet names
+        worksheet.column_dimensions["A"].width = first_width
+        cells = []
+        for text in header:
+            cell = WriteOnlyCell(worksheet, value=text)
+            cell.font = bold
+            cells.append(cell)
+        worksheet.append(cells)
+        for row in rows:
+            worksheet.append(list(row))
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()

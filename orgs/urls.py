@@ -16,4 +16,5 @@ urlpatterns = [
     path("export/organizations.xlsx", views.export_organizations_view, name="export_organizations"),
     path("export/members.xlsx", views.export_members_view, name="export_members"),
     path("export/template-<str:kind>.xlsx", views.export_template_view, name="export_template"),
+    path("reminders/<int:pk>/dismiss/", views.reminder_dismiss_view, name="reminder_dismiss"),
 ]

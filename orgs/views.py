@@ -15,8 +15,14 @@ from orgs.forms import RosterUploadForm
 from orgs.importing import ImportFileError, ImportKind, read_roster_file, roster_import, user_can_import
 from orgs.models import Member, Role
 from orgs.scoping import access_organization, user_scope
-from orgs.selectors import ancestors, children_with_member_counts, leadership_team, organization_members
-from orgs.services import account_may_grant, account_reset_password, accounts_open
+from orgs.selectors import (
+    access_reminder,
+    ancestors,
+    children_with_member_counts,
+    leadership_team,
+    organization_members,
+)
+from orgs.services import account_may_grant, account_reset_password, accounts_open, reminder_dismiss
 from orgs.uploads import PendingUploads, xlsx_response
 
 MEMBERS_PER_PAGE = 50
@@ -93,6 +99,20 @@ def member_detail(request, pk: int):
         "orgs/member_detail.html",
         {"member": member, "ancestors": ancestors(member.organization, include_self=True)},
     )
+
+
+# ---------------------------------------------------------------------------
+# Reminders (listed on the home page, campaign.views.home)
+# ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def reminder_dismiss_view(request, pk: int):
+    reminder = access_reminder(request.user, pk)
+    reminder_dismiss(reminder=reminder, by=request.user)
+    messages.success(request, _("已忽略这条提醒。"))
+    return redirect("home")
 
 
 # ---------------------------------------------------------------------------

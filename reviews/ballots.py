@@ -1,17 +1,14 @@
 """Casting an evaluation form with a one-time code: secret, and once per code.
 
 Once: the code is claimed with one conditional UPDATE on its own row
-(``WHERE id = … AND used = false``). Two submissions of the same code at the same
-instant both reach that UPDATE; under READ COMMITTED the second waits for the first
-to commit, re-reads the row, finds it used and updates nothing, so it is refused and
-stores nothing. The claim, the ballot and its choices are one transaction, so a refused
-or failed form leaves the code unused. (The claim filters on the code row's primary
-key alone on purpose: a filter through the round would make Django write
-``WHERE id IN (SELECT …)``; after the wait PostgreSQL re-checks the row against the
-outer condition only, while the sub-select's answer, taken before, still says unused,
-and both submissions pass. test_ballot_concurrency catches exactly that.) Casting also
-holds a share lock on the round, so closing it waits for the forms in progress and no
-form lands after the close (see _lock_round_against_closing).
+(``WHERE id = … AND used = false``, reviews.codes.code_claim). Two submissions of the
+same code at the same instant both reach that UPDATE; under READ COMMITTED the second
+waits for the first to commit, re-reads the row, finds it used and updates nothing, so
+it is refused and stores nothing. The claim, the ballot and its choices are one
+transaction, so a refused or failed form leaves the code unused. (Why the claim filters
+on the primary key alone is in code_claim; test_ballot_concurrency catches the
+mistake.) Casting also holds a share lock on the round (reviews.codes.hold_open), so
+closing it waits for the forms in progress and no form lands after the close.
 
 Secret: a Ballot holds the round and the evaluator category, its choices the subject,
 the choice and the comment; nothing names the code, a user, an address or a time, and
@@ -25,7 +22,8 @@ otherwise pair each ballot with its code:
   order the ballots lie in.
 
 So right after each cast commits, the used codes of its round and category are taken
-out and put back in random order, in a transaction of their own (``used_codes_rewrite``):
+out and put back in random order (reviews.codes.codes_put_back_shuffled), in a
+transaction of their own (``used_codes_rewrite``):
 all of them then carry one newer id, and their order says nothing about when each was
 used. Rewriting only the one code would not do: its id would be the one next to its
 ballot's, and it would be the last in line. ``round_codes_scrub`` does the same for all
@@ -38,17 +36,16 @@ from __future__ import annotations
 
 import datetime
 import enum
-import random
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orgs.scoping import unscoped
-from reviews.codes import normalise_code
+from reviews.codes import code_claim, codes_put_back_shuffled, hold_open, normalise_code
 from reviews.models import (
     Ballot,
     BallotChoice,
@@ -61,8 +58,6 @@ from reviews.models import (
 )
 
 COMMENT_MAX_LENGTH = 500
-# Rows per INSERT when codes are put back (5 values each, under SQLite's 999).
-PUT_BACK_BATCH = 150
 # The form is public; these run with no user, and decide what they may read themselves.
 SCOPE_LABEL = "ballot"
 
@@ -195,17 +190,6 @@ def ballot_paper(code: str) -> BallotPaper:
     )
 
 
-def _lock_round_against_closing(round_id: int) -> None:
-    """Hold the round open until this form is stored: closing the round (an UPDATE of
-    its row) waits for every cast in progress, and a cast that starts after the close
-    committed sees it closed, so the tally never misses or half-sees a form. Shared
-    locks do not block one another, so forms of one round are still cast in parallel."""
-    if not connection.features.has_select_for_update:
-        return  # SQLite: one writer at a time anyway
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM reviews_evaluationround WHERE id = %s FOR SHARE", [round_id])
-
-
 def _clean(
     evaluation_round: EvaluationRound, choices: dict[int, str], comments: dict[int, str]
 ) -> list[tuple[EvaluationSubject, str, str]]:
@@ -241,7 +225,7 @@ def ballot_cast(*, code: str, choices: dict[int, str], comments: dict[int, str])
             raise BallotRefused(Refusal.UNKNOWN)
         if row["used"]:
             raise BallotRefused(Refusal.USED)
-        _lock_round_against_closing(row["round_id"])
+        hold_open(EvaluationRound, row["round_id"])
         evaluation_round = (
             EvaluationRound.objects.select_related("organization")
             .only("state", "opens_at", "closes_at", "organization__name")
@@ -252,8 +236,7 @@ def ballot_cast(*, code: str, choices: dict[int, str], comments: dict[int, str])
             raise BallotRefused(refusal)
         cleaned = _clean(evaluation_round, choices, comments)
 
-        # The claim: see the module docstring for why it filters on the primary key only.
-        if EvaluationCode.objects.filter(pk=row["pk"], used=False).update(used=True) != 1:
+        if not code_claim(EvaluationCode, row["pk"]):
             raise BallotRefused(Refusal.USED)
         ballot = Ballot.objects.create(round_id=evaluation_round.pk, category=row["category"])
         BallotChoice.objects.bulk_create(
@@ -277,29 +260,6 @@ def ballot_cast(*, code: str, choices: dict[int, str], comments: dict[int, str])
     transaction.on_commit(rewrite_used_codes, robust=True)
 
 
-def _codes_put_back_shuffled(where: str, params: list) -> int:
-    """Delete the codes matching ``where`` and insert them again, same ids and values,
-    in random order: one new transaction id for all, and places that follow no earlier
-    order. What is put back is exactly what the DELETE returned, so a code used by a
-    form that committed meanwhile comes back as used."""
-    quote = connection.ops.quote_name
-    table = quote(EvaluationCode._meta.db_table)
-    columns = ", ".join(quote(field.column) for field in EvaluationCode._meta.concrete_fields)
-    with connection.cursor() as cursor:
-        # where and the names are ours; values go as parameters.
-        cursor.execute(f"DELETE FROM {table} WHERE {where} RETURNING {columns}", params)
-        rows = cursor.fetchall()
-        random.SystemRandom().shuffle(rows)
-        row_marks = "(" + ", ".join(["%s"] * len(EvaluationCode._meta.concrete_fields)) + ")"
-        for start in range(0, len(rows), PUT_BACK_BATCH):
-            batch = rows[start : start + PUT_BACK_BATCH]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_marks] * len(batch))}",
-                [value for row in batch for value in row],
-            )
-    return len(rows)
-
-
 def used_codes_rewrite(*, round_id: int, category: str) -> int:
     """Put the used codes of one round and category back in random order, in a
     transaction of its own (module docstring). Returns how many codes.
@@ -308,7 +268,7 @@ def used_codes_rewrite(*, round_id: int, category: str) -> int:
     each wait for codes the other has already taken out."""
     with unscoped(SCOPE_LABEL), transaction.atomic():
         list(RoundCategory.objects.select_for_update().filter(round_id=round_id, category=category).values_list("pk"))
-        return _codes_put_back_shuffled("round_id = %s AND category = %s AND used", [round_id, category])
+        return codes_put_back_shuffled(EvaluationCode, "round_id = %s AND category = %s AND used", [round_id, category])
 
 
 def round_codes_scrub(evaluation_round: EvaluationRound) -> int:
@@ -320,4 +280,4 @@ def round_codes_scrub(evaluation_round: EvaluationRound) -> int:
         # In turn with any rewrite after a last cast (see used_codes_rewrite).
         categories = RoundCategory.objects.select_for_update().filter(round_id=evaluation_round.pk).order_by("pk")
         list(categories.values_list("pk"))
-        return _codes_put_back_shuffled("round_id = %s", [evaluation_round.pk])
+        return codes_put_back_shuffled(EvaluationCode, "round_id = %s", [evaluation_round.pk])

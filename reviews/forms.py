@@ -22,7 +22,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def _datetime_field(label) -> forms.DateTimeField:
+def datetime_field(label) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
@@ -65,8 +65,8 @@ class RoundForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("在座谈会或通报会上向评议人通报了哪些工作，如承诺践诺、整改落实情况。"),
     )
-    opens_at = _datetime_field(gettext_lazy("开始时间"))
-    closes_at = _datetime_field(gettext_lazy("截止时间"))
+    opens_at = datetime_field(gettext_lazy("开始时间"))
+    closes_at = datetime_field(gettext_lazy("截止时间"))
 
     def __init__(self, *args, campaigns=None, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -147,11 +147,14 @@ class Coverage:
     overdue: list[OverdueReview] = field(default_factory=list)
 
 
-def review_coverage(user: User, campaign: Campaign, today: datetime.date) -> Coverage:
-    """Coverage of the current period in the user's subtree, in about five queries
-    whatever its size: the counts per child of the user's top organization, the
-    subjects not yet reviewed and those still overdue from the previous period."""
-    roots = visible_roots(user)
+def review_coverage(
+    user: User, campaign: Campaign, today: datetime.date, *, organization: Organization | None = None
+) -> Coverage:
+    """Coverage of the current period in the user's subtree (or ``organization``'s, a
+    drill-down inside it), in about five queries whatever its size: the counts per child
+    of the top organization, the subjects not yet reviewed and those still overdue from
+    the previous period."""
+    roots = [organization] if organization is not None else visible_roots(user)
     start = period_start(campaign, today)
     pairs = review_subjects_in(roots)
     in_subtree = _under(roots, "organization__path") | _under(roots, "member__organization__path")
@@ -193,13 +196,30 @@ def overdue_for_reviewer(user: User, campaign: Campaign | None, today: datetime.
     reviewer = reviewer_organization(user)
     if reviewer is None or campaign is None:
         return []
-    marks = list(
+    return _still_overdue(
         OverdueReview.objects.filter(
             campaign=campaign, period_start=previous_period_start(campaign, today), reviewer_organization=reviewer
-        ).select_related("organization__parent", "member")
+        ),
+        campaign,
+        today,
     )
+
+
+def overdue_pending(campaign: Campaign, today: datetime.date) -> list[OverdueReview]:
+    """Every subject of the campaign marked overdue for the previous period and not
+    reviewed since, whoever reviews it (two queries): what the reminder job tells each
+    reviewer organization."""
+    return _still_overdue(
+        OverdueReview.objects.filter(campaign=campaign, period_start=previous_period_start(campaign, today)),
+        campaign,
+        today,
+    )
+
+
+def _still_overdue(marks, campaign: Campaign, today: datetime.date) -> list[OverdueReview]:
+    marks = list(marks.select_related("organization__parent", "member", "reviewer_organization"))
     # A member who moved on or a new post belongs to another reviewer now.
-    marks = [mark for mark in marks if reviewer_of(mark.organization, mark.member) == reviewer]
+    marks = [mark for mark in marks if reviewer_of(mark.organization, mark.member) == mark.reviewer_organization]
     if not marks:
         return []
     subjects = [Subject(mark.organization, mark.member) for mark in marks]

@@ -39,3 +39,44 @@ def make_campaign(organization, *, starts_on=datetime.date(2010, 4, 26), ends_on
 
 def dimension(campaign, name):
     return StandardDimension.objects.get(standard__campaign=campaign, name=name)
+
+
+def make_nomination(campaign, organization=None, *, member=None, deeds="带领群众修路架桥，服务居民。", at_top=True):
+    """A nomination of the organization (or the member), at the campaign's organization
+    (waiting for the office) unless ``at_top`` is False, built directly."""
+    from campaign.models import ModelNomination, NominationStatus
+
+    organization = member.organization if member is not None else organization
+    return ModelNomination.objects.create(
+        campaign=campaign,
+        organization=organization,
+        member=member,
+        deeds=deeds,
+        nominating_organization=organization,
+        current_level=campaign.organization if at_top else organization,
+        status=NominationStatus.RECOMMENDED if at_top else NominationStatus.PENDING,
+    )
+
+
+def make_vote(campaign, nominations, *, codes=5, max_choices=1, opens_in=None, closes_in=None, **fields):
+    """A public vote on the nominations with ``codes`` codes, open now unless told
+    otherwise (``opens_in``/``closes_in``: timedeltas from now). Codes are
+    "V<vote><number>", so tests can name them."""
+    from django.utils import timezone
+
+    from campaign.models import PublicVote, PublicVoteNominee, VoteCode
+
+    now = timezone.now()
+    vote = PublicVote.objects.create(
+        campaign=campaign,
+        title=fields.pop("title", "2011年第一季度先进典型公示票选"),
+        opens_at=now + (opens_in if opens_in is not None else -datetime.timedelta(hours=1)),
+        closes_at=now + (closes_in if closes_in is not None else datetime.timedelta(days=3)),
+        max_choices=max_choices,
+        code_count=codes,
+        **fields,
+    )
+    for order, nomination in enumerate(nominations, start=1):
+        PublicVoteNominee.objects.create(vote=vote, nomination=nomination, order=order)
+    VoteCode.objects.bulk_create(VoteCode(vote=vote, code=f"V{vote.pk:03d}{number:06d}") for number in range(codes))
+    return vote

@@ -18,8 +18,9 @@ SPEECH_DAY = datetime.date(2010, 11, 3)
 
 
 def load_demo():
+    """The county and the campaign; its work is tested in test_demo_activity.py."""
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", "--no-activity", stdout=out)
     return out.getvalue()
 
 

@@ -36,4 +36,5 @@ RULES = {
     "campaign:nomination_select": Rule(args=top_nomination_pk, method="POST", allowed={"office"}, ok=302),
     "campaign:nomination_decline": Rule(args=nomination_pk, method="POST", allowed={"office"}, ok=302),
     "campaign:nomination_quota": Rule(args=no_args_with_campaign, scoped=False),
+    "campaign:nomination_quota_export": Rule(args=no_args_with_campaign, scoped=False),
 }

@@ -16,8 +16,9 @@ K = OrganizationKind
 
 
 def load_demo(*args):
+    """The county, its accounts and the campaign; its work is tested in campaign/tests/test_demo_activity.py."""
     out = StringIO()
-    call_command("load_demo", *args, stdout=out)
+    call_command("load_demo", "--no-activity", *args, stdout=out)
     return out.getvalue()
 
 

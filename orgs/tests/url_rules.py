@@ -1,6 +1,33 @@
+from django.utils import timezone
+
 from campaign.tests.url_matrix import Rule, member_pk, org_code
+from orgs.models import Reminder, ReminderKind
 
 IMPORTERS = {"office", "leader"}
+
+
+def reminder_pk(c, role, where):
+    """A reminder of the role's own account inside; another account's outside."""
+    own = {
+        "office": c.office,
+        "leader": c.leader_a,
+        "inspector": c.inspector_b,
+        "secretary": c.secretary_user_a1,
+        "member": c.member_user_a1,
+    }[role]
+    now = timezone.now()
+    reminder = Reminder.objects.create(
+        user=own if where == "inside" else c.secretary_user_b1,
+        kind=ReminderKind.RECTIFICATION_LATE,
+        key=f"{role}-{where}",
+        params={"organization": "北极村党支部", "problem": "问题", "deadline": "2011-05-01", "campaign": "活动"},
+        url="/",
+        created_at=now,
+        due_seen_at=now,
+    )
+    return [reminder.pk]
+
+
 RULES = {
     "orgs:organization": Rule(args=org_code),
     "orgs:member": Rule(args=member_pk),
@@ -18,4 +45,6 @@ RULES = {
     "orgs:export_organizations": Rule(scoped=False),
     "orgs:export_members": Rule(scoped=False),
     "orgs:export_template": Rule(args=lambda *a: ["members"], scoped=False),
+    # Everyone may dismiss their own reminders and nobody another's (404, as if missing).
+    "orgs:reminder_dismiss": Rule(method="POST", args=reminder_pk, ok=302),
 }

@@ -41,7 +41,7 @@ def photo_bytes() -> bytes:
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("load_demo", "--quiet")
+    call_command("load_demo", "--quiet", "--no-activity")
     with unscoped("test"):
         return Organization.objects.get(name="红湾社区党支部")
 

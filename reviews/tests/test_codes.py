@@ -105,12 +105,12 @@ def test_a_clash_at_insert_time_is_retried_with_fresh_codes(county, campaign, mo
     real_fresh = codes._fresh_codes
     calls = []
 
-    def racing_fresh(count):
+    def racing_fresh(model, count):
         calls.append(count)
         if len(calls) == 1:
             EvaluationCode.objects.create(round=other, category="public", code="GGGGGHHHHH")
             return ["GGGGGHHHHH", "JJJJJKKKKK"]
-        return real_fresh(count)
+        return real_fresh(model, count)
 
     monkeypatch.setattr(codes, "_fresh_codes", racing_fresh)
     made = codes_generate(

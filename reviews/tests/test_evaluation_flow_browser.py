@@ -25,7 +25,7 @@ def _own_cache(settings):
 def browser(monkeypatch):
     from playwright.sync_api import sync_playwright
 
-    call_command("load_demo", "--quiet")
+    call_command("load_demo", "--quiet", "--no-activity")
     # The test reads the database beside Playwright's event loop in this thread.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo():
     """The demo county, with a published pledge of the demo member to revise later."""
-    call_command("load_demo", "--quiet")
+    call_command("load_demo", "--quiet", "--no-activity")
     with unscoped("test"):
         member_user = User.objects.get(username="member")
         secretary = User.objects.get(username="secretary")
@@ -37,9 +37,7 @@ def demo():
         pledge_approve(pledge=pledge, by=leader)
         pledge_publish(pledge=pledge, by=secretary, channel="notice_board", published_on=datetime.date(2011, 1, 5))
         branch = Organization.objects.get(name="红湾社区党支部")
-        others = list(
-            Member.objects.filter(organization=branch, post="member").exclude(pk=member_user.member_id)[:1]
-        )
+        others = list(Member.objects.filter(organization=branch, post="member").exclude(pk=member_user.member_id)[:1])
         return {"pledge": pledge, "member": member_user.member, "other": others[0], "secretary": secretary.member}
 
 

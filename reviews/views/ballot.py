@@ -7,6 +7,8 @@ onwards as a Referer, only the site's origin. ("no-referrer" would be stricter b
 browsers send "Origin: null" with the form, which Django's CSRF check rightly refuses.)
 Failed code attempts (unknown or used codes) are counted per client address in the
 cache only, with an expiry; too many in a short time and the address waits (HTTP 429).
+The public vote's pages (campaign.vote_views) use the same page headers and the same
+count, so guessing codes on both pages does not double the tries.
 What is stored and why nothing links a form to its code is in reviews.ballots.
 """
 
@@ -80,11 +82,14 @@ def _client_key(request, kind: str) -> str:
     return f"ballot:{kind}:{digest}"
 
 
-def _is_blocked(request) -> bool:
+def client_blocked(request) -> bool:
+    """Whether this address has failed too often lately (shared by every page reached by a
+    one-time code, so switching pages does not reset the count)."""
     return cache.get(_client_key(request, "blocked")) is not None
 
 
-def _count_failure(request) -> None:
+def client_failed(request) -> None:
+    """Count one unknown or used code from this address; block it at FAILURE_LIMIT."""
     key = _client_key(request, "failures")
     cache.add(key, 0, FAILURE_WINDOW_SECONDS)
     try:
@@ -111,7 +116,7 @@ def _too_many(request):
 
 def _refused(request, refused: BallotRefused):
     if refused.reason in COUNTED_REFUSALS:
-        _count_failure(request)
+        client_failed(request)
     return render(
         request,
         "reviews/ballot_refused.html",
@@ -204,7 +209,7 @@ def ballot_enter(request):
     """Type the code from the slip (for those who do not scan the QR code)."""
     form = CodeForm(request.POST or None)
     if request.method == "POST":
-        if _is_blocked(request):
+        if client_blocked(request):
             return _too_many(request)
         if form.is_valid():
             code = normalise_code(form.cleaned_data["code"])
@@ -217,7 +222,7 @@ def ballot_enter(request):
 @private_page
 @require_http_methods(["GET", "POST"])
 def ballot_form(request, code: str):
-    if _is_blocked(request):
+    if client_blocked(request):
         return _too_many(request)
     normalised = normalise_code(code)
     if request.method == "GET" and normalised and normalised != code:
