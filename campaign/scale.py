@@ -739,7 +739,7 @@ class ScaleGenerator:
                               + floor(random() * GREATEST(1, %(end)s::date - p.ready_on - 30))::int) AS due_date,
                         {pick("results")} AS result,
                         random() AS r_done, random() AS r_when,
-                        CASE p.state WHEN 'in_progress' THEN 0.72 WHEN 'assessed' THEN 0.92 ELSE 0 END AS done_share
+                        CASE p.state WHEN 'in_progress' THEN 0.8 WHEN 'assessed' THEN 0.95 ELSE 0 END AS done_share
                     FROM scale_pledge p CROSS JOIN LATERAL generate_series(1, p.n_items) g
                 ) drawn
                 """,
@@ -841,11 +841,11 @@ class ScaleGenerator:
                     campaign_id, organization_id, source, category, problem, measure, owner, deadline, status,
                     result, solved_on, is_published, published_on, created_by_id, created_at)
                 SELECT %(campaign)s, organization_id, 'found_problem', category, problem, measure, owner, deadline,
-                       CASE WHEN r_status < 0.55 THEN 'solved' WHEN r_status < 0.85 THEN 'in_progress' ELSE 'open' END,
-                       CASE WHEN r_status < 0.55 THEN result ELSE '' END,
-                       CASE WHEN r_status < 0.55 THEN solved_on END,
-                       r_status < 0.55 AND r_publish < 0.7,
-                       CASE WHEN r_status < 0.55 AND r_publish < 0.7 THEN LEAST(%(end)s::date, solved_on + 3) END,
+                       CASE WHEN r_status < 0.75 THEN 'solved' WHEN r_status < 0.92 THEN 'in_progress' ELSE 'open' END,
+                       CASE WHEN r_status < 0.75 THEN result ELSE '' END,
+                       CASE WHEN r_status < 0.75 THEN solved_on END,
+                       r_status < 0.75 AND r_publish < 0.7,
+                       CASE WHEN r_status < 0.75 AND r_publish < 0.7 THEN LEAST(%(end)s::date, solved_on + 3) END,
                        user_id, (found_on + time '10:00') AT TIME ZONE %(tz)s
                 FROM (
                     SELECT o.id AS organization_id, o.user_id, left(o.secretary_name, 50) AS owner, found_on,

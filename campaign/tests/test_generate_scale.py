@@ -1,6 +1,7 @@
 """manage.py generate_scale (campaign.scale) on a tiny size: what it builds must be a data
 set the app itself could have made."""
 
+import io
 import random
 import uuid
 from collections import Counter, defaultdict
@@ -324,3 +325,13 @@ def test_too_few_votes_for_whole_forms_is_refused():
     rounds = [PlannedRound(index, None, 0, [1, 2, 3]) for index in range(2)]
     with pytest.raises(PlanError):
         plan_forms(rounds, 1, random.Random(1))
+
+
+@pytest.mark.postgres
+def test_bench_dashboard_times_the_office_and_a_township_leader(generated):
+    out = io.StringIO()
+    call_command("bench_dashboard", repeat=2, stdout=out)
+    report = out.getvalue()
+    assert "figures_refresh of 2011-06" in report
+    assert "dashboard as the office" in report and "dashboard as a township leader" in report
+    assert report.count("server time p50") == 2 and report.count("dashboard / bare SQL") == 2

@@ -68,7 +68,7 @@ class Command(BaseCommand):
                     + ". Use a database of its own, or pass --reset to empty every table first."
                 )
         started = time.perf_counter()
-        if reset:
+        if reset and holds_data():
             self.stdout.write(f"emptying every table of {database}")
             call_command("flush", interactive=False, verbosity=0)
         self.stdout.write(f"generating {wanted} in {database} (seed {seed})")
