@@ -6,6 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Sizes of the generated data sets `make bench` times the dashboard on (manage.py generate_scale).
+BENCH_COUNTY_ORGS ?= 1000
+BENCH_COUNTY_MEMBERS ?= 30000
+BENCH_COUNTY_VOTES ?= 300000
+BENCH_PROVINCE_ORGS ?= 100000
+BENCH_PROVINCE_MEMBERS ?= 3000000
+BENCH_PROVINCE_VOTES ?= 30000000
 
 .PHONY: run test install system lint bench clean
 
@@ -51,3 +58,8 @@ bench: install
 	    --bind 127.0.0.1:8765 --workers 2 --threads 4 --log-level warning & server=$$!; \
 	  trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null' EXIT; \
 	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_ballots http://127.0.0.1:8765
+	@# The dashboard on a county and a province, each in a database of its own, generated on
+	@# first use (a province takes a quarter of an hour) and reused while the sizes stay the same.
+	@PYTHON=$(BIN)/python scripts/bench-dashboard.sh county $(BENCH_COUNTY_ORGS) $(BENCH_COUNTY_MEMBERS) $(BENCH_COUNTY_VOTES)
+	@PYTHON=$(BIN)/python scripts/bench-dashboard.sh province \
+	    $(BENCH_PROVINCE_ORGS) $(BENCH_PROVINCE_MEMBERS) $(BENCH_PROVINCE_VOTES)

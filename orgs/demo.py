@@ -285,27 +285,27 @@ def demo_members(demo: DemoOrganization) -> list[dict]:
     earliest = EARLIEST_BIRTH_YEAR.get(demo.sector, WORKING_EARLIEST_BIRTH_YEAR)
     names: set[str] = set()
     members = []
-    for post in _posts(demo):
+    for post in posts_for(demo.kind, demo.size):
         gender = Gender.FEMALE if rng.random() < FEMALE_SHARE[demo.sector] else Gender.MALE
         ethnicity = rng.choices(list(mix), weights=list(mix.values()))[0]
-        name = _name(rng, ethnicity, gender)
+        name = member_name(rng, ethnicity, gender)
         while name in names:
-            name = _name(rng, ethnicity, gender)
+            name = member_name(rng, ethnicity, gender)
         names.add(name)
 
         if retired:
-            birth = _date_between(rng, datetime.date(1945, 1, 1), datetime.date(1950, 12, 31))
+            birth = date_between(rng, datetime.date(1945, 1, 1), datetime.date(1950, 12, 31))
         elif post == Post.MEMBER:
-            birth = _date_between(rng, datetime.date(earliest, 1, 1), datetime.date(1990, 12, 31))
+            birth = date_between(rng, datetime.date(earliest, 1, 1), datetime.date(1990, 12, 31))
         else:
-            birth = _date_between(rng, datetime.date(max(earliest, 1950), 1, 1), datetime.date(1975, 12, 31))
+            birth = date_between(rng, datetime.date(max(earliest, 1950), 1, 1), datetime.date(1975, 12, 31))
         # 预备党员 are a few young rank-and-file members who joined in the last year.
         probationary = post == Post.MEMBER and not retired and birth.year >= 1975 and rng.random() < 0.15
         if probationary:
-            joined = _date_between(rng, _years_after(SPEECH_DATE, -1), SPEECH_DATE - datetime.timedelta(days=1))
+            joined = date_between(rng, years_after(SPEECH_DATE, -1), SPEECH_DATE - datetime.timedelta(days=1))
         else:
-            latest = min(_years_after(birth, 45), _years_after(SPEECH_DATE, -1) - datetime.timedelta(days=1))
-            joined = _date_between(rng, _years_after(birth, 18), latest)
+            latest = min(years_after(birth, 45), years_after(SPEECH_DATE, -1) - datetime.timedelta(days=1))
+            joined = date_between(rng, years_after(birth, 18), latest)
         phone = ""
         if rng.random() < (0.85 if post != Post.MEMBER else 0.65):
             phone = rng.choice(PHONE_PREFIXES) + "".join(str(rng.randrange(10)) for _ in range(8))
@@ -324,15 +324,17 @@ def demo_members(demo: DemoOrganization) -> list[dict]:
     return members
 
 
-def _posts(demo: DemoOrganization) -> list[str]:
-    if demo.kind == K.BRANCH:
-        deputies = 1 if demo.size >= 15 else 0
+def posts_for(kind: str, size: int) -> list[str]:
+    """The posts of an organization of ``size`` members, secretary first: a committee
+    has only its leadership team, a branch mostly plain members."""
+    if kind == K.BRANCH:
+        deputies = 1 if size >= 15 else 0
         # A branch of fewer than seven members elects no branch committee, only a secretary.
-        committee = 0 if demo.size < 7 else 1 if demo.size < 10 else 2 if demo.size < 20 else 3
+        committee = 0 if size < 7 else 1 if size < 10 else 2 if size < 20 else 3
     else:
-        deputies = 2 if demo.size >= 7 else 1
-        committee = demo.size - 1 - deputies
-    plain = demo.size - 1 - deputies - committee
+        deputies = 2 if size >= 7 else 1
+        committee = size - 1 - deputies
+    plain = size - 1 - deputies - committee
     return (
         [Post.SECRETARY]
         + [Post.DEPUTY_SECRETARY] * deputies
@@ -347,7 +349,7 @@ def _mix_of(demo: DemoOrganization) -> str:
     return demo.mix
 
 
-def _name(rng: random.Random, ethnicity: str, gender: str) -> str:
+def member_name(rng: random.Random, ethnicity: str, gender: str) -> str:
     if ethnicity == "藏族" and rng.random() < 0.5:
         first, second = TIBETAN_NAMES[gender]
         head = rng.choice(first)
@@ -358,11 +360,11 @@ def _name(rng: random.Random, ethnicity: str, gender: str) -> str:
     return rng.choice(SURNAMES[ethnicity]) + rng.choice(GIVEN_NAMES[gender])
 
 
-def _date_between(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
+def date_between(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
     return start + datetime.timedelta(days=rng.randint(0, (end - start).days))
 
 
-def _years_after(day: datetime.date, years: int) -> datetime.date:
+def years_after(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a year without one

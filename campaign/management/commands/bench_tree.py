@@ -1,16 +1,16 @@
 """Figures for the organization tree at province scale: `make bench` runs this.
 
 Builds a synthetic tree (province → cities → counties → townships → branches) straight
-into the database with COPY, then times the subtree and member-count queries the pages use.
+into the database with COPY (campaign.scale.copy_rows), then times the subtree and member-count queries the pages use.
 """
 
-import io
 import statistics
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from campaign.scale import copy_rows, next_id, sync_sequence
 from orgs.models import Organization, new_public_token, path_segment
 from orgs.scoping import unscoped
 from orgs.selectors import subtree, tree_with_member_counts
@@ -66,30 +66,27 @@ class Command(BaseCommand):
         if Organization.objects.filter(code="BENCH").exists():
             return
         with connection.cursor() as cursor:
-            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM orgs_organization")
-            next_id = cursor.fetchone()[0] + 1
-            rows = io.StringIO()
-            level = [(next_id, path_segment(next_id), "BENCH")]
-            rows.write(f"{next_id}\tBENCH\t基准省委\tcounty\torgan\t\\N\t{level[0][1]}\t{new_public_token()}\n")
-            next_id += 1
-            for depth, width in enumerate(fanout, start=1):
-                children = []
-                for parent_id, parent_path, parent_code in level:
-                    for index in range(width):
-                        path = parent_path + path_segment(next_id)
-                        code = f"{parent_code}-{index}"
-                        kind = KINDS[depth]
-                        rows.write(
-                            f"{next_id}\t{code}\t组织{code}\t{kind}\trural\t{parent_id}\t{path}\t{new_public_token()}\n"
-                        )
-                        children.append((next_id, path, code))
-                        next_id += 1
-                level = children
-            rows.seek(0)
-            cursor.copy_from(
-                rows,
+            copy_rows(
+                cursor,
                 "orgs_organization",
-                columns=("id", "code", "name", "kind", "sector", "parent_id", "path", "notice_board_token"),
+                ("id", "code", "name", "kind", "sector", "parent_id", "path", "notice_board_token"),
+                self.rows(next_id(cursor, "orgs_organization"), fanout),
             )
-            cursor.execute("SELECT setval(pg_get_serial_sequence('orgs_organization', 'id'), %s)", [next_id])
+            sync_sequence(cursor, "orgs_organization")
             cursor.execute("ANALYZE orgs_organization")
+
+    def rows(self, pk, fanout):
+        """province → cities → counties → townships → branches, by the fanout of each level."""
+        level = [(pk, path_segment(pk), "BENCH")]
+        yield (pk, "BENCH", "基准省委", "county", "organ", None, level[0][1], new_public_token())
+        pk += 1
+        for depth, width in enumerate(fanout, start=1):
+            children = []
+            for parent_id, parent_path, parent_code in level:
+                for index in range(width):
+                    path = parent_path + path_segment(pk)
+                    code = f"{parent_code}-{index}"
+                    yield (pk, code, f"组织{code}", KINDS[depth], "rural", parent_id, path, new_public_token())
+                    children.append((pk, path, code))
+                    pk += 1
+            level = children
