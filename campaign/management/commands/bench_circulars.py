@@ -77,7 +77,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--pages", type=int, nargs="+", default=[20, 100])
-        parser.add_argument("--repeat", type=int, default=3)
+        parser.add_argument("--repeat", type=int, default=2)
 
     def handle(self, *args, pages, repeat, **options):
         # WeasyPrint logs each step and page at INFO (from its import on, so it is
