@@ -210,5 +210,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Without a broker tasks run in-process, and each would log a success line into
     # the command's or the page's output.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    # WeasyPrint logs a line per page rendered.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
 }
