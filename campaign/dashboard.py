@@ -16,6 +16,8 @@ from decimal import Decimal
 
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from openpyxl import Workbook
 
@@ -37,6 +39,7 @@ class DashboardRow:
     sector: str = ""
     is_own_level: bool = False
     query: str = ""  # the page narrowed to this row, set by the view
+    cells: list = field(default_factory=list)  # set by the view (table_cells)
 
 
 @dataclass
@@ -180,6 +183,22 @@ class Bar:
     width: float
     flagged: bool
 
+    @property
+    def short_label(self) -> str:
+        return self.label if len(self.label) <= 12 else self.label[:11] + "…"
+
+    @property
+    def width_text(self) -> str:
+        return f"{self.width:.1f}"
+
+    @property
+    def value_x(self) -> str:
+        return f"{BarChart.LABEL_WIDTH + self.width + 4:.1f}"
+
+    @property
+    def value_text(self) -> str:
+        return _share(self.value)
+
 
 @dataclass(frozen=True)
 class BarChart:
@@ -188,6 +207,10 @@ class BarChart:
     height: int
     threshold_x: float | None = None
     threshold: Decimal | None = None
+
+    @property
+    def threshold_line_x(self) -> str:
+        return f"{BarChart.LABEL_WIDTH + self.threshold_x:.1f}" if self.threshold_x is not None else ""
 
     LABEL_WIDTH = 150
     PLOT_WIDTH = 290
@@ -313,3 +336,123 @@ def flagged_export(campaign: Campaign, results: Sequence[TallyResult]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# Table cells: built here rather than in the template, where a URL reversed and a
+# condition tested per cell made the page's rendering cost more than its queries
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    href: str = ""
+    css: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class ListLinks:
+    """The paths of the lists behind the figures, reversed once per page."""
+
+    coverage: str
+    review_coverage: str
+    flagged: str
+    rectifications: str
+    reports: str
+
+
+def _share(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def table_cells(
+    row: DashboardRow, *, links: ListLinks | None, campaign_pk: int, month: datetime.date, sector: str
+) -> list[Cell]:
+    """The figures of one table line in column order; with ``links``, each figure that has
+    a list behind it links there, narrowed to the row's organization."""
+    f = row.figures
+    code = row.organization.code if links and row.organization else ""
+
+    def link(base: str, query: str, when: bool = True) -> str:
+        return f"{base}?{query}" if code and when else ""
+
+    coverage = f"campaign={campaign_pk}&org={code}" + (f"&sector={sector}" if sector else "")
+    danger = "text-danger"
+    return [
+        Cell(
+            _share(f.organizations_percent),
+            link(links.coverage if links else "", coverage + "&list=organizations"),
+            title=f"{f.organizations_covered}/{f.party_organizations}",
+        ),
+        Cell(
+            _share(f.members_percent),
+            link(links.coverage if links else "", coverage + "&list=members"),
+            title=f"{f.members_covered}/{f.members}",
+        ),
+        Cell(
+            str(f.late_items),
+            link(links.coverage if links else "", coverage + "&list=late", f.late_items > 0),
+            danger if f.late_items else "",
+        ),
+        Cell(str(f.supervised), link(links.coverage if links else "", coverage + "&list=supervised", f.supervised > 0)),
+        Cell(
+            _share(f.reviews_percent),
+            link(links.review_coverage if links else "", f"campaign={campaign_pk}&org={code}"),
+            title=f"{f.reviews_done}/{f.reviews_due}",
+        ),
+        Cell(str(f.subjects_evaluated)),
+        Cell(
+            str(f.subjects_below),
+            link(links.flagged if links else "", row.query, f.subjects_below > 0),
+            "text-danger fw-semibold" if f.subjects_below else "",
+        ),
+        Cell(_share(f.satisfaction_percent)),
+        Cell(
+            str(f.rectifications_open),
+            link(links.rectifications if links else "", f"organization={code}", f.rectifications_open > 0),
+        ),
+        Cell(
+            str(f.rectifications_overdue),
+            link(links.rectifications if links else "", f"organization={code}&late=1", f.rectifications_overdue > 0),
+            danger if f.rectifications_overdue else "",
+        ),
+        Cell(
+            f"{f.reports}/{f.reports_quota}",
+            link(links.reports if links else "", f"campaign={campaign_pk}&month={month:%Y-%m}&org={code}"),
+        ),
+        Cell(str(f.reports_short), css=danger if f.reports_short else ""),
+        Cell(f"{f.models_selected}/{f.models_quota}", title=str(f.models_nominated)),
+    ]
+
+
+def rows_html(rows: Sequence[DashboardRow]) -> SafeString:
+    """The table's body lines. Built with format_html rather than the template language:
+    at a county's few dozen lines of thirteen figures, the template's per-variable
+    lookups were most of the page's server time."""
+    lines = []
+    for row in rows:
+        if row.query and not row.is_own_level:
+            label = format_html('<a href="?{}">{}</a>', row.query, row.label)
+        else:
+            label = escape(row.label)
+        cells = format_html_join(
+            "",
+            '<td class="text-end {}"{}>{}</td>',
+            (
+                (
+                    cell.css,
+                    format_html(' title="{}"', cell.title) if cell.title else "",
+                    format_html('<a href="{}"{}>{}</a>', cell.href, DANGER_LINK if cell.css else "", cell.text)
+                    if cell.href
+                    else cell.text,
+                )
+                for cell in row.cells
+            ),
+        )
+        lines.append(format_html('<tr><th scope="row" class="fw-normal text-nowrap">{}</th>{}</tr>', label, cells))
+    return mark_safe("\n".join(lines))  # every piece above went through format_html or escape
+
+
+DANGER_LINK = mark_safe(' class="link-danger"')

@@ -18,7 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from campaign.dashboard import BarChart, dashboard_build, dashboard_export, flagged_export, flagged_results
+from campaign.dashboard import (
+    BarChart,
+    DashboardRow,
+    ListLinks,
+    dashboard_build,
+    dashboard_export,
+    flagged_export,
+    flagged_results,
+    rows_html,
+    table_cells,
+)
 from campaign.figures import Period, months_of
 from campaign.models import Campaign, OrganizationFigures
 from campaign.reports import parse_month
@@ -121,15 +131,28 @@ def dashboard(request):
     if up is not None and not user_scope(request.user).contains(up):
         up = None
     period = board.period
+    links = ListLinks(
+        coverage=reverse("pledges:coverage"),
+        review_coverage=reverse("reviews:review_coverage"),
+        flagged=reverse("campaign:dashboard_flagged"),
+        rectifications=reverse("pledges:rectifications"),
+        reports=reverse("campaign:reports"),
+    )
+    cells = {"campaign_pk": campaign.pk, "month": asked.month, "sector": asked.sector}
     for row in board.rows:
         row.query = asked.query(org=row.organization.code)
+        row.cells = table_cells(row, links=links, **cells)
     for row in board.sectors:
         row.query = asked.query(sector=row.sector)
+        row.cells = table_cells(row, links=None, **cells)
     context.update(
         focus_query=asked.query(),
         base_query=asked.query(org=""),
         parent_query=asked.query(org=up.code) if up else "",
         all_sectors_query=asked.query(sector=""),
+        organization_rows=rows_html(board.rows),
+        sector_rows=rows_html(board.sectors),
+        total_cells=table_cells(DashboardRow(label="", figures=board.total), links=None, **cells),
         board=board,
         month=asked.month,
         months=months_of(campaign, today=asked.today),
