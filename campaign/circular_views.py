@@ -53,8 +53,10 @@ def access_circular(user: User, pk: int, *, issue: bool = False) -> Circular:
             .filter(pk=pk)
             .first()
         )
-    if circular is None or not may_read_circulars(user):
+    if circular is None:
         raise Http404(_("找不到该通报，或您无权查看。"))
+    if not may_read_circulars(user):
+        raise PermissionDenied(_("通报发给党组织，请向所在党组织了解。"))
     if issue and not may_issue(user, circular.campaign):
         raise PermissionDenied(_("通报由县委创先争优办起草和印发，您可以查看，不能修改。"))
     return circular

@@ -801,8 +801,11 @@ class CircularManager(ScopedManager):
       organization or to one above it (a circular sent to 各乡镇党委 is passed down to
       their branches, as paper ones are), or that name an organization in the user's
       subtree (its results, its ranking, its shortfall), even when sent elsewhere.
-    - A plain member sees none: an evaluation circular lists fellow members'
-      satisfaction, which a member may not read (reviews.results.may_see_results).
+
+    A plain member's scope is their organization, so the rule reaches them too; the
+    pages then refuse members altogether (campaign.circular_views.may_read_circulars):
+    an evaluation circular lists fellow members' satisfaction, which a member may not
+    read (reviews.results.may_see_results).
     """
 
     def __init__(self) -> None:
@@ -815,7 +818,7 @@ class CircularManager(ScopedManager):
         queryset = models.Manager.get_queryset(self)
         if scope.everything:
             return queryset
-        if scope.member_id is not None or not (scope.subtree_paths or scope.own_organization_ids):
+        if not (scope.subtree_paths or scope.own_organization_ids):
             return queryset.none()
         own = scope.organization_q("issuer__path")
         through_recipients = Circular.recipients.through.objects.filter(
