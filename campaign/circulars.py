@@ -293,7 +293,8 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
         lines.append(
             {
                 "organization": organization.name,
-                "superior": organization.parent.name if organization.parent else "",
+                # The superior, unless it is the issuer itself (a township's round).
+                "superior": organization.parent.name if organization.parent_id not in (None, issuer.pk) else "",
                 "round_period": evaluation_round.period,
                 "closed_on": timezone.localtime(evaluation_round.closes_at).date().isoformat(),
                 "forms": forms,
