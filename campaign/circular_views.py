@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -37,6 +38,7 @@ from orgs.models import Role, User
 from orgs.scoping import scope_activated, user_scope
 
 PER_PAGE = 30
+STYLESHEET = "documents/official.css"  # campaign.documents.STYLESHEET
 
 
 def may_read_circulars(user: User) -> bool:
@@ -220,9 +222,23 @@ def circular_preview_view(request, pk: int):
     circular = access_circular(request.user, pk, issue=False)
     if circular.is_draft and not may_issue(request.user, circular.campaign):
         raise PermissionDenied(_("通报草稿只有县委创先争优办可以预览。"))
-    response = HttpResponse(circular_preview(circular=circular))
+    response = HttpResponse(_for_screen(circular_preview(circular=circular)))
     response["Cache-Control"] = "no-store"
     return response
+
+
+# WeasyPrint is handed the document's stylesheet directly; a browser is given a link to
+# it, and a sheet of paper on a grey desk, so the preview reads like the PDF.
+SCREEN_STYLE = (
+    "<style>@media screen { html { background: #e9ecef; } "
+    "body { box-sizing: border-box; max-width: 210mm; margin: 1rem auto; padding: 20mm 15mm; background: #fff; "
+    "box-shadow: 0 0 6px rgba(0, 0, 0, .2); } }</style>"
+)
+
+
+def _for_screen(html: str) -> str:
+    link = f'<link rel="stylesheet" href="{static(STYLESHEET)}">{SCREEN_STYLE}'
+    return html.replace("</head>", link + "</head>", 1)
 
 
 def _act(request, pk: int, action, success: str):
