@@ -532,7 +532,9 @@ def ranking_snapshot(period: ScorePeriod, issuer: Organization) -> Built:
         )
     indicators = [{"name": line["name"], "max": line["max"]} for line in (scores[0].breakdown if scores else [])]
     built = Built({**_common(period.campaign, CircularKind.RANKING, period.name)})
+    items = [_("%(name)s（%(max)s分）") % indicator for indicator in indicators]
     built.data.update(
+        indicator_list="、".join(items),
         first_month=period.first_month.isoformat(),
         last_month=period.last_month.isoformat(),
         finalized_on=timezone.localtime(period.finalized_at).date().isoformat() if period.finalized_at else "",

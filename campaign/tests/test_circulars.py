@@ -439,6 +439,7 @@ def test_ranking_snapshot_groups_the_stored_scores_by_level(county, campaign, dj
     data = built.data
     assert data["total_points"] == 100
     assert data["indicators"] == [{"name": "承诺覆盖率", "max": 60}, {"name": "群众满意率", "max": 40}]
+    assert data["indicator_list"] == "承诺覆盖率（60分）、群众满意率（40分）"
     assert [group["label"] for group in data["groups"]] == ["直属党委", "党支部（第2级）"]
     townships, branches = data["groups"]
     assert [(row["rank"], row["name"], row["total"]) for row in townships["rows"]] == [
