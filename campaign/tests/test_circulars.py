@@ -643,3 +643,11 @@ def test_satisfaction_threshold_text_follows_the_campaign(county, campaign):
     assert (
         evaluation_snapshot(campaign, county.county, half_year(datetime.date(2010, 12, 1))).data["threshold"] == "85.5"
     )
+
+
+def test_history_keeps_each_state_from_draft_to_issued(county, campaign, fake_pdf, django_capture_on_commit_callbacks):
+    circular = fx.draft(campaign, by=county.office)
+    circular = issue(circular, county.office, django_capture_on_commit_callbacks)
+    states = list(circular.history.order_by("history_date", "history_id").values_list("state", flat=True))
+    assert states[0] == CircularState.DRAFT and states[-1] == CircularState.ISSUED
+    assert CircularState.QUEUED in states
