@@ -38,6 +38,7 @@ clean:
 
 # Speed figures (PostgreSQL): builds its data in a database of its own.
 bench: install
+	@$(BIN)/python manage.py bench_circulars
 	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='campaign_bench'" | grep -q 1 \
 	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE campaign_bench" >/dev/null
 	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py migrate -v 0

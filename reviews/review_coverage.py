@@ -147,11 +147,14 @@ class Coverage:
     overdue: list[OverdueReview] = field(default_factory=list)
 
 
-def review_coverage(user: User, campaign: Campaign, today: datetime.date) -> Coverage:
-    """Coverage of the current period in the user's subtree, in about five queries
-    whatever its size: the counts per child of the user's top organization, the
-    subjects not yet reviewed and those still overdue from the previous period."""
-    roots = visible_roots(user)
+def review_coverage(
+    user: User, campaign: Campaign, today: datetime.date, *, organization: Organization | None = None
+) -> Coverage:
+    """Coverage of the current period in the user's subtree (or ``organization``'s, a
+    drill-down inside it), in about five queries whatever its size: the counts per child
+    of the top organization, the subjects not yet reviewed and those still overdue from
+    the previous period."""
+    roots = [organization] if organization is not None else visible_roots(user)
     start = period_start(campaign, today)
     pairs = review_subjects_in(roots)
     in_subtree = _under(roots, "organization__path") | _under(roots, "member__organization__path")

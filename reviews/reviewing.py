@@ -135,6 +135,11 @@ def _check_basics(*, campaign: Campaign, organization: Organization, form: str, 
         raise ValidationError(_("请选择点评方式。"))
     if reviewed_on > timezone.localdate():
         raise ValidationError(_("点评日期不能晚于今天。"))
+    if not campaign.starts_on <= reviewed_on <= campaign.ends_on:
+        raise ValidationError(
+            _("点评日期应在活动期间（%(start)s 至 %(end)s）内。")
+            % {"start": f"{campaign.starts_on:%Y-%m-%d}", "end": f"{campaign.ends_on:%Y-%m-%d}"}
+        )
     if not organization.is_within(campaign.organization):
         raise ValidationError(_("被点评对象不在这项活动的范围内。"))
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the app needs, only those missing, so a second run is instant.
-#   WeasyPrint: Pango (text layout) and a CJK font; Python 3.11's venv module;
+#   WeasyPrint: Pango (text layout), HarfBuzz's subsetter and a CJK font; Python 3.11's venv module;
 #   for `make test` also Chromium, which the browser tests drive through Playwright.
 set -euo pipefail
 want_browser=${1:-}
@@ -13,6 +13,9 @@ fonts=$(fc-list : family 2>/dev/null || true)
 python3.11 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3.11-venv)
 grep -q 'libpango-1.0.so' <<<"$libraries" || missing+=(libpango-1.0-0)
 grep -q 'libpangoft2-1.0.so' <<<"$libraries" || missing+=(libpangoft2-1.0-0)
+# HarfBuzz's subsetter: WeasyPrint subsets fonts with it, and campaign/documents.py
+# renumbers the CJK subsets with it (much smaller PDFs).
+grep -q 'libharfbuzz-subset.so' <<<"$libraries" || missing+=(libharfbuzz-subset0)
 grep -q 'Noto Serif CJK' <<<"$fonts" || missing+=(fonts-noto-cjk fontconfig)
 [ "$want_browser" = "--browser" ] && ! command -v chromium >/dev/null && missing+=(chromium)
 

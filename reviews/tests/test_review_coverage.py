@@ -168,7 +168,7 @@ def test_a_campaign_out_of_reach_is_not_found(client, county, campaign):
 
 
 def test_the_export_opens_with_the_counts_and_the_subjects_not_reviewed(client, county, campaign):
-    make_review(campaign, county.branch_a1, day=timezone.localdate(), reviewer=county.leader_a)
+    make_review(campaign, county.branch_a1, day=day_within(campaign, timezone.localdate()), reviewer=county.leader_a)
     client.force_login(county.leader_a)
     response = client.get(reverse("reviews:review_coverage_export"))
     assert response.status_code == 200
@@ -178,3 +178,13 @@ def test_the_export_opens_with_the_counts_and_the_subjects_not_reviewed(client, 
     assert counts[1] == ("红湾社区党支部", 1, 1, 3, 0)
     assert counts[-1] == ("合计", 2, 1, 4, 0)
     assert [row[0] for row in list(workbook["未点评组织"].values)[1:]] == ["许三湾村党支部"]
+
+
+def test_the_page_narrows_to_an_organization_inside_the_scope_only(client, county, campaign):
+    response = _page(client, county.office, org=county.township_a.code)
+    assert {row.organization for row in response.context["coverage"].rows} <= {
+        county.branch_a1,
+        county.branch_a2,
+    }
+    assert "康乐乡党委" not in response.content.decode()
+    assert _page(client, county.leader_a, org=county.branch_b1.code).status_code == 404

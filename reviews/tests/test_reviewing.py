@@ -20,6 +20,14 @@ from reviews.reviewing import (
 )
 
 
+@pytest.fixture
+def campaign(county):
+    """A campaign still running today: these tests review on today's date."""
+    from campaign.tests.factories import make_campaign
+
+    return make_campaign(county.county, ends_on=datetime.date(2035, 12, 31))
+
+
 def sections_for(campaign, member, **first):
     dimensions = review_dimensions(campaign, member)
     sections = {dimension.pk: {"achievements": "按时完成了年度承诺。", "grade": "good"} for dimension in dimensions}

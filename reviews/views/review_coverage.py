@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from campaign.models import Campaign
 from campaign.selectors import current_campaign, day_within, visible_campaigns
 from orgs.models import Role
+from orgs.scoping import access_organization
 from orgs.uploads import xlsx_response
 from reviews.review_coverage import coverage_export, review_coverage
 
@@ -44,8 +45,13 @@ def _campaign(request) -> Campaign | None:
 @require_GET
 def coverage_page(request):
     campaign = _campaign(request)
+    organization = _chosen_organization(request)
     # A finished campaign shows its last review period, not an empty one of today.
-    coverage = review_coverage(request.user, campaign, day_within(campaign, timezone.localdate())) if campaign else None
+    coverage = (
+        review_coverage(request.user, campaign, day_within(campaign, timezone.localdate()), organization=organization)
+        if campaign
+        else None
+    )
     return render(
         request,
         "reviews/review_coverage.html",
@@ -53,8 +59,15 @@ def coverage_page(request):
             "campaign": campaign,
             "campaigns": list(visible_campaigns(request.user)),
             "coverage": coverage,
+            "organization": organization,
         },
     )
+
+
+def _chosen_organization(request):
+    """?org=code narrows the page to a subtree inside the user's (the dashboard links here)."""
+    code = request.GET.get("org", "")
+    return access_organization(request.user, code) if code else None
 
 
 @login_required
@@ -63,8 +76,8 @@ def coverage_export_view(request):
     campaign = _campaign(request)
     if campaign is None:
         raise Http404(_("还没有可查看的活动。"))
-    today = timezone.localdate()
-    coverage = review_coverage(request.user, campaign, today)
+    today = day_within(campaign, timezone.localdate())
+    coverage = review_coverage(request.user, campaign, today, organization=_chosen_organization(request))
     filename = _("%(campaign)s点评覆盖情况-%(date)s.xlsx") % {"campaign": campaign.name, "date": f"{today:%Y%m%d}"}
     return xlsx_response(coverage_export(coverage), filename)
 

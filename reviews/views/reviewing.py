@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaign.models import Campaign, StandardDimension
-from campaign.selectors import current_campaign
+from campaign.selectors import current_campaign, day_within
 from orgs.models import Member, User
 from orgs.scoping import access_organization
 from pledges.models import PledgeItem, ProgressEntry
@@ -243,7 +243,8 @@ def review_due(request):
     campaign = current_campaign(request.user)
     rows, start, end = [], None, None
     if campaign is not None:
-        start = period_start(campaign, timezone.localdate())
+        # A finished campaign's reviews fall in its last period, as its pages show.
+        start = period_start(campaign, day_within(campaign, timezone.localdate()))
         end = period_end(campaign, start)
         rows = due_rows(campaign, subjects_of(organization), start)
     counts = {status: sum(1 for row in rows if row["status"] == status) for status in (DONE, DUE, OVERDUE)}
@@ -310,7 +311,7 @@ def review_create_view(request):
     form = ReviewEditForm(
         request.POST or None,
         dimensions=dimensions,
-        initial={"reviewed_on": timezone.localdate(), "form": ReviewForm.TALK},
+        initial={"reviewed_on": day_within(campaign, timezone.localdate()), "form": ReviewForm.TALK},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
