@@ -32,13 +32,13 @@ from campaign.circulars import (
     pdf_filename,
     status_of,
 )
+from campaign.documents import STYLESHEET
 from campaign.models import Campaign, Circular, CircularKind, CircularState
 from campaign.selectors import current_campaign
 from orgs.models import Role, User
 from orgs.scoping import scope_activated, user_scope
 
 PER_PAGE = 30
-STYLESHEET = "documents/official.css"  # campaign.documents.STYLESHEET
 
 
 def may_read_circulars(user: User) -> bool:
