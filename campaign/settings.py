@@ -180,6 +180,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# PDFs of circulars render on a queue of their own (workers: -Q celery,documents), so a
+# long document never holds up tallies and figures.
+CELERY_TASK_ROUTES = {"campaign.tasks.render_circular": {"queue": "documents"}}
 CELERY_BEAT_SCHEDULE: dict = {
     "close-due-evaluation-rounds": {"task": "reviews.tasks.close_due_rounds", "schedule": 300.0},
     "close-due-public-votes": {"task": "campaign.tasks.close_due_votes", "schedule": 300.0},

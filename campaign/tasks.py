@@ -84,3 +84,30 @@ def recompute_open_scores() -> int:
             last_month__gte=(today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1),
         )
         return len(periods_request_recompute(periods))
+
+
+# A render that fails is tried this many more times, after 10 s, 20 s, 40 s …
+CIRCULAR_RENDER_RETRIES = 3
+CIRCULAR_RETRY_SECONDS = 10
+
+
+@shared_task(bind=True, acks_late=True, max_retries=CIRCULAR_RENDER_RETRIES)
+def render_circular(self, circular_id: int) -> str:
+    """Render an issued circular's PDF (campaign.circulars.circular_render), on the
+    "documents" queue so long documents never hold up the other tasks. Claims its work,
+    so a duplicate delivery does nothing; never renders an issued circular again."""
+    from campaign.circulars import circular_render, circular_render_failed
+
+    with unscoped("render_circular"):
+        try:
+            return circular_render(circular_id=circular_id)
+        except Exception as error:
+            left = self.max_retries - self.request.retries
+            circular_render_failed(circular_id=circular_id, error=error, attempts_left=left)
+            if left <= 0:
+                return "failed"
+            if self.request.is_eager:
+                # Without a broker the retry runs here and now: Celery's apply() runs the
+                # Retry returned to it (raised, it would propagate to the page instead).
+                return self.retry(exc=error, countdown=0, throw=False)
+            raise self.retry(exc=error, countdown=CIRCULAR_RETRY_SECONDS * 2**self.request.retries) from error

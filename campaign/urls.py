@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from campaign import dashboard_views, score_views, views, vote_views
+from campaign import circular_views, dashboard_views, score_views, views, vote_views
 from orgs.forms import LoginForm
 
 # The campaign app's own pages (campaign/views.py); this module is also the project's root.
@@ -48,6 +48,8 @@ campaign_patterns = [
     path("scores/<int:pk>/org/<str:code>/", score_views.score_breakdown_view, name="score_breakdown"),
     path("scores/<int:pk>/manual/", score_views.score_manual_list, name="score_manual"),
     path("scores/<int:pk>/manual/<str:code>/", score_views.score_manual_edit, name="score_manual_edit"),
+    # 通报 (campaign/circular_views.py)
+    *circular_views.patterns,
 ]
 
 urlpatterns = [

@@ -5,7 +5,7 @@ set -euo pipefail
 host=$1 port=$2
 bin=.venv/bin
 if [ -n "${REDIS_URL:-}" ]; then
-  $bin/celery -A campaign worker --beat --loglevel=warning --concurrency=2 &
+  $bin/celery -A campaign worker --beat -Q celery,documents --loglevel=warning --concurrency=2 &
   worker=$!
   trap 'kill $worker 2>/dev/null' EXIT
   echo "Celery worker 已启动（Redis: $REDIS_URL）"
