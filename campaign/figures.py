@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -370,6 +370,11 @@ def figures_refresh(*, campaign: Campaign, month: datetime.date, today: datetime
         ),
         batch_size=BATCH_SIZE,
     )
+    if connection.vendor == "postgresql":
+        # Fresh rows have no statistics: the planner would walk the whole month by index
+        # for a township's sums (300 ms instead of 40 at province size).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {OrganizationFigures._meta.db_table}")
     return len(computed)
 
 
