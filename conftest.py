@@ -52,6 +52,18 @@ def _tasks_in_process():
 
 
 @pytest.fixture(autouse=True)
+def _task_joins_allowed_afterwards():
+    """Celery marks "inside a task" with one process-wide flag that eager tasks set and
+    restore; tests that run eager tasks from several threads at once (the concurrency
+    tests) can leave it set, and a later test waiting on a real worker's result would be
+    refused. Each test starts with it cleared."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _unscoped_test_body():
     """Test code sets up data freely; requests through the client get the user's scope."""
     with unscoped("test"):
