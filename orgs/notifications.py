@@ -11,6 +11,7 @@ about the same thing.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class Channel:
+class Channel(ABC):
     """One way of telling users of new reminders.
 
     ``send`` gets the new reminders of one run, each with its ``user`` (and the user's
@@ -35,8 +36,8 @@ class Channel:
     other channels still run.
     """
 
-    def send(self, reminders: Sequence[Reminder]) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, reminders: Sequence[Reminder]) -> None: ...
 
 
 class InAppChannel(Channel):
