@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
-from django.db.models.functions import Substr
+from django.db.models import F, Q, QuerySet
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -23,7 +22,8 @@ from openpyxl import Workbook
 
 from campaign.figures import Figures, Period, figures_totals_by, group_figures
 from campaign.models import Campaign, OrganizationFigures
-from orgs.models import PATH_SEGMENT_LENGTH, Organization, Sector
+from orgs.models import Organization, Sector
+from orgs.selectors import subtree_group_key, under_roots
 from pledges.coverage import CoverageFilters, coverage_roots
 from reviews.models import EvaluationRound, RoundState, TallyResult
 
@@ -63,28 +63,10 @@ class Dashboard:
         return self.roots[0] if len(self.roots) == 1 else None
 
 
-def _under_roots(path_field: str, roots: Sequence[Organization]) -> Q:
-    q = Q(pk__in=[])
-    for root in roots:
-        q |= Q(**{f"{path_field}__startswith": root.path})
-    return q
-
-
-def _child_key(roots: Sequence[Organization]):
-    """SQL naming the row a figures row falls under: with one root, the path of the
-    root's child it lies in (or the root's own path); with several, the root's path."""
-    if len(roots) == 1:
-        return Substr("organization__path", 1, len(roots[0].path) + PATH_SEGMENT_LENGTH)
-    return Case(
-        *(When(organization__path__startswith=root.path, then=Value(root.path)) for root in roots),
-        output_field=CharField(),
-    )
-
-
 def dashboard_rows(
     campaign: Campaign, month: datetime.date, roots: Sequence[Organization], *, sector: str = ""
 ) -> QuerySet:
-    rows = OrganizationFigures.objects.filter(_under_roots("organization__path", roots), campaign=campaign, month=month)
+    rows = OrganizationFigures.objects.filter(under_roots("organization__path", roots), campaign=campaign, month=month)
     return rows.filter(organization__sector=sector) if sector else rows
 
 
@@ -105,7 +87,7 @@ def dashboard_build(
     if not roots:
         return dashboard
     rows = dashboard_rows(campaign, period.month, roots, sector=sector)
-    by_child = figures_totals_by(rows, _child_key(roots))
+    by_child = figures_totals_by(rows, subtree_group_key("organization__path", roots))
     if not by_child:
         return dashboard
     by_sector = figures_totals_by(rows, F("organization__sector"))
@@ -152,8 +134,8 @@ def flagged_results(
         state__in=(RoundState.TALLIED, RoundState.PUBLISHED),
         closes_at__date__range=(period.review_start, period.as_of),
     )
-    in_roots = _under_roots("subject__member__organization__path", roots) | (
-        Q(subject__member__isnull=True) & _under_roots("round__organization__path", roots)
+    in_roots = under_roots("subject__member__organization__path", roots) | (
+        Q(subject__member__isnull=True) & under_roots("round__organization__path", roots)
     )
     if sector:
         in_roots &= Q(subject__member__organization__sector=sector) | Q(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Sum, Value
@@ -29,8 +29,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaign.models import Campaign, ModelNomination, NominationStatus, OrganizationFigures
+from campaign.nominations import quarter_bounds
 from campaign.reports import month_bounds
 from orgs.models import Member, Organization, OrganizationKind, Post
+from pledges.coverage import percent
 from pledges.models import PledgeItem, PledgeState, PledgeVersion, Rectification, Supervision
 from reviews.assignments import period_end, period_start
 from reviews.models import EvaluationRound, Review, RoundState, TallyResult
@@ -131,13 +133,6 @@ class Figures:
 FIGURE_NAMES = tuple(field.name for field in fields(Figures))
 
 
-def percent(part: int, whole: int) -> Decimal | None:
-    """A share in percent with one decimal; None when there is nothing to share."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
 # ---------------------------------------------------------------------------
 # Periods
 # ---------------------------------------------------------------------------
@@ -148,7 +143,7 @@ def month_start(day: datetime.date) -> datetime.date:
 
 
 def quarter_start(day: datetime.date) -> datetime.date:
-    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return quarter_bounds(day)[0]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Length, Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -149,3 +149,23 @@ def access_reminder(user: User, pk: int) -> Reminder:
     if reminder is None:
         raise Http404(_("找不到该提醒。"))
     return reminder
+
+
+def under_roots(path_field: str, roots) -> Q:
+    """Rows whose organization (reached by ``path_field``) lies in any of the roots'
+    subtrees: one prefix condition per root, whatever the subtrees' size."""
+    q = Q(pk__in=[])
+    for root in roots:
+        q |= Q(**{f"{path_field}__startswith": root.path})
+    return q
+
+
+def subtree_group_key(path_field: str, roots):
+    """SQL naming the table line a row falls under: with one root, the path of the
+    root's child it lies in (or the root's own path); with several, the root's path."""
+    if len(roots) == 1:
+        return Substr(path_field, 1, len(roots[0].path) + PATH_SEGMENT_LENGTH)
+    return Case(
+        *(When(**{f"{path_field}__startswith": root.path}, then=Value(root.path)) for root in roots),
+        output_field=CharField(),
+    )

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
-    Case,
     CharField,
     Count,
     Exists,
@@ -30,10 +29,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     TextChoices,
-    Value,
-    When,
 )
-from django.db.models.functions import Substr
 from django.utils.translation import gettext, gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -41,8 +37,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from campaign.models import Campaign
-from orgs.models import PATH_SEGMENT_LENGTH, Member, Organization, OrganizationKind, Sector
-from orgs.selectors import visible_roots
+from orgs.models import Member, Organization, OrganizationKind, Sector
+from orgs.selectors import subtree_group_key, under_roots, visible_roots
 from pledges.models import Pledge, PledgeItem, PledgeKind, PledgeState, Supervision
 from pledges.progress import late_items_q
 
@@ -169,13 +165,6 @@ def coverage_roots(user, campaign: Campaign, filters: CoverageFilters | None = N
     return roots
 
 
-def _in_roots(path_field: str, roots: Sequence[Organization]) -> Q:
-    q = Q(pk__in=[])
-    for root in roots:
-        q |= Q(**{f"{path_field}__startswith": root.path})
-    return q
-
-
 def _organization_filters(prefix: str, filters: CoverageFilters | None) -> Q:
     """Sector and name filters for rows reaching their organization through ``prefix``."""
     q = Q()
@@ -216,7 +205,7 @@ def _newest_pledge_state(pledges: QuerySet[Pledge]) -> Subquery:
 def party_organizations(roots: Sequence[Organization], filters: CoverageFilters | None = None):
     """Party organizations under the roots (mass organizations do not file pledges of their own here)."""
     return (
-        Organization.objects.filter(_in_roots("path", roots))
+        Organization.objects.filter(under_roots("path", roots))
         .exclude(kind__in=MASS_KINDS)
         .filter(_organization_filters("", filters))
     )
@@ -224,7 +213,7 @@ def party_organizations(roots: Sequence[Organization], filters: CoverageFilters 
 
 def covered_members(roots: Sequence[Organization], filters: CoverageFilters | None = None):
     return (
-        Member.objects.filter(_in_roots("organization__path", roots))
+        Member.objects.filter(under_roots("organization__path", roots))
         .exclude(organization__kind__in=MASS_KINDS)
         .filter(_organization_filters("organization__", filters))
     )
@@ -273,7 +262,7 @@ def _late_items_base(
     items = PledgeItem.objects.filter(
         LIVE_PLEDGE,
         late_items_q(today),
-        _in_roots("pledge__organization__path", roots),
+        under_roots("pledge__organization__path", roots),
         _organization_filters("pledge__organization__", filters),
         pledge__campaign=campaign,
     )
@@ -309,7 +298,7 @@ def _open_supervisions_base(
         of_campaign = Q(pledge_item__pledge__campaign=campaign) | Q(rectification__campaign=campaign)
     return Supervision.objects.filter(
         of_campaign,
-        _in_roots("organization__path", roots),
+        under_roots("organization__path", roots),
         _organization_filters("organization__", filters),
         closed_at__isnull=True,
     )
@@ -338,20 +327,9 @@ def open_supervisions(
 # ---------------------------------------------------------------------------
 
 
-def _group_key(path_field: str, roots: Sequence[Organization]):
-    """SQL naming the table row a row falls under: with one root, the path of the
-    root's child it lies in (or the root's own path); with several, the root's path."""
-    if len(roots) == 1:
-        return Substr(path_field, 1, len(roots[0].path) + PATH_SEGMENT_LENGTH)
-    return Case(
-        *(When(**{f"{path_field}__startswith": root.path}, then=Value(root.path)) for root in roots),
-        output_field=CharField(),
-    )
-
-
 def _grouped(queryset: QuerySet, path_field: str, roots: Sequence[Organization], **aggregates) -> list[dict]:
     return list(
-        queryset.annotate(coverage_group=_group_key(path_field, roots))
+        queryset.annotate(coverage_group=subtree_group_key(path_field, roots))
         .values("coverage_group")
         .annotate(**aggregates)
         .order_by()

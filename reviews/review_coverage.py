@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from campaign.models import Campaign
 from orgs.models import Member, Organization, OrganizationKind, Post, User
 from orgs.scoping import PATH_SEGMENT_LENGTH
-from orgs.selectors import visible_roots
+from orgs.selectors import under_roots, visible_roots
 from reviews.assignments import Subject, period_end, period_start, reviewer_of, reviewer_organization, subject_q
 from reviews.models import OverdueReview, Review
 
@@ -35,20 +35,13 @@ class ReviewSubject(NamedTuple):
     subject: Subject
 
 
-def _under(roots: list[Organization], path_field: str) -> Q:
-    q = Q(pk__in=[])
-    for root in roots:
-        q |= Q(**{f"{path_field}__startswith": root.path})
-    return q
-
-
 def review_subjects_in(roots: list[Organization]) -> list[ReviewSubject]:
     """Every subject lying in the roots' subtrees with its reviewer organization, in two
     queries. The roots themselves are reviewed from above the subtree and are left out;
     the members of a root branch are not."""
     organizations = {
         organization.pk: organization
-        for organization in Organization.objects.filter(_under(roots, "path")).exclude(
+        for organization in Organization.objects.filter(under_roots("path", roots)).exclude(
             kind__in=OrganizationKind.mass_organizations()
         )
     }
@@ -61,7 +54,7 @@ def review_subjects_in(roots: list[Organization]) -> list[ReviewSubject]:
             reviewed_by[organization.pk] = parent
     # By path rather than by a list of ids, which would grow with the subtree.
     members = Member.objects.filter(
-        _under(roots, "organization__path"), Q(post__in=TEAM_POSTS) | Q(organization__kind=OrganizationKind.BRANCH)
+        under_roots("organization__path", roots), Q(post__in=TEAM_POSTS) | Q(organization__kind=OrganizationKind.BRANCH)
     ).order_by("name", "pk")
     members_by_organization: dict[int, list[Member]] = {}
     for member in members:
@@ -157,7 +150,7 @@ def review_coverage(
     roots = [organization] if organization is not None else visible_roots(user)
     start = period_start(campaign, today)
     pairs = review_subjects_in(roots)
-    in_subtree = _under(roots, "organization__path") | _under(roots, "member__organization__path")
+    in_subtree = under_roots("organization__path", roots) | under_roots("member__organization__path", roots)
     reviewed = _reviewed_keys(Review.objects.filter(in_subtree, campaign=campaign, period_start=start))
 
     rows: dict[str, CoverageRow] = {}
@@ -183,7 +176,7 @@ def review_coverage(
     coverage.rows = [rows[path] for path in sorted(rows)]
 
     marks = OverdueReview.objects.filter(
-        _under(roots, "organization__path"), campaign=campaign, period_start=previous_period_start(campaign, today)
+        under_roots("organization__path", roots), campaign=campaign, period_start=previous_period_start(campaign, today)
     ).select_related("organization", "member", "reviewer_organization")
     coverage.overdue = [mark for mark in marks if not _is_reviewed(Subject(mark.organization, mark.member), reviewed)]
     coverage.overdue.sort(key=lambda mark: (mark.organization.path, mark.member is not None, str(mark)))
@@ -243,7 +236,7 @@ def overdue_reviews_mark(*, today: datetime.date) -> int:
         roots = [campaign.organization]
         reviewed = _reviewed_keys(
             Review.objects.filter(
-                _under(roots, "organization__path") | _under(roots, "member__organization__path"),
+                under_roots("organization__path", roots) | under_roots("member__organization__path", roots),
                 campaign=campaign,
                 period_start=start,
             )
