@@ -31,6 +31,8 @@ def log_in(page, base_url, username):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # Wait for the redirect home: a click on the next page's menu must not land on the login page.
+    page.wait_for_url(f"{base_url}/")
 
 
 @pytest.mark.browser

@@ -619,6 +619,7 @@ def test_office_imports_members_on_a_phone(live_server, county, phone_page, sett
     log_in(page, live_server.url, "office")
     page.get_by_role("button", name="展开菜单").click()  # the menu folds away at phone width
     page.get_by_role("link", name="导入导出").click()
+    page.wait_for_url(f"{live_server.url}{reverse('orgs:roster_import')}")
     page.get_by_label("党员").check()
     bad = xlsx_bytes(MEMBER_HEADER, [member_row(county.branch_a2, "手机上的党员", birth="1975年13月1日")])
     page.set_input_files(
