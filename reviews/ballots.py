@@ -23,7 +23,8 @@ otherwise pair each ballot with its code:
 
 So right after each cast commits, the used codes of its round and category are taken
 out and put back in random order (reviews.codes.codes_put_back_shuffled), in a
-transaction of their own (``used_codes_rewrite``):
+transaction of their own (``used_codes_rewrite``), by a worker as soon as it takes the
+task (``used_codes_rewrite_soon``; casts that commit while one is queued share it):
 all of them then carry one newer id, and their order says nothing about when each was
 used. Rewriting only the one code would not do: its id would be the one next to its
 ballot's, and it would be the last in line. ``round_codes_scrub`` does the same for all
@@ -38,6 +39,7 @@ import datetime
 import enum
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -58,6 +60,9 @@ from reviews.models import (
 )
 
 COMMENT_MAX_LENGTH = 500
+# A queued rewrite of used codes is trusted to come this long; after that (a lost task)
+# the next cast queues another. The round's scrub at its close covers every code anyway.
+REWRITE_PENDING_SECONDS = 60
 # The form is public; these run with no user, and decide what they may read themselves.
 SCOPE_LABEL = "ballot"
 
@@ -134,6 +139,11 @@ class BallotPaper:
     briefing_summary: str
     closes_at: datetime.datetime
     subjects: tuple[PaperSubject, ...]
+    # Never shown: what casting needs of the code, so it is read once per submission.
+    # A code's round and category never change, nor do the subjects of an open round.
+    code_id: int = 0
+    round_id: int = 0
+    category: str = ""
 
 
 def _round_refusal(evaluation_round: EvaluationRound, now: datetime.datetime) -> Refusal | None:
@@ -187,77 +197,119 @@ def ballot_paper(code: str) -> BallotPaper:
         briefing_summary=evaluation_round.briefing_summary,
         closes_at=evaluation_round.closes_at,
         subjects=subjects,
+        code_id=row["pk"],
+        round_id=row["round_id"],
+        category=row["category"],
     )
 
 
 def _clean(
-    evaluation_round: EvaluationRound, choices: dict[int, str], comments: dict[int, str]
-) -> list[tuple[EvaluationSubject, str, str]]:
+    subjects: list[tuple[int, str]], choices: dict[int, str], comments: dict[int, str]
+) -> list[tuple[int, str, str]]:
+    """(subject id, choice, comment) for every subject (id, name) of the round, or
+    BallotInvalid naming each subject left without a choice or with too long a comment."""
     errors: dict[int, str] = {}
     cleaned = []
-    for subject in _subjects(evaluation_round.pk):
-        choice = choices.get(subject.pk)
-        comment = (comments.get(subject.pk) or "").strip()
-        name = subject.member.name if subject.member_id else evaluation_round.organization.name
+    for subject_id, name in subjects:
+        choice = choices.get(subject_id)
+        comment = (comments.get(subject_id) or "").strip()
         if choice not in Choice.values:
-            errors[subject.pk] = _("请对“%(name)s”作出评价。") % {"name": name}
+            errors[subject_id] = _("请对“%(name)s”作出评价。") % {"name": name}
         elif len(comment) > COMMENT_MAX_LENGTH:
-            errors[subject.pk] = _("对“%(name)s”的意见请不要超过%(limit)s字。") % {
+            errors[subject_id] = _("对“%(name)s”的意见请不要超过%(limit)s字。") % {
                 "name": name,
                 "limit": COMMENT_MAX_LENGTH,
             }
         else:
-            cleaned.append((subject, choice, comment))
+            cleaned.append((subject_id, choice, comment))
     if errors:
         raise BallotInvalid(errors)
     return cleaned
 
 
 @transaction.atomic
-def ballot_cast(*, code: str, choices: dict[int, str], comments: dict[int, str]) -> None:
+def ballot_cast(
+    *, code: str, choices: dict[int, str], comments: dict[int, str], paper: BallotPaper | None = None
+) -> None:
     """Store one form for the code and use the code up, or raise BallotRefused /
     BallotInvalid and store nothing. ``choices`` and ``comments`` are keyed by subject
     id; every subject of the round needs a choice (a Choice value), comments are
-    optional. Choices for subjects that are not in the round are ignored."""
+    optional. Choices for subjects that are not in the round are ignored.
+
+    ``paper``, the code's paper just read by ballot_paper (the form page does), saves
+    reading the code and the subjects again: neither changes while the round is open,
+    and whether the code is still unused and the round still open is decided here, in
+    the transaction, either way."""
     with unscoped(SCOPE_LABEL):
-        row = _code_row(code)
-        if row is None:
-            raise BallotRefused(Refusal.UNKNOWN)
-        if row["used"]:
-            raise BallotRefused(Refusal.USED)
-        hold_open(EvaluationRound, row["round_id"])
+        if paper is None:
+            row = _code_row(code)
+            if row is None:
+                raise BallotRefused(Refusal.UNKNOWN)
+            if row["used"]:
+                raise BallotRefused(Refusal.USED)
+            code_id, round_id, category = row["pk"], row["round_id"], row["category"]
+        else:
+            code_id, round_id, category = paper.code_id, paper.round_id, paper.category
+        hold_open(EvaluationRound, round_id)
         evaluation_round = (
             EvaluationRound.objects.select_related("organization")
             .only("state", "opens_at", "closes_at", "organization__name")
-            .get(pk=row["round_id"])
+            .get(pk=round_id)
         )
         refusal = _round_refusal(evaluation_round, timezone.now())
         if refusal is not None:
             raise BallotRefused(refusal)
-        cleaned = _clean(evaluation_round, choices, comments)
+        if paper is None:
+            subjects = [
+                (subject.pk, subject.member.name if subject.member_id else evaluation_round.organization.name)
+                for subject in _subjects(round_id)
+            ]
+        else:
+            subjects = [(subject.id, subject.name) for subject in paper.subjects]
+        cleaned = _clean(subjects, choices, comments)
 
-        if not code_claim(EvaluationCode, row["pk"]):
+        if not code_claim(EvaluationCode, code_id):
             raise BallotRefused(Refusal.USED)
-        ballot = Ballot.objects.create(round_id=evaluation_round.pk, category=row["category"])
+        ballot = Ballot.objects.create(round_id=round_id, category=category)
         BallotChoice.objects.bulk_create(
             BallotChoice(
                 ballot=ballot,
-                round_id=evaluation_round.pk,
-                category=row["category"],
-                subject=subject,
+                round_id=round_id,
+                category=category,
+                subject_id=subject_id,
                 choice=choice,
                 comment=comment,
             )
-            for subject, choice, comment in cleaned
+            for subject_id, choice, comment in cleaned
         )
-    round_id, category = evaluation_round.pk, row["category"]
 
     def rewrite_used_codes() -> None:
-        used_codes_rewrite(round_id=round_id, category=category)
+        used_codes_rewrite_soon(round_id=round_id, category=category)
 
     # The form is stored whatever happens to this rewrite, so a failure is logged
     # (robust) rather than shown to the evaluator as an error.
     transaction.on_commit(rewrite_used_codes, robust=True)
+
+
+def _rewrite_pending_key(round_id: int, category: str) -> str:
+    return f"ballot:rewrite-pending:{round_id}:{category}"
+
+
+def used_codes_rewrite_soon(*, round_id: int, category: str) -> None:
+    """Have a worker rewrite the used codes of the round and category (used_codes_rewrite),
+    unless a rewrite is already queued and not yet started: that one takes this cast's
+    code too, since it reads the codes after it starts. So on evaluation day a burst
+    of casts costs one rewrite, not one each, and the evaluator does not wait for it.
+    Without a broker the rewrite runs here, at once."""
+    from reviews.tasks import rewrite_used_codes
+
+    if cache.add(_rewrite_pending_key(round_id, category), True, REWRITE_PENDING_SECONDS):
+        rewrite_used_codes.delay(round_id, category)
+
+
+def used_codes_rewrite_started(*, round_id: int, category: str) -> None:
+    """The queued rewrite has started: a cast from now on must queue another."""
+    cache.delete(_rewrite_pending_key(round_id, category))
 
 
 def used_codes_rewrite(*, round_id: int, category: str) -> int:

@@ -168,6 +168,18 @@ def codes_put_back_shuffled(model: type[models.Model], where: str, params: Seque
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(field.column) for field in fields)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement, run where the rows are: the deleted rows go back in random
+            # order without a round trip through Python. random() is PostgreSQL's own
+            # generator, seeded per connection from the system's; it only has to make
+            # the order unrelated to the order of use. (A round's few thousand codes
+            # rewritten this way cost about a millisecond: this runs after every cast.)
+            cursor.execute(
+                f"WITH taken AS (DELETE FROM {table} WHERE {where} RETURNING {columns}) "
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM taken ORDER BY random()",
+                list(params),
+            )
+            return cursor.rowcount
         # where and the names are ours; values go as parameters.
         cursor.execute(f"DELETE FROM {table} WHERE {where} RETURNING {columns}", list(params))
         rows = cursor.fetchall()

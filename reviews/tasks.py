@@ -14,6 +14,16 @@ def tally_round(round_id: int) -> dict:
         return round_tally(round_id=round_id)
 
 
+@shared_task(acks_late=True)
+def rewrite_used_codes(round_id: int, category: str) -> int:
+    """Put a category's used codes back in random order after casts (reviews.ballots).
+    Idempotent: a second run only shuffles them again."""
+    from reviews.ballots import used_codes_rewrite, used_codes_rewrite_started
+
+    used_codes_rewrite_started(round_id=round_id, category=category)
+    return used_codes_rewrite(round_id=round_id, category=category)
+
+
 @shared_task
 def close_due_rounds() -> int:
     """Beat: close the open rounds whose closing time has passed (each queues its tally)."""

@@ -260,3 +260,53 @@ def test_scrub_keeps_every_code_as_it_was(open_round):
     round_codes_scrub(open_round)
 
     assert set(EvaluationCode.objects.filter(round=open_round).values_list(*fields)) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_casts_while_a_rewrite_is_queued_share_it_and_a_cast_after_it_starts_queues_another(open_round, monkeypatch):
+    """Evaluation day: a burst of casts costs one rewrite of the used codes, not one each,
+    and no cast is left out of every rewrite."""
+    from reviews.ballots import used_codes_rewrite_started
+    from reviews.tasks import rewrite_used_codes
+
+    queued = []
+    monkeypatch.setattr(rewrite_used_codes, "delay", lambda *arguments: queued.append(arguments))
+    subjects = subject_ids(open_round)
+    codes = list(
+        EvaluationCode.objects.filter(round=open_round, category=EvaluatorCategory.PUBLIC).values_list(
+            "code", flat=True
+        )
+    )
+    try:
+        for code in codes[:3]:
+            cast(code, subjects)
+        assert queued == [(open_round.pk, EvaluatorCategory.PUBLIC)]
+
+        # The worker takes the task: the casts from now on are not in its snapshot.
+        used_codes_rewrite_started(round_id=open_round.pk, category=EvaluatorCategory.PUBLIC)
+        cast(codes[3], subjects)
+        assert queued == [(open_round.pk, EvaluatorCategory.PUBLIC)] * 2
+    finally:
+        used_codes_rewrite_started(round_id=open_round.pk, category=EvaluatorCategory.PUBLIC)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_rewrite_task_puts_back_every_used_code_and_touches_no_other(open_round):
+    from reviews.tasks import rewrite_used_codes
+
+    subjects = subject_ids(open_round)
+    codes = EvaluationCode.objects.filter(round=open_round)
+    for code in codes.filter(category=EvaluatorCategory.PUBLIC).values_list("code", flat=True)[:4]:
+        cast(code, subjects)
+    fields = ("id", "round_id", "category", "code", "used")
+    before = set(codes.values_list(*fields))
+    unused_xmins = set(xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s AND NOT used", [open_round.pk]))
+
+    assert rewrite_used_codes(open_round.pk, EvaluatorCategory.PUBLIC) == 4
+
+    assert set(codes.values_list(*fields)) == before
+    assert len(set(used_code_xmins(open_round, EvaluatorCategory.PUBLIC))) == 1
+    assert set(xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s AND NOT used", [open_round.pk])) == (
+        unused_xmins
+    )

@@ -235,7 +235,7 @@ def ballot_form(request, code: str):
     form = BallotForm(paper, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            ballot_cast(code=normalised, choices=form.choices(), comments=form.comments())
+            ballot_cast(code=normalised, choices=form.choices(), comments=form.comments(), paper=paper)
         except BallotRefused as refused:
             return _refused(request, refused)
         except BallotInvalid as invalid:
