@@ -43,23 +43,9 @@ lint: install
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
 
-# Speed figures (PostgreSQL): builds its data in a database of its own.
+# Speed and memory figures against the bare database (PostgreSQL, Redis): scripts/bench.sh.
+# Each figure is printed and added to bench/results.json; the run ends with a summary.
 bench: install
-	@$(BIN)/python manage.py bench_circulars
-	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='campaign_bench'" | grep -q 1 \
-	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE campaign_bench" >/dev/null
-	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py migrate -v 0
-	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_tree
-	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_import
-	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_tally
-	@# Evaluation forms through HTTP: gunicorn as `make run` starts it, on loopback, stopped afterwards.
-	@$(BIN)/python manage.py collectstatic --noinput -v 0
-	@DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/gunicorn campaign.wsgi \
-	    --bind 127.0.0.1:8765 --workers 2 --threads 4 --log-level warning & server=$$!; \
-	  trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null' EXIT; \
-	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench $(BIN)/python manage.py bench_ballots http://127.0.0.1:8765
-	@# The dashboard on a county and a province, each in a database of its own, generated on
-	@# first use (a province takes a quarter of an hour) and reused while the sizes stay the same.
-	@PYTHON=$(BIN)/python scripts/bench-dashboard.sh county $(BENCH_COUNTY_ORGS) $(BENCH_COUNTY_MEMBERS) $(BENCH_COUNTY_VOTES)
-	@PYTHON=$(BIN)/python scripts/bench-dashboard.sh province \
-	    $(BENCH_PROVINCE_ORGS) $(BENCH_PROVINCE_MEMBERS) $(BENCH_PROVINCE_VOTES)
+	@PYTHON=$(BIN)/python BENCH_COUNTY_ORGS=$(BENCH_COUNTY_ORGS) BENCH_COUNTY_MEMBERS=$(BENCH_COUNTY_MEMBERS) \
+	  BENCH_COUNTY_VOTES=$(BENCH_COUNTY_VOTES) BENCH_PROVINCE_ORGS=$(BENCH_PROVINCE_ORGS) \
+	  BENCH_PROVINCE_MEMBERS=$(BENCH_PROVINCE_MEMBERS) BENCH_PROVINCE_VOTES=$(BENCH_PROVINCE_VOTES) scripts/bench.sh

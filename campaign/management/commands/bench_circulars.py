@@ -19,10 +19,14 @@ limit of the issue is missed: 20 pages over 500 KB, or 100 pages taking a minute
 import logging
 import resource
 import time
+from collections import Counter
 
 from django.contrib.staticfiles import finders
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils import timezone
 
+from campaign.benchmarks import BenchWorker, Report, Target
 from campaign.documents import (
     PDF_OPTIONS,
     SAMPLE_TEMPLATE,
@@ -78,8 +82,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--pages", type=int, nargs="+", default=[20, 100])
         parser.add_argument("--repeat", type=int, default=2)
+        parser.add_argument(
+            "--in-worker",
+            action="store_true",
+            help="instead: issue an evaluation results circular of a generate_scale county (PostgreSQL and "
+            "Redis) and time its render by a Celery worker, with the worker's peak memory",
+        )
 
-    def handle(self, *args, pages, repeat, **options):
+    def handle(self, *args, pages, repeat, in_worker, **options):
+        if in_worker:
+            report = Report(self.stdout, f"circular in a worker ({connection.settings_dict['NAME']})")
+            self.in_worker(report)
+            report.save()
+            return
         # WeasyPrint logs each step and page at INFO (from its import on, so it is
         # imported here); the figures are what matter.
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -87,14 +102,73 @@ class Command(BaseCommand):
 
         self.stylesheet_path = finders.find(STYLESHEET)
         self.stdout.write(f"WeasyPrint {weasyprint.__version__}; options {PDF_OPTIONS}")
+        self.report = Report(self.stdout, "circulars as PDF")
         self.first_and_later(pages[0], repeat)
         failures = []
         for size in pages:
             failures += self.size(size, repeat)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stdout.write(f"peak memory of this process: {peak:.0f} MB")
+        self.report.save()
         if failures:
             raise CommandError("; ".join(failures))
+
+    def in_worker(self, report):
+        """The whole path an office takes: create the draft, issue it (number, snapshot,
+        queue), and a worker renders, stores and marks it issued."""
+        from campaign.circulars import circular_create, circular_issue, half_year
+        from campaign.models import Campaign, Circular, CircularKind, CircularState
+        from campaign.scale import ROOT_CODE, existing_size
+        from orgs.models import Role, User
+        from orgs.scoping import unscoped
+        from reviews.models import EvaluationRound, RoundState
+
+        if existing_size() is None:
+            raise CommandError("No generated data set here: run manage.py generate_scale first.")
+        with unscoped("bench"):
+            campaign = Campaign.objects.select_related("organization").get(organization__code=ROOT_CODE)
+            office = User.objects.get(role=Role.OFFICE, organization=campaign.organization)
+            # The half-year with the most rounds: the longest circular the data gives.
+            closings = EvaluationRound.objects.filter(
+                campaign=campaign, state__in=(RoundState.TALLIED, RoundState.PUBLISHED)
+            ).values_list("closes_at", flat=True)
+            halves = Counter(half_year(timezone.localdate(closes_at)).start for closes_at in closings)
+            if not halves:
+                raise CommandError("The generated campaign has no tallied rounds.")
+            span = half_year(halves.most_common(1)[0][0])
+            with BenchWorker() as worker:
+                draft = circular_create(
+                    campaign=campaign, kind=CircularKind.EVALUATION, period_start=span.start, by=office
+                )
+                run = worker.measure(
+                    lambda: circular_issue(circular=draft, by=office),
+                    lambda: Circular.objects.filter(
+                        pk=draft.pk, state__in=(CircularState.ISSUED, CircularState.FAILED)
+                    ).exists(),
+                )
+            circular = Circular.objects.get(pk=draft.pk)
+            if circular.state != CircularState.ISSUED:
+                raise CommandError(f"The circular failed: {circular.error}")
+            rounds, below = len(circular.snapshot["rounds"]), len(circular.snapshot["below"])
+        detail = f"{circular.number_text}, {rounds:,} rounds, {below:,} subjects under the threshold"
+        report.figure(
+            "issue to PDF, evaluation results circular of the generated tree",
+            run.seconds,
+            "s",
+            target=Target("value", at_most=MAX_SECONDS_100_PAGES),
+            detail=f"{circular.pages} pages; {detail}",
+        )
+        report.figure(
+            "its PDF", circular.size / 1024, "KB", detail=f"{circular.size / 1024 / circular.pages:.1f} KB a page"
+        )
+        report.figure(
+            "worker peak memory, PDF circular",
+            run.peak_mb,
+            "MB",
+            reference=run.idle_mb,
+            reference_name="the worker idle",
+            detail=f"{circular.pages} pages",
+        )
 
     def first_and_later(self, size, repeat):
         """The process's first render pays the one-time load; the later ones must not."""
@@ -107,6 +181,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"first render in this process ({size} pages): {first}; later renders: {later}; "
             f"the one-time load of fonts, stylesheet and glyph check: {first.best_cpu - later.best_cpu:.2f} s CPU"
+        )
+        self.report.figure(
+            f"first render in a process ({size} pages)",
+            first.best,
+            "s",
+            reference=later.best,
+            reference_name="later renders",
+            detail="the fonts are loaded once per worker process, when it starts",
         )
 
     def size(self, size, repeat) -> list[str]:
@@ -154,6 +236,24 @@ class Command(BaseCommand):
             f"{label}: {rendered.pages} pages, {len(rendered.data) / 1024:.0f} KB "
             f"({len(rendered.data) / 1024 / rendered.pages:.1f} KB a page; "
             f"WeasyPrint alone writes {len(weasyprint_pdf) / 1024:.0f} KB)"
+        )
+        self.report.figure(
+            f"circular of {rendered.pages} pages, render",
+            app_time.best,
+            "s",
+            reference=shared_time.best,
+            reference_name="WeasyPrint alone on the same HTML",
+            target=Target("ratio", at_most=TARGET_RATIO),
+            detail=f"best of {repeat}; CPU ratio {cpu_ratio:.2f}x"
+            + (f"; limit {MAX_SECONDS_100_PAGES} s" if size == 100 else ""),
+        )
+        self.report.figure(
+            f"circular of {rendered.pages} pages, size",
+            len(rendered.data) / 1024,
+            "KB",
+            reference=len(weasyprint_pdf) / 1024,
+            reference_name="WeasyPrint alone",
+            target=Target("value", at_most=MAX_BYTES_20_PAGES / 1024) if size == 20 else None,
         )
         contents = read_pdf(rendered.data)
         fonts = ", ".join(

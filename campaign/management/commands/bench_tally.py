@@ -1,15 +1,16 @@
-"""Figures for the tally of a mass evaluation round: `make bench` runs this.
+"""Figures for the tally of a mass evaluation round: `make bench` runs this for rounds of
+1,000,000 and 10,000,000 votes.
 
-Builds one closed round straight into the database (campaign.scale.ballots_insert): by
-default 1,000,000 votes (BallotChoice rows) on 50 subjects, i.e. 20,000 forms, plus paper
-tally sheets;
-then times round_tally (a full recount: state reset to closed before each run) against
-the bare SQL GROUP BY over the same rows, which is the floor any tally must pay.
+Builds each closed round straight into the database (campaign.scale.ballots_insert):
+votes (BallotChoice rows) on 50 subjects, i.e. 20,000 forms per million, plus a paper
+tally sheet; rounds are kept for the next run. Then times round_tally (a full recount:
+state reset to closed before each run) against the bare SQL GROUP BY over the same rows,
+which is the floor any tally must pay. With --worker the same tallies run as the Celery
+task in a worker started for the purpose, for its peak memory.
 """
 
 import datetime
 import random
-import statistics
 import time
 from collections import Counter
 
@@ -17,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from campaign.benchmarks import BenchWorker, Report, Target, median
 from campaign.models import Campaign
 from campaign.scale import DeferredConstraints, ballots_insert
 from orgs.models import Member, Organization, OrganizationKind, Post, Sector
@@ -37,6 +39,7 @@ from reviews.models import (
 from reviews.tally import round_tally
 
 ROOT_CODE = "BENCHTALLY"
+TARGET_RATIO = 1.5
 BRANCH_CODE = "BENCHTALLY-1"
 # How evaluators split over the categories, as in a village briefing meeting.
 CATEGORY_WEIGHTS = {
@@ -48,42 +51,75 @@ CATEGORY_WEIGHTS = {
 
 
 class Command(BaseCommand):
-    help = "Time the tally of a round of 1,000,000 votes (PostgreSQL) against a bare SQL GROUP BY."
+    help = "Time the tally of rounds of 1,000,000 and 10,000,000 votes (PostgreSQL) against a bare SQL GROUP BY."
 
     def add_arguments(self, parser):
-        parser.add_argument("--votes", type=int, default=1_000_000, help="BallotChoice rows (e.g. 10000000)")
+        parser.add_argument(
+            "--votes",
+            type=int,
+            nargs="+",
+            default=[1_000_000],
+            help="BallotChoice rows per round (e.g. 1000000 10000000)",
+        )
         parser.add_argument("--subjects", type=int, default=50)
         parser.add_argument("--repeat", type=int, default=3)
+        parser.add_argument(
+            "--worker", action="store_true", help="also tally each round in a Celery worker and report its peak memory"
+        )
 
-    def handle(self, *args, votes, subjects, repeat, **options):
+    def handle(self, *args, votes, subjects, repeat, worker, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_tally needs PostgreSQL (set DATABASE_URL).")
-        if subjects < 1 or votes < subjects:
+        if subjects < 1 or min(votes) < subjects:
             raise CommandError("need at least one subject and one vote per subject")
+        report = Report(self.stdout, "tally")
         with unscoped("bench"):
-            evaluation_round = self.prepare(votes, subjects)
-            stored = self.choice_rows(evaluation_round)
-            self.stdout.write(
-                f"round: {stored} votes, {stored // subjects} online forms, {subjects} subjects, 4 categories"
-            )
-            bare = self.time(lambda: self.bare_group_by(evaluation_round), repeat)
-            summaries = []
+            rounds = self.prepare(votes, subjects)
+            for evaluation_round in rounds:
+                self.tally(report, evaluation_round, subjects, repeat)
+            if worker:
+                self.in_worker(report, votes, rounds)
+        report.save()
 
-            def tally():
+    def tally(self, report, evaluation_round, subjects, repeat):
+        stored = self.choice_rows(evaluation_round)
+        bare = self.time(lambda: self.bare_group_by(evaluation_round), repeat)
+        summaries = []
+
+        def tally():
+            EvaluationRound.objects.filter(pk=evaluation_round.pk).update(state=RoundState.CLOSED)
+            summaries.append(round_tally(round_id=evaluation_round.pk))
+
+        timings = self.time(tally, repeat)
+        summary = summaries[-1]
+        report.figure(
+            f"tally of {stored:,} votes",
+            median(timings),
+            "s",
+            reference=median(bare),
+            reference_name="bare SQL GROUP BY",
+            target=Target("ratio", at_most=TARGET_RATIO),
+            detail=f"median of {repeat}; {stored // subjects:,} online forms, {subjects} subjects, "
+            f"{summary['flagged']} under the threshold",
+        )
+
+    def in_worker(self, report, votes, rounds):
+        """The same tallies as the Celery task, in a worker process of their own: its
+        peak memory against the same process idle (Django, Celery and the fonts loaded)."""
+        from reviews.tasks import tally_round
+
+        with BenchWorker() as bench_worker:
+            for size, evaluation_round in zip(votes, rounds, strict=True):
                 EvaluationRound.objects.filter(pk=evaluation_round.pk).update(state=RoundState.CLOSED)
-                summaries.append(round_tally(round_id=evaluation_round.pk))
-
-            timings = self.time(tally, repeat)
-            summary = summaries[-1]
-            self.stdout.write(
-                f"results: {summary['subjects']} subjects, {summary['flagged']} under the threshold, "
-                f"{summary['forms']} forms (online and paper)"
-            )
-            tally_s, bare_s = statistics.median(timings), statistics.median(bare)
-            self.stdout.write(
-                f"tally of {stored} votes: {tally_s:.2f} s "
-                f"(bare SQL GROUP BY: {bare_s:.2f} s, ratio {tally_s / bare_s:.1f})"
-            )
+                run = bench_worker.run(tally_round.s(evaluation_round.pk))
+                report.figure(
+                    f"worker peak memory, tally of {size:,} votes",
+                    run.peak_mb,
+                    "MB",
+                    reference=run.idle_mb,
+                    reference_name="the worker idle",
+                    detail=f"the task took {run.seconds:.2f} s in the worker",
+                )
 
     def time(self, function, repeat):
         function()  # warm the cache, as a second run on the worker would find it
@@ -115,18 +151,21 @@ class Command(BaseCommand):
     def period(self, votes, subjects):
         return f"基准 {votes} 票 {subjects} 人"
 
-    def prepare(self, votes, subjects):
-        """The bench round for these sizes, built if it is not there yet."""
+    def prepare(self, sizes, subjects):
+        """The bench round of each size, built if it is not there yet; rounds of other
+        sizes are removed."""
         branch, campaign = self.organizations(subjects)
-        period = self.period(votes, subjects)
-        existing = EvaluationRound.objects.filter(organization=branch, period=period).first()
-        if existing is not None:
-            return existing
-        self.clear(branch)
-        start = time.perf_counter()
-        evaluation_round = self.build(branch, campaign, period, votes, subjects)
-        self.stdout.write(f"built the round in {time.perf_counter() - start:.1f} s")
-        return evaluation_round
+        periods = [self.period(votes, subjects) for votes in sizes]
+        self.clear(branch, keep=periods)
+        rounds = []
+        for votes, period in zip(sizes, periods, strict=True):
+            existing = EvaluationRound.objects.filter(organization=branch, period=period).first()
+            if existing is None:
+                start = time.perf_counter()
+                existing = self.build(branch, campaign, period, votes, subjects)
+                self.stdout.write(f"built the round of {votes:,} votes in {time.perf_counter() - start:.1f} s")
+            rounds.append(existing)
+        return rounds
 
     @transaction.atomic
     def organizations(self, subjects):
@@ -167,9 +206,11 @@ class Command(BaseCommand):
         return branch, campaign
 
     @transaction.atomic
-    def clear(self, branch):
+    def clear(self, branch, *, keep):
         """Remove earlier bench rounds: the big tables by plain SQL, not row by row."""
-        round_ids = list(EvaluationRound.objects.filter(organization=branch).values_list("pk", flat=True))
+        round_ids = list(
+            EvaluationRound.objects.filter(organization=branch).exclude(period__in=keep).values_list("pk", flat=True)
+        )
         if not round_ids:
             return
         with connection.cursor() as cursor:

@@ -1,15 +1,18 @@
 """Figures for the organization tree at province scale: `make bench` runs this.
 
 Builds a synthetic tree (province → cities → counties → townships → branches) straight
-into the database with COPY (campaign.scale.copy_rows), then times the subtree and member-count queries the pages use.
+into the database with COPY (campaign.scale.copy_rows), then times the subtree and
+member-count queries the pages use: the subtree against a bare path-prefix SELECT, the
+home page's tree against its own SQL sent bare (what the ORM and the Python around it add).
 """
 
-import statistics
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from campaign.benchmarks import Report, percentile
 from campaign.scale import copy_rows, next_id, sync_sequence
 from orgs.models import Organization, new_public_token, path_segment
 from orgs.scoping import unscoped
@@ -37,15 +40,21 @@ class Command(BaseCommand):
             city = Organization.objects.filter(parent=province).first()
             county = Organization.objects.filter(parent=city).first()
             total = Organization.objects.count()
-            self.stdout.write(f"tree: {total} organizations, depth {len(fanout) + 1}")
+            report = Report(self.stdout, f"organization tree ({total:,} organizations, depth {len(fanout) + 1})")
             for label, root in (("county", county), ("city", city), ("province", province)):
                 size = subtree(root).count()
                 timings = self.time(lambda r=root: list(subtree(r).values_list("id", flat=True)), repeat)
-                self.report(f"subtree ids of a {label} ({size} orgs)", timings)
-            timings = self.time(lambda: tree_with_member_counts([county]), repeat)
-            self.report("home-page tree of a county", timings)
-            timings = self.time(lambda: tree_with_member_counts([province]), max(3, repeat // 5))
-            self.report("home-page tree of the province (cut to 2 levels)", timings)
+                bare = self.time(lambda r=root: self.bare_subtree_ids(r), repeat)
+                self.report(report, f"subtree ids of a {label} ({size:,} orgs)", timings, bare, "bare SQL path prefix")
+            for label, root, times in (
+                ("a county", county, repeat),
+                ("the province (cut to 2 levels)", province, max(3, repeat // 5)),
+            ):
+                statements = self.statements(lambda r=root: tree_with_member_counts([r]))
+                timings = self.time(lambda r=root: tree_with_member_counts([r]), times)
+                bare = self.time(lambda s=statements: self.replay(s), times)
+                self.report(report, f"home-page tree of {label}", timings, bare, "the same SQL sent bare")
+            report.save()
 
     def time(self, function, repeat):
         function()  # warm the cache, as a page visited twice would
@@ -56,10 +65,31 @@ class Command(BaseCommand):
             timings.append((time.perf_counter() - start) * 1000)
         return timings
 
-    def report(self, label, timings):
-        p50 = statistics.median(timings)
-        p95 = sorted(timings)[max(0, int(len(timings) * 0.95) - 1)]
-        self.stdout.write(f"{label}: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+    def report(self, report, label, timings, bare, reference_name):
+        for share, name in ((0.5, "p50"), (0.95, "p95")):
+            report.figure(
+                f"{label} {name}",
+                percentile(timings, share),
+                "ms",
+                reference=percentile(bare, share),
+                reference_name=reference_name,
+            )
+
+    def bare_subtree_ids(self, root):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM orgs_organization WHERE path LIKE %s", [root.path + "%"])
+            return cursor.fetchall()
+
+    def statements(self, function) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            function()
+        return [query["sql"] for query in captured.captured_queries]
+
+    def replay(self, statements):
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+                cursor.fetchall()
 
     @transaction.atomic
     def build(self, fanout):
