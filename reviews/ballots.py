@@ -212,7 +212,8 @@ def _clean(
     cleaned = []
     for subject_id, name in subjects:
         choice = choices.get(subject_id)
-        comment = (comments.get(subject_id) or "").strip()
+        # A NUL cannot be stored in PostgreSQL text, and is never meant.
+        comment = (comments.get(subject_id) or "").replace("\x00", "").strip()
         if choice not in Choice.values:
             errors[subject_id] = _("请对“%(name)s”作出评价。") % {"name": name}
         elif len(comment) > COMMENT_MAX_LENGTH:

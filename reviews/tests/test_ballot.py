@@ -119,6 +119,18 @@ def test_comments_are_kept_trimmed_and_empty_ones_stay_empty(client, open_round)
     assert all(comments[subject.pk] == "" for subject in subjects[1:])
 
 
+def test_a_nul_character_in_a_comment_is_dropped_not_a_server_error(client, open_round):
+    """PostgreSQL text cannot hold NUL; the form's fields are no longer what checks the
+    comment on the way in, the service is."""
+    subjects = subjects_of(open_round)
+    data = filled(open_round, **{f"comment_{subjects[0].pk}": "很好\x00。"})
+
+    response = client.post(reverse("ballot:form", args=[code_of(open_round)]), data)
+
+    assert response.status_code == 302
+    assert BallotChoice.objects.get(subject=subjects[0]).comment == "很好。"
+
+
 def test_missing_subject_is_named_in_chinese_and_nothing_is_stored(client, county, open_round):
     subjects = subjects_of(open_round)
     missing = subjects[2]

@@ -232,16 +232,26 @@ def ballot_form(request, code: str):
         paper = ballot_paper(normalised)
     except BallotRefused as refused:
         return _refused(request, refused)
-    form = BallotForm(paper, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        # The service checks every choice and comment itself (reviews.ballots._clean):
+        # the form's fields are built only to show a form sent back with mistakes.
         try:
-            ballot_cast(code=normalised, choices=form.choices(), comments=form.comments(), paper=paper)
+            ballot_cast(
+                code=normalised,
+                choices={subject.id: request.POST.get(f"choice_{subject.id}") for subject in paper.subjects},
+                comments={subject.id: request.POST.get(f"comment_{subject.id}", "") for subject in paper.subjects},
+                paper=paper,
+            )
         except BallotRefused as refused:
             return _refused(request, refused)
         except BallotInvalid as invalid:
-            form.add_subject_errors(invalid.subject_errors)
+            form = BallotForm(paper, request.POST)
+            if form.is_valid():
+                form.add_subject_errors(invalid.subject_errors)
         else:
             return redirect("ballot:done")
+    else:
+        form = BallotForm(paper)
     rows = form.rows()
     return render(
         request,
