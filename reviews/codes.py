@@ -136,7 +136,17 @@ def code_claim(model: type[models.Model], pk: int) -> bool:
     would make Django write ``WHERE id IN (SELECT …)``; after the wait PostgreSQL
     re-checks the row against the outer condition only, while the sub-select's answer,
     taken before, still says unused, and both claims pass."""
-    return model._base_manager.filter(pk=pk, used=False).update(used=True) == 1
+    # Written out: on evaluation day this runs for every form, and the ORM's building of
+    # the UPDATE was a seventh of a submission's server time (py-spy under make bench).
+    quote = connection.ops.quote_name
+    used = quote(model._meta.get_field("used").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(model._meta.db_table)} SET {used} = %s "
+            f"WHERE {quote(model._meta.pk.column)} = %s AND {used} = %s",
+            [True, pk, False],
+        )
+        return cursor.rowcount == 1
 
 
 def hold_open(model: type[models.Model], pk: int) -> None:

@@ -219,6 +219,15 @@ def ballot_enter(request):
     return render(request, "reviews/ballot_enter.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _keyed(data, prefix: str) -> dict[int, str]:
+    """The posted fields named prefix + a subject id, by subject id."""
+    return {
+        int(name[len(prefix) :]): value
+        for name, value in data.items()
+        if name.startswith(prefix) and name[len(prefix) :].isdigit()
+    }
+
+
 @private_page
 @require_http_methods(["GET", "POST"])
 def ballot_form(request, code: str):
@@ -228,29 +237,32 @@ def ballot_form(request, code: str):
     if request.method == "GET" and normalised and normalised != code:
         # Typed in lower case or with the dash of the slip: one address per code.
         return redirect("ballot:form", normalised)
-    try:
-        paper = ballot_paper(normalised)
-    except BallotRefused as refused:
-        return _refused(request, refused)
     if request.method == "POST":
-        # The service checks every choice and comment itself (reviews.ballots._clean):
-        # the form's fields are built only to show a form sent back with mistakes.
+        # Straight to the service, which reads and checks what it needs; the paper and
+        # the form's fields are built only to send a form back with mistakes.
         try:
             ballot_cast(
                 code=normalised,
-                choices={subject.id: request.POST.get(f"choice_{subject.id}") for subject in paper.subjects},
-                comments={subject.id: request.POST.get(f"comment_{subject.id}", "") for subject in paper.subjects},
-                paper=paper,
+                choices=_keyed(request.POST, "choice_"),
+                comments=_keyed(request.POST, "comment_"),
             )
         except BallotRefused as refused:
             return _refused(request, refused)
         except BallotInvalid as invalid:
+            try:
+                paper = ballot_paper(normalised)
+            except BallotRefused as refused:
+                return _refused(request, refused)
             form = BallotForm(paper, request.POST)
             if form.is_valid():
                 form.add_subject_errors(invalid.subject_errors)
         else:
             return redirect("ballot:done")
     else:
+        try:
+            paper = ballot_paper(normalised)
+        except BallotRefused as refused:
+            return _refused(request, refused)
         form = BallotForm(paper)
     rows = form.rows()
     return render(
