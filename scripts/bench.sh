@@ -37,7 +37,7 @@ echo "== tally, in process and in a Celery worker"
 echo "== evaluation forms through HTTP: gunicorn (2 workers) and a Celery worker, as make run starts them"
 "$bin/gunicorn" campaign.wsgi --bind 127.0.0.1:8765 --workers 2 --threads 4 --log-level warning &
 server=$!
-"$python" -m celery --quiet -A campaign worker --queues celery,documents --concurrency 1 \
+PYTHONWARNINGS=ignore "$python" -m celery --quiet -A campaign worker --queues celery,documents --concurrency 1 \
   --hostname "bench-forms-$$@%h" --loglevel warning --without-gossip --without-mingle >/dev/null &
 worker=$!
 trap 'kill $server $worker 2>/dev/null; wait $server $worker 2>/dev/null || true' EXIT
