@@ -28,6 +28,15 @@ def _test_media_root(tmp_path_factory):
     return tmp_path_factory.mktemp("media")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _bench_results_elsewhere(tmp_path_factory):
+    """Bench commands run by tests record their figures in a file of the test run's,
+    never in the repository's bench/results.json."""
+    os.environ["BENCH_RESULTS"] = str(tmp_path_factory.mktemp("bench") / "results.json")
+    yield
+    os.environ.pop("BENCH_RESULTS", None)
+
+
 @pytest.fixture(autouse=True)
 def _fast_settings(settings, _test_media_root):
     # Uploads made by tests never land in the working tree's media/.

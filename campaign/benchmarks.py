@@ -31,6 +31,12 @@ from django.db import connection
 RESULTS_PATH = Path(settings.BASE_DIR) / "bench" / "results.json"
 
 
+def results_path() -> Path:
+    """bench/results.json, or the file BENCH_RESULTS names (the tests' own, so a test
+    that runs a bench command never writes into the repository's record)."""
+    return Path(os.environ["BENCH_RESULTS"]) if os.environ.get("BENCH_RESULTS") else RESULTS_PATH
+
+
 @dataclass(frozen=True)
 class Target:
     """What the issue asks of a figure: its ratio to the reference within a bound
@@ -137,8 +143,8 @@ class Report:
         self.figures.append(figure)
         return figure
 
-    def save(self, path: Path = RESULTS_PATH) -> None:
-        results_append(self.figures, path=path)
+    def save(self, path: Path | None = None) -> None:
+        results_append(self.figures, path=path or results_path())
 
 
 def run_id() -> str:
@@ -165,7 +171,7 @@ def commit() -> str:
         return ""
 
 
-def results_append(figures: list[Figure], *, path: Path = RESULTS_PATH) -> None:
+def results_append(figures: list[Figure], *, path: Path) -> None:
     """Add figures to this run's record, replacing an earlier figure of the same group
     and name (a command run twice in one run keeps its last figures). Locked, so
     commands of one run never write over each other."""
@@ -191,7 +197,8 @@ def results_append(figures: list[Figure], *, path: Path = RESULTS_PATH) -> None:
         handle.write("\n")
 
 
-def results_load(path: Path = RESULTS_PATH) -> list[dict]:
+def results_load(path: Path | None = None) -> list[dict]:
+    path = path or results_path()
     if not path.exists():
         return []
     return json.loads(path.read_text(encoding="utf-8"))["runs"]

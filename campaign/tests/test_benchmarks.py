@@ -4,6 +4,8 @@ in bench/results.json so that runs can be compared."""
 import io
 import json
 
+import pytest
+
 from campaign.benchmarks import Report, Target, percentile, results_load
 
 
@@ -27,6 +29,7 @@ def test_a_figure_line_gives_value_reference_ratio_and_whether_the_target_was_me
     assert report.figure("p95", 120, "ms", target=Target("value", at_most=100)).met is False
 
 
+@pytest.mark.django_db  # the record names the database server's version
 def test_commands_of_one_run_add_to_one_record_and_a_new_run_is_kept_beside_it(tmp_path, monkeypatch):
     path = tmp_path / "bench" / "results.json"
     monkeypatch.setenv("BENCH_RUN", "run-1")
@@ -59,3 +62,9 @@ def test_percentile_is_the_nearest_rank():
     assert percentile(timings, 0.95) == 29  # the 29th of 30
     assert percentile(timings, 0.5) == 15
     assert percentile([5.0], 0.95) == 5.0
+
+
+def test_tests_never_write_into_the_repository_record():
+    from campaign.benchmarks import RESULTS_PATH, results_path
+
+    assert results_path() != RESULTS_PATH

@@ -3,7 +3,7 @@ ratio and target, and how it moved since the run before. `make bench` ends with 
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaign.benchmarks import RESULTS_PATH, number, results_load
+from campaign.benchmarks import number, results_load, results_path
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         runs = results_load()
         if not runs:
-            raise CommandError(f"No runs in {RESULTS_PATH}: run make bench first.")
+            raise CommandError(f"No runs in {results_path()}: run make bench first.")
         run, before = runs[-1], (runs[-2] if len(runs) > 1 else None)
         earlier = {(figure["group"], figure["name"]): figure for figure in (before or {"figures": []})["figures"]}
         write = self.stdout.write
