@@ -14,7 +14,7 @@ BENCH_PROVINCE_ORGS ?= 100000
 BENCH_PROVINCE_MEMBERS ?= 3000000
 BENCH_PROVINCE_VOTES ?= 30000000
 
-.PHONY: run test install system lint bench clean
+.PHONY: run test install system lint bench clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@scripts/system-packages.sh
@@ -42,6 +42,19 @@ lint: install
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
+
+# The database (as DATABASE_URL says, or the SQLite file) and the media folder, into
+# backups/<time>/ (BACKUP_DIR to change it). `make restore BACKUP=backups/<time>` puts one
+# back; stop the web and worker processes first. See campaign/backups.py.
+BACKUP_DIR ?= backups
+backup: install
+	@scripts/system-packages.sh --backup
+	@$(BIN)/python manage.py backup $(BACKUP_DIR)
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "用法: make restore BACKUP=backups/<备份文件夹>"; exit 2; }
+	@scripts/system-packages.sh --backup
+	@$(BIN)/python manage.py restore $(BACKUP)
 
 # Speed and memory figures against the bare database (PostgreSQL, Redis): scripts/bench.sh.
 # Each figure is printed and added to bench/results.json; the run ends with a summary.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the app needs, only those missing, so a second run is instant.
 #   WeasyPrint: Pango (text layout), HarfBuzz's subsetter and a CJK font; Python 3.11's venv module;
-#   for `make test` also Chromium, which the browser tests drive through Playwright.
+#   for `make test` also Chromium, which the browser tests drive through Playwright, and
+#   for `make test`, `make backup` and `make restore` PostgreSQL's client (pg_dump).
 set -euo pipefail
 want_browser=${1:-}
 missing=()
@@ -18,6 +19,9 @@ grep -q 'libpangoft2-1.0.so' <<<"$libraries" || missing+=(libpangoft2-1.0-0)
 grep -q 'libharfbuzz-subset.so' <<<"$libraries" || missing+=(libharfbuzz-subset0)
 grep -q 'Noto Serif CJK' <<<"$fonts" || missing+=(fonts-noto-cjk fontconfig)
 [ "$want_browser" = "--browser" ] && ! command -v chromium >/dev/null && missing+=(chromium)
+# pg_dump and pg_restore: for make backup and make restore, and the tests of both.
+{ [ "$want_browser" = "--browser" ] || [ "$want_browser" = "--backup" ]; } && ! command -v pg_dump >/dev/null \
+  && missing+=(postgresql-client)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
