@@ -49,6 +49,9 @@ def _fast_settings(settings, _test_media_root):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LANGUAGE_CODE = "zh-hans"
+    # Login throttling counts wrong passwords across tests and needs the request that
+    # Client.login() does not pass; orgs/tests/test_login_security.py turns it on.
+    settings.AXES_ENABLED = False
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -4,6 +4,7 @@ Each optional service is switched on by its variable: without DATABASE_URL the a
 keeps a SQLite file next to manage.py, without REDIS_URL Celery tasks run in-process.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "simple_history",
+    "axes",
     "orgs",
     "campaign",
     "pledges",
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "campaign.urls"
@@ -125,6 +129,17 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
+# django-axes first: it refuses a locked-out username before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Login throttling: 5 wrong passwords for one account from one address lock that pair
+# for 15 minutes. Not by address alone: a county office's PCs share one address behind
+# the intranet's NAT, and one person's typos must not lock out the whole office.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "campaign.views.login_locked_out"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -165,9 +180,26 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A working day: a PC left logged in overnight in a village office is logged out by
+# morning, and closing the browser ends the session.
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 10) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS=1 in production behind TLS: secure cookies, redirect to https and HSTS, so
+# `manage.py check --deploy` passes (a test runs it). TLS ended at a proxy or load
+# balancer: also TRUST_X_FORWARDED_PROTO=1, so Django sees the request as https.
+HTTPS = env_bool("HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /health/ answers the load balancer over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 # Celery: a real broker when REDIS_URL is set, otherwise every task runs in-process
 # at the moment it is queued, so one command brings the app up on a bare machine.

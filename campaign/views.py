@@ -627,3 +627,10 @@ def nomination_quota_export_view(request):
     quarter = _quota_quarter(request, campaign)
     filename = _("典型培树情况-%(quarter)s.xlsx") % {"quarter": quarter_label(quarter)}
     return xlsx_response(nomination_quota_export(nomination_quota(campaign, quarter), quarter), filename)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' page for a login refused after too many wrong passwords (429), saying
+    in Chinese how long to wait. Nothing on it tells whether the account exists."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
