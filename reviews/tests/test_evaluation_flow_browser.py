@@ -114,3 +114,52 @@ def test_secretary_runs_a_round_and_a_member_under_90_is_flagged(live_server, br
     assert remedial.deadline is not None
     secretary.goto(f"{base}/pledges/rectifications/{remedial.pk}/")
     expect(secretary.get_by_text(target.member.name).first).to_be_visible()
+
+
+def test_starting_a_round_asks_first_and_no_page_breaks_the_content_security_policy(live_server, browser):
+    """Pages carry no inline script or handler (script-src 'self'): the "are you sure?"
+    of opening a round, the language switch and printing live in static/js/page-actions.js."""
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    page.set_default_timeout(15_000)
+    refused = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
+
+    # The language switch submits itself when changed.
+    response = page.goto(f"{base}/accounts/login/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.locator("#language-select").select_option("en")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    page.locator("#language-select").select_option("zh-hans")
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+
+    page.get_by_label("用户名").fill("secretary3")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/evaluations/new/")
+    page.get_by_label("被评议组织").select_option(label="许三湾村党支部")
+    page.get_by_label("通报内容").fill("通报了2010年承诺践诺和整改落实情况。")
+    page.get_by_label("群众代表").fill("3")
+    page.get_by_role("button", name="保存").click()
+
+    # Declining the question leaves the round a draft; accepting opens it.
+    questions = []
+
+    def decline(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.get_by_role("button", name="开始评议").click()
+    expect(page.get_by_role("button", name="开始评议")).to_be_visible()
+    assert questions and "确定开始吗" in questions[0]
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="开始评议").click()
+    expect(page.get_by_role("button", name="结束评议")).to_be_visible()
+
+    for path in ("/", "/pledges/", "/campaigns/dashboard/", "/campaigns/scores/", "/evaluations/"):
+        page.goto(f"{base}{path}")
+    assert refused == []
