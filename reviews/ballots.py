@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -46,6 +47,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from redis.exceptions import RedisError
 
 from orgs.scoping import unscoped
 from reviews.codes import code_claim, codes_put_back_shuffled, normalise_code
@@ -59,6 +61,7 @@ from reviews.models import (
     RoundState,
 )
 
+logger = logging.getLogger(__name__)
 COMMENT_MAX_LENGTH = 500
 # A queued rewrite of used codes is trusted to come this long; after that (a lost task)
 # the next cast queues another. The round's scrub at its close covers every code anyway.
@@ -329,13 +332,25 @@ def used_codes_rewrite_soon(*, round_id: int, category: str) -> None:
     Without a broker the rewrite runs here, at once."""
     from reviews.tasks import rewrite_used_codes
 
-    if cache.add(_rewrite_pending_key(round_id, category), True, REWRITE_PENDING_SECONDS):
+    try:
+        first = cache.add(_rewrite_pending_key(round_id, category), True, REWRITE_PENDING_SECONDS)
+    except (RedisError, OSError):
+        # Redis is down, and it is the broker too: queueing would only make the evaluator
+        # wait for the broker's retries. The next cast's rewrite, or the tally's scrub,
+        # takes this code along (every rewrite covers all used codes of the category).
+        logger.warning("used-code rewrite not queued: the cache does not answer", exc_info=True)
+        return
+    if first:
         rewrite_used_codes.delay(round_id, category)
 
 
 def used_codes_rewrite_started(*, round_id: int, category: str) -> None:
-    """The queued rewrite has started: a cast from now on must queue another."""
-    cache.delete(_rewrite_pending_key(round_id, category))
+    """The queued rewrite has started: a cast from now on must queue another. With the
+    cache down the mark stays until it expires; the rewrite itself goes ahead."""
+    try:
+        cache.delete(_rewrite_pending_key(round_id, category))
+    except (RedisError, OSError):
+        logger.warning("could not clear the pending-rewrite mark: the cache does not answer", exc_info=True)
 
 
 def used_codes_rewrite(*, round_id: int, category: str) -> int:

@@ -14,6 +14,7 @@ What is stored and why nothing links a form to its code is in reviews.ballots.
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from django import forms
@@ -23,6 +24,7 @@ from django.urls import path
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from redis.exceptions import RedisError
 
 from reviews.ballots import (
     COMMENT_MAX_LENGTH,
@@ -36,6 +38,9 @@ from reviews.ballots import (
 from reviews.codes import normalise_code
 from reviews.models import Choice
 
+logger = logging.getLogger(__name__)
+# What the cache raises when Redis is down or unreachable.
+CACHE_DOWN = (RedisError, OSError)
 # Guessing protection on top of the codes' entropy (reviews.codes): this many failed
 # attempts from one address within the window, and it waits BLOCK_SECONDS.
 FAILURE_LIMIT = 20
@@ -84,12 +89,26 @@ def _client_key(request, kind: str) -> str:
 
 def client_blocked(request) -> bool:
     """Whether this address has failed too often lately (shared by every page reached by a
-    one-time code, so switching pages does not reset the count)."""
-    return cache.get(_client_key(request, "blocked")) is not None
+    one-time code, so switching pages does not reset the count). With the cache down it
+    says no: evaluation day goes on, and the codes' own entropy (reviews.codes) is the
+    first line against guessing, this count only the second."""
+    try:
+        return cache.get(_client_key(request, "blocked")) is not None
+    except CACHE_DOWN:
+        logger.warning("ballot guessing limit skipped: the cache does not answer", exc_info=True)
+        return False
 
 
 def client_failed(request) -> None:
-    """Count one unknown or used code from this address; block it at FAILURE_LIMIT."""
+    """Count one unknown or used code from this address; block it at FAILURE_LIMIT. Not
+    counted while the cache is down (see client_blocked)."""
+    try:
+        _count_failure(request)
+    except CACHE_DOWN:
+        logger.warning("ballot guessing limit not counted: the cache does not answer", exc_info=True)
+
+
+def _count_failure(request) -> None:
     key = _client_key(request, "failures")
     cache.add(key, 0, FAILURE_WINDOW_SECONDS)
     try:

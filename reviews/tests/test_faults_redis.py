@@ -1,0 +1,131 @@
+"""Faults: Redis stops on evaluation day. The form pages still serve and forms still
+save; the guessing limit and the coalesced code rewrite pause and resume with Redis.
+
+The test starts a Redis of its own on a free port (the machine's shared Redis is left
+alone), points the cache at it, stops it in the middle of casting and starts it again."""
+
+import http.client
+import re
+import shutil
+import socket
+import subprocess
+import time
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from django.core.cache import caches
+
+from orgs.scoping import unscoped
+from reviews.models import Ballot, EvaluationCode, EvaluationSubject, RoundState
+from reviews.tests.factories import make_round
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PrivateRedis:
+    def __init__(self):
+        self.port = free_port()
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the test's Redis did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis(settings):
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is needed for the Redis fault test")
+    redis = PrivateRedis()
+    redis.start()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "campaign.cache.ReusingRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{redis.port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    yield redis
+    if redis.process.poll() is None:
+        redis.stop()
+    caches["default"].close()
+
+
+def cast_over_http(base_url: str, code: str, subjects: list[int]) -> tuple[int, int]:
+    """Open the form and submit it as a phone does: (GET status, POST status)."""
+    parts = urlsplit(base_url)
+
+    def request(method, path, body=None, headers=None):
+        client = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        try:
+            client.request(method, path, body=body, headers=headers or {})
+            response = client.getresponse()
+            return response.status, response.headers, response.read().decode()
+        finally:
+            client.close()
+
+    status, headers, body = request("GET", f"/p/{code}/")
+    if status != 200:
+        return status, 0
+    cookie = CSRF_COOKIE.search(" ".join(headers.get_all("Set-Cookie") or [])).group(1)
+    token = CSRF_FIELD.search(body).group(1)
+    data = {"csrfmiddlewaretoken": token} | {f"choice_{pk}": "satisfied" for pk in subjects}
+    posted, _headers, _body = request(
+        "POST",
+        f"/p/{code}/",
+        body=urlencode(data),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}"},
+    )
+    return status, posted
+
+
+def test_forms_are_cast_while_redis_is_down_and_the_guessing_limit_resumes_with_it(
+    live_server, private_redis, campaign, county
+):
+    with unscoped("test"):
+        evaluation_round = make_round(campaign, county.branch_a1, state=RoundState.OPEN)
+        codes = list(EvaluationCode.objects.filter(round=evaluation_round).values_list("code", flat=True))
+        subjects = list(EvaluationSubject.objects.filter(round=evaluation_round).values_list("pk", flat=True))
+
+    assert cast_over_http(live_server.url, codes[0], subjects) == (200, 302)
+
+    private_redis.stop()
+    assert cast_over_http(live_server.url, codes[1], subjects) == (200, 302)
+    assert cast_over_http(live_server.url, codes[2], subjects) == (200, 302)
+    # A wrong code is still refused, just not counted.
+    assert cast_over_http(live_server.url, "ZZZZZZZZZZ", subjects)[0] == 404
+
+    private_redis.start()
+    assert cast_over_http(live_server.url, codes[3], subjects) == (200, 302)
+    with unscoped("test"):
+        assert Ballot.objects.filter(round=evaluation_round).count() == 4
+        assert EvaluationCode.objects.filter(round=evaluation_round, used=True).count() == 4
+    # Counting wrong codes works again once Redis is back.
+    from reviews.views.ballot import FAILURE_LIMIT
+
+    for _ in range(FAILURE_LIMIT):
+        cast_over_http(live_server.url, "ZZZZZZZZZZ", subjects)
+    assert cast_over_http(live_server.url, codes[4], subjects)[0] == 429
