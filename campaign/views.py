@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -121,8 +121,12 @@ WORKER_PROBE_TIMEOUT_SECONDS = 5
 def health(request):
     """For load balancers and operators: answers once the database does; with
     ?worker=1 also waits for a Celery worker to answer a probe task."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        # Restarting or unreachable: the load balancer takes this host out until it answers.
+        return JsonResponse({"status": "database-unavailable"}, status=503)
     body = {"status": "ok", "database": connection.vendor, "broker": "redis" if settings.REDIS_URL else "in-process"}
     if request.GET.get("worker"):
         try:
