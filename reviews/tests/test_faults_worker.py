@@ -1,0 +1,117 @@
+"""Faults: the worker process running a tally is killed (as the kernel's OOM killer
+would, SIGKILL). The task is delivered again (acks_late, reject on worker lost), runs
+again from the start, and the result is complete and single: the killed run's
+transaction never committed, and the tally is idempotent."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+from django.db import connection
+
+from campaign.celery import app
+from pledges.models import Rectification
+from reviews.models import EvaluationRound, RemedialRectification, RoundState, TallyResult
+from reviews.tests.test_tally_task import open_round_with_votes
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def wait_for(condition, what: str, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def prefork_worker():
+    """A real worker as production runs it: a parent and a pool child that runs tasks."""
+    settings_dict = connection.settings_dict
+    database_url = (
+        f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
+        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=prefork", "--concurrency=1"]
+        + ["-Q", queue, "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=BASE_DIR,
+        env={**os.environ, "DATABASE_URL": database_url, "CONN_MAX_AGE": "0", "PYTHONWARNINGS": "ignore"},
+    )
+    app.conf.task_always_eager = False
+    try:
+        yield process, queue
+    finally:
+        app.conf.task_always_eager = True
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_tally_whose_worker_is_killed_is_done_again_complete_and_once(county, campaign, prefork_worker):
+    from reviews.tasks import tally_round
+
+    process, queue = prefork_worker
+    evaluation_round = open_round_with_votes(county, campaign)
+    EvaluationRound.objects.filter(pk=evaluation_round.pk).update(state=RoundState.CLOSED)
+
+    # Hold the round's row: the worker's tally starts its transaction and waits on it.
+    settings_dict = connection.settings_dict
+    holder = psycopg2.connect(
+        dbname=settings_dict["NAME"], user=settings_dict["USER"], host=settings_dict["HOST"], port=settings_dict["PORT"]
+    )
+    cursor = holder.cursor()
+    cursor.execute("SELECT 1 FROM reviews_evaluationround WHERE id = %s FOR UPDATE", [evaluation_round.pk])
+
+    result = tally_round.apply_async(args=[evaluation_round.pk], queue=queue)
+
+    def tally_waiting() -> bool:
+        with connection.cursor() as probe:
+            probe.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> %s",
+                [holder.get_backend_pid()],
+            )
+            return probe.fetchone()[0] > 0
+
+    wait_for(tally_waiting, "the worker's tally to reach the round")
+    (child,) = children(process.pid)
+    os.kill(child, signal.SIGKILL)
+    wait_for(lambda: child not in children(process.pid), "the killed child to be replaced")
+    holder.rollback()
+    holder.close()
+
+    summary = result.get(timeout=90)
+
+    assert summary["flagged"] == 1
+    evaluation_round.refresh_from_db()
+    assert evaluation_round.state == RoundState.TALLIED
+    subjects = evaluation_round.subjects.count()
+    # One overall result per subject, none twice; one remedial task for the one flagged member.
+    assert TallyResult.objects.filter(round=evaluation_round, category="").count() == subjects
+    assert TallyResult.objects.filter(round=evaluation_round, category="").values("subject").distinct().count() == (
+        subjects
+    )
+    assert RemedialRectification.objects.filter(round=evaluation_round).count() == 1
+    assert Rectification.objects.filter(remedial__round=evaluation_round).count() == 1
