@@ -63,8 +63,12 @@ from reviews.tally import percent_text, threshold_text
 
 MASS_KINDS = OrganizationKind.mass_organizations()
 MAX_ATTACHMENTS = 10
-# A render claimed longer ago than this belongs to a worker that died: it may be claimed again.
-STALE_CLAIM = datetime.timedelta(minutes=10)
+# A render claimed longer ago than this belongs to a worker that died: it may be claimed
+# again. Renders take well under a minute (make bench: 192 pages in 25 s).
+STALE_CLAIM = datetime.timedelta(minutes=3)
+# A circular queued this long ago may have lost its message (a Redis restarted without
+# its queue): it is sent again. A second message for a circular at work does nothing.
+LOST_QUEUE_MESSAGE = datetime.timedelta(minutes=5)
 # Progress the detail page shows while the task works.
 PROGRESS_CLAIMED, PROGRESS_HTML, PROGRESS_RENDERED, PROGRESS_STORED = 10, 30, 90, 100
 
@@ -891,6 +895,28 @@ def circular_requeue(*, circular: Circular, by: User | None) -> Circular:
 # ---------------------------------------------------------------------------
 # Rendering (the task's work)
 # ---------------------------------------------------------------------------
+
+
+def circulars_resume_stalled(*, now: datetime.datetime | None = None) -> list[int]:
+    """Queue the render again of every circular whose worker died mid-render (a claim
+    older than STALE_CLAIM) or whose queue message may be lost; returns their ids. Beat
+    runs it every two minutes, so a killed render resumes within about five: the task
+    delivered again at once finds the dead worker's claim still fresh, and quits."""
+    from campaign.tasks import render_circular
+
+    now = now or timezone.now()
+    stalled = list(
+        Circular.objects.filter(
+            Q(state=CircularState.RENDERING, claimed_at__lt=now - STALE_CLAIM)
+            # A failed try waiting for its retry carries its error: that one is not lost.
+            | Q(state=CircularState.QUEUED, error="", issued_at__lt=now - LOST_QUEUE_MESSAGE)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for circular_id in stalled:
+        render_circular.delay(circular_id)
+    return stalled
 
 
 def _progress(circular_id: int, percent: int) -> None:

@@ -241,6 +241,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-due-public-votes": {"task": "campaign.tasks.close_due_votes", "schedule": 300.0},
     # CELERY_TIMEZONE is Asia/Shanghai, so 01:00 local: after the day has turned over.
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},
+    # A circular whose worker died mid-render, or whose queue message was lost, renders again.
+    "resume-stalled-circulars": {"task": "campaign.tasks.resume_stalled_circulars", "schedule": 120.0},
     # The dashboard's figures of the current month are at most ten minutes old.
     "refresh-current-figures": {"task": "campaign.tasks.refresh_current_figures", "schedule": 600.0},
     # After the overdue marks, and in the morning rather than at night, since a channel

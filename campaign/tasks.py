@@ -86,6 +86,15 @@ def recompute_open_scores() -> int:
         return len(periods_request_recompute(periods))
 
 
+@shared_task
+def resume_stalled_circulars() -> int:
+    """Beat: renders left by a dead worker or a lost queue message are queued again."""
+    from campaign.circulars import circulars_resume_stalled
+
+    with unscoped("resume_stalled_circulars"):
+        return len(circulars_resume_stalled())
+
+
 # A render that fails is tried this many more times, after 10 s, 20 s, 40 s …
 CIRCULAR_RENDER_RETRIES = 3
 CIRCULAR_RETRY_SECONDS = 10

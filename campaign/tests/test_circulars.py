@@ -651,3 +651,35 @@ def test_history_keeps_each_state_from_draft_to_issued(county, campaign, fake_pd
     states = list(circular.history.order_by("history_date", "history_id").values_list("state", flat=True))
     assert states[0] == CircularState.DRAFT and states[-1] == CircularState.ISSUED
     assert CircularState.QUEUED in states
+
+
+def test_beat_resumes_a_render_left_by_a_killed_worker_or_a_lost_message_and_nothing_else(
+    county, campaign, fake_pdf, django_capture_on_commit_callbacks, monkeypatch
+):
+    from campaign.circulars import circulars_resume_stalled
+    from campaign.tasks import render_circular
+
+    queued = []
+    monkeypatch.setattr(render_circular, "delay", lambda circular_id: queued.append(circular_id))
+    circulars = []
+    for _ in range(5):
+        circular = fx.draft(campaign, by=county.office)
+        circular_issue(circular=circular, by=county.office)  # its render message never sent here
+        circulars.append(circular)
+    killed, fresh_claim, lost, just_queued, retrying = circulars
+    now = timezone.now()
+    Circular.objects.filter(pk=killed.pk).update(
+        state=CircularState.RENDERING, claimed_at=now - datetime.timedelta(minutes=4)
+    )
+    Circular.objects.filter(pk=fresh_claim.pk).update(state=CircularState.RENDERING, claimed_at=now)
+    Circular.objects.filter(pk__in=[lost.pk, retrying.pk]).update(issued_at=now - datetime.timedelta(minutes=6))
+    Circular.objects.filter(pk=retrying.pk).update(error="生成PDF出错，稍后自动重试")
+
+    assert circulars_resume_stalled(now=now) == [killed.pk, lost.pk]
+    assert queued == [killed.pk, lost.pk]
+
+    # The message sent again takes over the dead worker's claim and renders, once.
+    assert circular_render(circular_id=killed.pk) == "issued"
+    assert circular_render(circular_id=fresh_claim.pk) == "not claimed"
+    killed.refresh_from_db()
+    assert killed.state == CircularState.ISSUED and fake_pdf.calls == 1
