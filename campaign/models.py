@@ -568,6 +568,8 @@ class ScoreSheet(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = ScopedManager(path_field="campaign__organization__path", include_ancestors=True)
+    # Who changed the sheet and when: the audit log (campaign.audit) reads it.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("考核评分表")
@@ -619,6 +621,7 @@ class Indicator(models.Model):
     guidance = models.TextField(_("评分说明"), blank=True)
 
     objects = ScopedManager(path_field="sheet__campaign__organization__path", include_ancestors=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("考核指标")
@@ -667,6 +670,7 @@ class ScorePeriod(models.Model):
     )
 
     objects = ScopedManager(path_field="campaign__organization__path", include_ancestors=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("考核期")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from campaign import circular_views, dashboard_views, score_views, views, vote_views
+from campaign import audit_views, circular_views, dashboard_views, score_views, views, vote_views
 from orgs.forms import LoginForm
 
 # The campaign app's own pages (campaign/views.py); this module is also the project's root.
@@ -28,6 +28,7 @@ campaign_patterns = [
     path("models/<int:pk>/select/", views.nomination_select_view, name="nomination_select"),
     path("models/<int:pk>/decline/", views.nomination_decline_view, name="nomination_decline"),
     path("models/quota/", views.nomination_quota_view, name="nomination_quota"),
+    path("audit/", audit_views.audit_log, name="audit"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/refresh/", dashboard_views.dashboard_refresh, name="dashboard_refresh"),
     path("dashboard/export/", dashboard_views.dashboard_export_view, name="dashboard_export"),
