@@ -18,11 +18,13 @@ from django.db.models import Model, Q
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Circular, Indicator, ManualScore, ScorePeriod, ScoreSheet
+from orgs.models import User
 from orgs.scoping import Scope
 from pledges.models import Pledge, PledgeItem, Rectification
 from reviews.models import EvaluationRound, PaperCount, PaperTally, Review, ReviewSection
 
 ACTIONS = {"+": _("新建"), "~": _("修改"), "-": _("删除")}
+SYSTEM = _("系统")
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,8 @@ def _changed_fields(record) -> tuple[str, ...]:
     names = []
     for change in record.diff_against(before).changes:
         field = record.instance_type._meta.get_field(change.field)
+        if field.is_relation and field.related_model is User:
+            continue  # "submitted by" and the like: the log's own who column says it
         names.append(str(field.verbose_name))
     return tuple(names)
 
@@ -190,7 +194,8 @@ def audit_entries(
                 kind=str(audited.label),
                 action=str(ACTIONS.get(record.history_type, record.history_type)),
                 subject=audited.describe(record),
-                who=(user.display_name if user else "") or "",
+                # No user: a command or a background task made the change.
+                who=(user.display_name if user else str(SYSTEM)) or "",
                 changed=_changed_fields(record),
                 reason=record.history_change_reason or "",
             )

@@ -16,10 +16,17 @@ PAGE_SIZE = 50
 
 class AuditFilter(forms.Form):
     kind = forms.ChoiceField(
-        label=_("类别"), required=False, choices=[("", _("全部"))] + [(a.key, a.label) for a in AUDITED]
+        label=_("类别"),
+        required=False,
+        choices=[("", _("全部"))] + [(a.key, a.label) for a in AUDITED],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
-    since = forms.DateField(label=_("从"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("到"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("从"), required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+    until = forms.DateField(
+        label=_("到"), required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput)
 
 

@@ -670,7 +670,10 @@ class ScorePeriod(models.Model):
     )
 
     objects = ScopedManager(path_field="campaign__organization__path", include_ancestors=True)
-    history = HistoricalRecords()
+    # The recomputation's own bookkeeping is the task's, not a change anyone made.
+    history = HistoricalRecords(
+        excluded_fields=["recompute_requested_at", "refresh_figures", "computed_at", "finalize_requested_at"]
+    )
 
     class Meta:
         verbose_name = _("考核期")
