@@ -15,6 +15,15 @@ from orgs.scoping import unscoped
 IN_CI = bool(os.environ.get("CI"))
 
 
+def pytest_configure(config):
+    # Browser checks wait as long as the pages' own timeouts (15 s), not Playwright's 5 s:
+    # under a full suite on two cores a page after a POST has taken longer than 5 s (CI
+    # once failed waiting for 已公示 after 确认公示, which passes alone in 2 s).
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+
+
 def require(available: bool, what: str) -> None:
     if available:
         return
