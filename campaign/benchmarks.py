@@ -223,7 +223,7 @@ def _proc_status_kb(pid: int, field: str) -> int:
     raise CommandError(f"/proc/{pid}/status has no {field}")
 
 
-def _children(pid: int) -> list[int]:
+def child_processes(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -271,7 +271,7 @@ class BenchWorker:
         while not self.app.control.ping(destination=[self.hostname], timeout=1):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise CommandError("The bench's Celery worker did not start.")
-        children = _children(self.process.pid)
+        children = child_processes(self.process.pid)
         if len(children) != 1:
             raise CommandError(f"Expected one worker child process, found {len(children)}.")
         self.child = children[0]
@@ -293,7 +293,7 @@ class BenchWorker:
             time.sleep(0.02)
         seconds = time.perf_counter() - start
         peak = _proc_status_kb(self.child, "VmHWM")
-        if _children(self.process.pid) != [self.child]:
+        if child_processes(self.process.pid) != [self.child]:
             raise CommandError("The worker's child process was replaced during the task: its memory is not known.")
         return WorkerRun(seconds=seconds, idle_mb=idle / 1024, peak_mb=peak / 1024)
 
@@ -310,3 +310,30 @@ class BenchWorker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+# -- bare SQL references shared by the bench commands ----------------------------------
+
+
+def bare_subtree_ids(root) -> list:
+    """A subtree's ids by a bare path-prefix SELECT: the floor of orgs.selectors.subtree."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM orgs_organization WHERE path LIKE %s", [root.path + "%"])
+        return cursor.fetchall()
+
+
+def statements_of(function) -> list[str]:
+    """The SQL a call sends, as sent, to replay it bare."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def replay(statements: list[str]) -> None:
+    """The same SQL sent with no ORM or Python around it: the database's share of the work."""
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+            cursor.fetchall()

@@ -62,6 +62,8 @@ from reviews.models import (
 )
 
 logger = logging.getLogger(__name__)
+# What the cache raises when Redis is down or unreachable.
+CACHE_DOWN = (RedisError, OSError)
 COMMENT_MAX_LENGTH = 500
 # A queued rewrite of used codes is trusted to come this long; after that (a lost task)
 # the next cast queues another. The round's scrub at its close covers every code anyway.
@@ -334,7 +336,7 @@ def used_codes_rewrite_soon(*, round_id: int, category: str) -> None:
 
     try:
         first = cache.add(_rewrite_pending_key(round_id, category), True, REWRITE_PENDING_SECONDS)
-    except (RedisError, OSError):
+    except CACHE_DOWN:
         # Redis is down, and it is the broker too: queueing would only make the evaluator
         # wait for the broker's retries. The next cast's rewrite, or the tally's scrub,
         # takes this code along (every rewrite covers all used codes of the category).
@@ -349,7 +351,7 @@ def used_codes_rewrite_started(*, round_id: int, category: str) -> None:
     cache down the mark stays until it expires; the rewrite itself goes ahead."""
     try:
         cache.delete(_rewrite_pending_key(round_id, category))
-    except (RedisError, OSError):
+    except CACHE_DOWN:
         logger.warning("could not clear the pending-rewrite mark: the cache does not answer", exc_info=True)
 
 

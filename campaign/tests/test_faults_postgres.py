@@ -8,7 +8,6 @@ connections and its sessions are ended, which is what a restart looks like to th
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,13 +16,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from reviews.tests.test_faults_redis import free_port
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get(port: int, path: str) -> tuple[int, str, float]:

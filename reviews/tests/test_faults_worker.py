@@ -15,6 +15,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
+from campaign.benchmarks import child_processes
 from campaign.celery import app
 from pledges.models import Rectification
 from reviews.models import EvaluationRound, RemedialRectification, RoundState, TallyResult
@@ -23,18 +24,6 @@ from reviews.tests.test_tally_task import open_round_with_votes
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if int(text.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def wait_for(condition, what: str, seconds: float = 60):
@@ -96,9 +85,9 @@ def test_a_tally_whose_worker_is_killed_is_done_again_complete_and_once(county, 
             return probe.fetchone()[0] > 0
 
     wait_for(tally_waiting, "the worker's tally to reach the round")
-    (child,) = children(process.pid)
+    (child,) = child_processes(process.pid)
     os.kill(child, signal.SIGKILL)
-    wait_for(lambda: child not in children(process.pid), "the killed child to be replaced")
+    wait_for(lambda: child not in child_processes(process.pid), "the killed child to be replaced")
     holder.rollback()
     holder.close()
 

@@ -24,9 +24,9 @@ from django.urls import path
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from redis.exceptions import RedisError
 
 from reviews.ballots import (
+    CACHE_DOWN,
     COMMENT_MAX_LENGTH,
     BallotInvalid,
     BallotPaper,
@@ -39,8 +39,6 @@ from reviews.codes import normalise_code
 from reviews.models import Choice
 
 logger = logging.getLogger(__name__)
-# What the cache raises when Redis is down or unreachable.
-CACHE_DOWN = (RedisError, OSError)
 # Guessing protection on top of the codes' entropy (reviews.codes): this many failed
 # attempts from one address within the window, and it waits BLOCK_SECONDS.
 FAILURE_LIMIT = 20

@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from campaign.benchmarks import Report, Target, median, percentile
+from campaign.benchmarks import Report, Target, bare_subtree_ids, median, percentile, replay, statements_of
 from campaign.figures import FIGURE_NAMES, figures_refresh
 from campaign.models import Campaign, OrganizationFigures
 from campaign.scale import ROOT_CODE, existing_size
@@ -101,7 +101,7 @@ class Command(BaseCommand):
         counts, against the database doing the same."""
         with unscoped("bench"):
             ids = self.time(lambda: list(subtree(root).values_list("id", flat=True)), repeat)
-            bare_ids = self.time(lambda: self.bare_subtree_ids(root), repeat)
+            bare_ids = self.time(lambda: bare_subtree_ids(root), repeat)
             report.figure(
                 f"subtree query p50, {who}",
                 median(ids),
@@ -111,11 +111,9 @@ class Command(BaseCommand):
             )
             today = campaign.ends_on
             summaries = []
-            with CaptureQueriesContext(connection) as captured:
-                summaries.append(coverage_summary(campaign, [root], today=today))
-            statements = [query["sql"] for query in captured.captured_queries]
+            statements = statements_of(lambda: summaries.append(coverage_summary(campaign, [root], today=today)))
             coverage = self.time(lambda: coverage_summary(campaign, [root], today=today), max(3, repeat // 5))
-            replayed = self.time(lambda: self.replay(statements), max(3, repeat // 5))
+            replayed = self.time(lambda: replay(statements), max(3, repeat // 5))
             report.figure(
                 f"coverage query p50, {who}",
                 median(coverage),
@@ -124,17 +122,6 @@ class Command(BaseCommand):
                 reference_name="the same SQL sent bare",
                 detail=f"{len(statements)} queries, {len(summaries[0].rows)} rows",
             )
-
-    def bare_subtree_ids(self, root: Organization) -> list:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM orgs_organization WHERE path LIKE %s", [root.path + "%"])
-            return cursor.fetchall()
-
-    def replay(self, statements: list[str]) -> None:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-                cursor.fetchall()
 
     def township_leader(self, root: Organization) -> User:
         """The leader of the township-level organization (a child of a 县委) with the most

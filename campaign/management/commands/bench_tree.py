@@ -10,9 +10,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 
-from campaign.benchmarks import Report, percentile
+from campaign.benchmarks import Report, bare_subtree_ids, percentile, replay, statements_of
 from campaign.scale import copy_rows, next_id, sync_sequence
 from orgs.models import Organization, new_public_token, path_segment
 from orgs.scoping import unscoped
@@ -44,15 +43,15 @@ class Command(BaseCommand):
             for label, root in (("county", county), ("city", city), ("province", province)):
                 size = subtree(root).count()
                 timings = self.time(lambda r=root: list(subtree(r).values_list("id", flat=True)), repeat)
-                bare = self.time(lambda r=root: self.bare_subtree_ids(r), repeat)
+                bare = self.time(lambda r=root: bare_subtree_ids(r), repeat)
                 self.report(report, f"subtree ids of a {label} ({size:,} orgs)", timings, bare, "bare SQL path prefix")
             for label, root, times in (
                 ("a county", county, repeat),
                 ("the province (cut to 2 levels)", province, max(3, repeat // 5)),
             ):
-                statements = self.statements(lambda r=root: tree_with_member_counts([r]))
+                statements = statements_of(lambda r=root: tree_with_member_counts([r]))
                 timings = self.time(lambda r=root: tree_with_member_counts([r]), times)
-                bare = self.time(lambda s=statements: self.replay(s), times)
+                bare = self.time(lambda s=statements: replay(s), times)
                 self.report(report, f"home-page tree of {label}", timings, bare, "the same SQL sent bare")
             report.save()
 
@@ -74,22 +73,6 @@ class Command(BaseCommand):
                 reference=percentile(bare, share),
                 reference_name=reference_name,
             )
-
-    def bare_subtree_ids(self, root):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM orgs_organization WHERE path LIKE %s", [root.path + "%"])
-            return cursor.fetchall()
-
-    def statements(self, function) -> list[str]:
-        with CaptureQueriesContext(connection) as captured:
-            function()
-        return [query["sql"] for query in captured.captured_queries]
-
-    def replay(self, statements):
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-                cursor.fetchall()
 
     @transaction.atomic
     def build(self, fanout):
