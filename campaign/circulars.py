@@ -53,6 +53,7 @@ from campaign.models import (
     ScorePeriod,
 )
 from campaign.nominations import quarter_bounds
+from campaign.outbox import outbox_enqueue
 from campaign.reports import month_bounds
 from campaign.scoring import competition_ranks
 from campaign.services import campaign_may_edit
@@ -873,7 +874,7 @@ def circular_issue(*, circular: Circular, by: User | None, today: datetime.date 
     circular.state, circular.progress, circular.error = CircularState.QUEUED, 0, ""
     circular.save()
     circular.concerned.set(built.concerned)
-    render_circular.delay_on_commit(circular.pk)
+    outbox_enqueue(render_circular, circular.pk)
     return circular
 
 
@@ -888,7 +889,7 @@ def circular_requeue(*, circular: Circular, by: User | None) -> Circular:
         raise CircularRefused(_("只有生成失败的通报可以重新生成。"))
     circular.state, circular.progress = CircularState.QUEUED, 0
     circular.save(update_fields=["state", "progress"])
-    render_circular.delay_on_commit(circular.pk)
+    outbox_enqueue(render_circular, circular.pk)
     return circular
 
 

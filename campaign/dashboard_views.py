@@ -4,6 +4,7 @@ the satisfaction threshold behind them, and their exports."""
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -31,6 +32,7 @@ from campaign.dashboard import (
 )
 from campaign.figures import Period, months_of
 from campaign.models import Campaign, OrganizationFigures
+from campaign.outbox import BROKER_DOWN
 from campaign.reports import parse_month
 from campaign.selectors import current_campaign, day_within, visible_campaigns
 from campaign.tasks import refresh_figures
@@ -38,6 +40,8 @@ from orgs.models import Organization, Role, Sector
 from orgs.scoping import access_organization, user_scope
 from orgs.uploads import xlsx_response
 from pledges.coverage import CoverageFilters, coverage_roots
+
+logger = logging.getLogger(__name__)
 
 DASHBOARD_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.SECRETARY})
 REFRESH_ROLES = frozenset({Role.OFFICE, Role.LEADER})
@@ -113,7 +117,21 @@ def _ensure_figures(campaign: Campaign, month) -> None:
     """A month nobody has looked at yet is computed on first request: in-process without
     a broker, otherwise by a worker while the page says so."""
     if not OrganizationFigures.objects.filter(campaign=campaign, month=month).exists():
-        refresh_figures.delay(campaign.pk, month.isoformat())
+        _refresh_figures(campaign, month)
+
+
+def _refresh_figures(campaign: Campaign, month) -> bool:
+    """Queue a recount; False when the broker does not answer. Nothing waits in the outbox
+    for it: beat recounts the current month every ten minutes, and a month without
+    figures is asked for again by its next page view."""
+    try:
+        # The page reads the figures from the database, not the task's result (and asking
+        # for a result would have the backend retry a dead Redis for 20 s).
+        refresh_figures.apply_async(args=[campaign.pk, month.isoformat()], ignore_result=True)
+    except BROKER_DOWN:
+        logger.warning("figures of %s not queued: the broker does not answer", month, exc_info=True)
+        return False
+    return True
 
 
 @login_required
@@ -183,8 +201,10 @@ def dashboard_refresh(request):
         raise Http404(_("找不到该活动。"))
     today = timezone.localdate()
     month = parse_month(request.POST.get("month"), day_within(campaign, today))
-    refresh_figures.delay(campaign.pk, month.isoformat())
-    messages.success(request, _("已重新统计，数据截至此刻。"))
+    if _refresh_figures(campaign, month):
+        messages.success(request, _("已重新统计，数据截至此刻。"))
+    else:
+        messages.error(request, _("后台任务服务暂时无法连接，没有重新统计，请稍后再试。"))
     query = urlencode(
         {
             key: value

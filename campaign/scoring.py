@@ -54,6 +54,7 @@ from campaign.models import (
     ScorePeriod,
     ScoreSheet,
 )
+from campaign.outbox import outbox_enqueue
 from campaign.reports import month_bounds
 from campaign.services import Problem, campaign_may_edit
 from orgs.models import Organization, OrganizationKind, Role, User
@@ -591,7 +592,7 @@ def periods_request_recompute(periods: QuerySet[ScorePeriod], *, refresh_figures
     changes = {"recompute_requested_at": timezone.now(), **({"refresh_figures": True} if refresh_figures else {})}
     ScorePeriod._base_manager.filter(pk__in=pks).update(**changes)
     for pk in pks:
-        recompute_scores.delay_on_commit(pk)
+        outbox_enqueue(recompute_scores, pk)
     return pks
 
 

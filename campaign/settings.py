@@ -236,7 +236,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # PDFs of circulars render on a queue of their own (workers: -Q celery,documents), so a
 # long document never holds up tallies and figures.
 CELERY_TASK_ROUTES = {"campaign.tasks.render_circular": {"queue": "documents"}}
+# Publishing gives up after about a second when Redis does not answer: the page is not
+# held, and the task waits in the outbox (campaign/outbox.py) until beat sends it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
+OUTBOX_SEND_SECONDS = env_int("OUTBOX_SEND_SECONDS", 60)
+OUTBOX_GRACE_SECONDS = env_int("OUTBOX_GRACE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict = {
+    # Tasks that could not be queued while Redis was down (campaign/outbox.py).
+    "send-outbox": {"task": "campaign.tasks.send_outbox", "schedule": float(OUTBOX_SEND_SECONDS)},
     "close-due-evaluation-rounds": {"task": "reviews.tasks.close_due_rounds", "schedule": 300.0},
     "close-due-public-votes": {"task": "campaign.tasks.close_due_votes", "schedule": 300.0},
     # CELERY_TIMEZONE is Asia/Shanghai, so 01:00 local: after the day has turned over.

@@ -87,6 +87,14 @@ def recompute_open_scores() -> int:
 
 
 @shared_task
+def send_outbox() -> int:
+    """Beat: hand the broker the tasks asked for while it was down (campaign.outbox)."""
+    from campaign.outbox import outbox_send_waiting
+
+    return outbox_send_waiting()
+
+
+@shared_task
 def resume_stalled_circulars() -> int:
     """Beat: renders left by a dead worker or a lost queue message are queued again."""
     from campaign.circulars import circulars_resume_stalled

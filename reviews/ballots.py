@@ -343,7 +343,7 @@ def used_codes_rewrite_soon(*, round_id: int, category: str) -> None:
         logger.warning("used-code rewrite not queued: the cache does not answer", exc_info=True)
         return
     if first:
-        rewrite_used_codes.delay(round_id, category)
+        rewrite_used_codes.apply_async(args=[round_id, category], ignore_result=True)
 
 
 def used_codes_rewrite_started(*, round_id: int, category: str) -> None:

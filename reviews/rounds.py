@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.models import Campaign
+from campaign.outbox import outbox_enqueue
 from orgs.models import Member, Organization, Post, Role, User
 from orgs.scoping import user_scope
 from reviews.models import (
@@ -88,7 +89,7 @@ def round_close(*, evaluation_round: EvaluationRound, by: User | None) -> Evalua
     if by is not None and not may_run_round(by, evaluation_round.organization):
         raise PermissionDenied(_("您无权结束这次评议。"))
     evaluation_round = round_transition(evaluation_round, "close", closed_at=timezone.now())
-    tally_round.delay_on_commit(evaluation_round.pk)
+    outbox_enqueue(tally_round, evaluation_round.pk)
     return evaluation_round
 
 

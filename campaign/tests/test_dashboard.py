@@ -205,3 +205,29 @@ def test_a_sector_row_narrows_the_dashboard_to_that_sectors_organizations(client
     assert rows["红湾寺镇党委"].party_organizations == 1
     assert "钟建军" in client.get(url("campaign:dashboard_flagged", sector="community")).content.decode()
     assert "钟建军" not in client.get(url("campaign:dashboard_flagged", sector="rural")).content.decode()
+
+
+def test_with_the_broker_down_the_dashboard_serves_and_a_recount_says_it_did_not_happen(
+    client, county, active, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from campaign.celery import app
+    from campaign.tasks import refresh_figures
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(refresh_figures, "apply_async", broker_down)
+    app.conf.task_always_eager = False
+    try:
+        login(client, county.office)
+        assert client.get(url()).status_code == 200  # no figures yet, and none can be queued
+        response = client.post(
+            reverse("campaign:dashboard_refresh"), {"campaign": active.campaign.pk, "month": MONTH}, follow=True
+        )
+    finally:
+        app.conf.task_always_eager = True
+    assert response.status_code == 200
+    assert "没有重新统计" in response.content.decode()
+    assert "已重新统计" not in response.content.decode()

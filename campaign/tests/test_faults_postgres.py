@@ -6,64 +6,25 @@ connections are health-checked, CONN_HEALTH_CHECKS).
 The shared PostgreSQL server is not restarted: the test database is closed to new
 connections and its sessions are ended, which is what a restart looks like to the app."""
 
-import http.client
-import os
-import subprocess
-import sys
-import time
-
 import pytest
-from django.conf import settings
 from django.db import connection
 
-from reviews.tests.test_faults_redis import free_port
+from campaign.tests.fault_services import Gunicorn, request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def get(port: int, path: str) -> tuple[int, str, float]:
-    start = time.monotonic()
-    client = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    try:
-        client.request("GET", path)
-        response = client.getresponse()
-        return response.status, response.read().decode(), time.monotonic() - start
-    finally:
-        client.close()
+    status, _headers, body, seconds = request(port, "GET", path)
+    return status, body, seconds
 
 
 @pytest.fixture
 def server():
     """gunicorn as production runs it (persistent connections), on the test database."""
-    database = connection.settings_dict
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    port = free_port()
-    environment = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DEBUG")} | {
-        "DATABASE_URL": url,
-        "CONN_MAX_AGE": "600",
-        "COLLECTSTATIC": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "campaign.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
-        + ["--threads", "2", "--log-level", "warning"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if get(port, "/health/")[0] == 200:
-                break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            pytest.fail("gunicorn did not start")
-        time.sleep(0.2)
-    yield port
-    process.terminate()
-    process.wait(timeout=20)
+    gunicorn = Gunicorn(CONN_MAX_AGE="600")
+    yield gunicorn.port
+    gunicorn.close()
 
 
 def on_the_server(*statements: tuple[str, list]) -> None:

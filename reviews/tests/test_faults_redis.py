@@ -6,15 +6,12 @@ alone), points the cache at it, stops it in the middle of casting and starts it 
 
 import http.client
 import re
-import shutil
-import socket
-import subprocess
-import time
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.core.cache import caches
 
+from campaign.tests.fault_services import PrivateRedis
 from orgs.scoping import unscoped
 from reviews.models import Ballot, EvaluationCode, EvaluationSubject, RoundState
 from reviews.tests.factories import make_round
@@ -25,40 +22,8 @@ CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class PrivateRedis:
-    def __init__(self):
-        self.port = free_port()
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the test's Redis did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def private_redis(settings):
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is needed for the Redis fault test")
     redis = PrivateRedis()
     redis.start()
     settings.CACHES = {
@@ -69,8 +34,7 @@ def private_redis(settings):
         }
     }
     yield redis
-    if redis.process.poll() is None:
-        redis.stop()
+    redis.close()
     caches["default"].close()
 
 

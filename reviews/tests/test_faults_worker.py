@@ -5,11 +5,7 @@ transaction never committed, and the tally is idempotent."""
 
 import os
 import signal
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import psycopg2
 import pytest
@@ -17,45 +13,25 @@ from django.db import connection
 
 from campaign.benchmarks import child_processes
 from campaign.celery import app
+from campaign.tests.fault_services import CeleryWorker, wait_for
 from pledges.models import Rectification
 from reviews.models import EvaluationRound, RemedialRectification, RoundState, TallyResult
 from reviews.tests.test_tally_task import open_round_with_votes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition, what: str, seconds: float = 60):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
 
 @pytest.fixture
 def prefork_worker():
     """A real worker as production runs it: a parent and a pool child that runs tasks."""
-    settings_dict = connection.settings_dict
-    database_url = (
-        f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
-        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-    )
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=prefork", "--concurrency=1"]
-        + ["-Q", queue, "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=BASE_DIR,
-        env={**os.environ, "DATABASE_URL": database_url, "CONN_MAX_AGE": "0", "PYTHONWARNINGS": "ignore"},
-    )
+    worker = CeleryWorker(queue)
     app.conf.task_always_eager = False
     try:
-        yield process, queue
+        yield worker.process, queue
     finally:
         app.conf.task_always_eager = True
-        process.terminate()
-        process.wait(timeout=30)
+        worker.close()
 
 
 def test_a_tally_whose_worker_is_killed_is_done_again_complete_and_once(county, campaign, prefork_worker):

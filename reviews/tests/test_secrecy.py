@@ -270,7 +270,7 @@ def test_casts_while_a_rewrite_is_queued_share_it_and_a_cast_after_it_starts_que
     from reviews.tasks import rewrite_used_codes
 
     queued = []
-    monkeypatch.setattr(rewrite_used_codes, "delay", lambda *arguments: queued.append(arguments))
+    monkeypatch.setattr(rewrite_used_codes, "apply_async", lambda args, **options: queued.append(tuple(args)))
     subjects = subject_ids(open_round)
     codes = list(
         EvaluationCode.objects.filter(round=open_round, category=EvaluatorCategory.PUBLIC).values_list(

@@ -1,0 +1,148 @@
+"""What the fault tests start and stop themselves: a private Redis, gunicorn and a Celery
+worker on the test database. The machine's shared services are left running."""
+
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, what: str, seconds: float = 60, every: float = 0.05) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+def answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+class PrivateRedis:
+    """A Redis of the test's own, on a free port, that keeps nothing on disk: stopped and
+    started again it comes back empty, as the shared one would after a restart."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.process = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        if shutil.which("redis-server") is None:
+            pytest.fail("redis-server is needed for the Redis fault tests")
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(lambda: answers(self.port), "the test's Redis to start", seconds=10)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def close(self):
+        if self.process is not None and self.process.poll() is None:
+            self.stop()
+
+
+def test_database_url() -> str:
+    database = connection.settings_dict
+    return (
+        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+    )
+
+
+def app_environment(**overrides: str) -> dict:
+    """The environment of a process of the app on the test database; without REDIS_URL in
+    ``overrides`` it runs without a broker."""
+    inherited = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DEBUG")}
+    return (
+        inherited
+        | {
+            "DATABASE_URL": test_database_url(),
+            "COLLECTSTATIC": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "PYTHONWARNINGS": "ignore",
+        }
+        | overrides
+    )
+
+
+def request(port: int, method: str, path: str, body: str | None = None, headers: dict | None = None):
+    """One HTTP request: (status, headers, body text, seconds)."""
+    start = time.monotonic()
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        client.request(method, path, body=body, headers=headers or {})
+        response = client.getresponse()
+        return response.status, response.headers, response.read().decode(), time.monotonic() - start
+    finally:
+        client.close()
+
+
+class Gunicorn:
+    """gunicorn as production runs it, on the test database."""
+
+    def __init__(self, **environment: str):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "campaign.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "1"]
+            + ["--threads", "2", "--log-level", "warning"],
+            cwd=BASE_DIR,
+            env=app_environment(**environment),
+        )
+
+        def up() -> bool:
+            if self.process.poll() is not None:
+                pytest.fail("gunicorn did not start")
+            try:
+                return request(self.port, "GET", "/health/")[0] == 200
+            except OSError:
+                return False
+
+        wait_for(up, "gunicorn to start", seconds=30, every=0.2)
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+class CeleryWorker:
+    """A prefork worker with one pool child, with beat inside it when asked. Its broker is
+    the test run's Redis unless ``REDIS_URL`` says otherwise."""
+
+    def __init__(self, queues: str, *, beat_schedule: Path | None = None, **environment: str):
+        environment.setdefault("REDIS_URL", os.environ.get("REDIS_URL", ""))
+        command = [sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=prefork", "--concurrency=1"]
+        command += ["-Q", queues, "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        if beat_schedule is not None:
+            command += ["--beat", "--schedule", str(beat_schedule)]
+        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=app_environment(CONN_MAX_AGE="0", **environment))
+
+    def close(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
