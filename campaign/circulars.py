@@ -65,8 +65,8 @@ from reviews.tally import percent_text, threshold_text
 MASS_KINDS = OrganizationKind.mass_organizations()
 MAX_ATTACHMENTS = 10
 # A render claimed longer ago than this belongs to a worker that died: it may be claimed
-# again. Renders take well under a minute (make bench: 192 pages in 25 s).
-STALE_CLAIM = datetime.timedelta(minutes=3)
+# again. Renders take well under a minute (make bench: 192 pages in 25 s); 3 minutes.
+STALE_CLAIM = datetime.timedelta(seconds=settings.CIRCULAR_STALE_CLAIM_SECONDS)
 # A circular queued this long ago may have lost its message (a Redis restarted without
 # its queue): it is sent again. A second message for a circular at work does nothing.
 LOST_QUEUE_MESSAGE = datetime.timedelta(minutes=5)

@@ -242,6 +242,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 OUTBOX_SEND_SECONDS = env_int("OUTBOX_SEND_SECONDS", 60)
 OUTBOX_GRACE_SECONDS = env_int("OUTBOX_GRACE_SECONDS", 30)
+# A circular's render claimed this long ago belongs to a dead worker; beat looks for such
+# renders this often (campaign/circulars.py). The fault tests shorten both.
+CIRCULAR_STALE_CLAIM_SECONDS = env_int("CIRCULAR_STALE_CLAIM_SECONDS", 180)
+CIRCULAR_RESUME_SECONDS = env_int("CIRCULAR_RESUME_SECONDS", 120)
 CELERY_BEAT_SCHEDULE: dict = {
     # Tasks that could not be queued while Redis was down (campaign/outbox.py).
     "send-outbox": {"task": "campaign.tasks.send_outbox", "schedule": float(OUTBOX_SEND_SECONDS)},
@@ -250,7 +254,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # CELERY_TIMEZONE is Asia/Shanghai, so 01:00 local: after the day has turned over.
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},
     # A circular whose worker died mid-render, or whose queue message was lost, renders again.
-    "resume-stalled-circulars": {"task": "campaign.tasks.resume_stalled_circulars", "schedule": 120.0},
+    "resume-stalled-circulars": {
+        "task": "campaign.tasks.resume_stalled_circulars",
+        "schedule": float(CIRCULAR_RESUME_SECONDS),
+    },
     # The dashboard's figures of the current month are at most ten minutes old.
     "refresh-current-figures": {"task": "campaign.tasks.refresh_current_figures", "schedule": 600.0},
     # After the overdue marks, and in the morning rather than at night, since a channel

@@ -127,16 +127,13 @@ class Gunicorn:
         self.process.wait(timeout=20)
 
 
-class CeleryWorker:
-    """A prefork worker with one pool child, with beat inside it when asked. Its broker is
-    the test run's Redis unless ``REDIS_URL`` says otherwise."""
+class CeleryProcess:
+    """A Celery command on the test database. Its broker is the test run's Redis unless
+    ``REDIS_URL`` says otherwise."""
 
-    def __init__(self, queues: str, *, beat_schedule: Path | None = None, **environment: str):
+    def __init__(self, *arguments: str, **environment: str):
         environment.setdefault("REDIS_URL", os.environ.get("REDIS_URL", ""))
-        command = [sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=prefork", "--concurrency=1"]
-        command += ["-Q", queues, "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-        if beat_schedule is not None:
-            command += ["--beat", "--schedule", str(beat_schedule)]
+        command = [sys.executable, "-m", "celery", "-A", "campaign", *arguments, "--loglevel=warning"]
         self.process = subprocess.Popen(command, cwd=BASE_DIR, env=app_environment(CONN_MAX_AGE="0", **environment))
 
     def close(self):
@@ -146,3 +143,17 @@ class CeleryWorker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+class CeleryWorker(CeleryProcess):
+    """A prefork worker with one pool child, as production runs it; its only child
+    process is the one that runs tasks."""
+
+    def __init__(self, queues: str, **environment: str):
+        options = ["--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        super().__init__("worker", "-Q", queues, *options, **environment)
+
+
+class CeleryBeat(CeleryProcess):
+    def __init__(self, schedule: Path, **environment: str):
+        super().__init__("beat", "--schedule", str(schedule), **environment)

@@ -3,7 +3,7 @@ page answers at once; the tally waits in the outbox (campaign/outbox.py) and run
 Redis returns, with nobody doing anything.
 
 Everything is real and in processes of its own: a Redis of the test's own, gunicorn, and
-a prefork worker with beat inside it, all on the test database."""
+a prefork worker and beat, all on the test database."""
 
 import re
 from http.cookies import SimpleCookie
@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from campaign.models import OutboxEntry
-from campaign.tests.fault_services import CeleryWorker, Gunicorn, PrivateRedis, request, wait_for
+from campaign.tests.fault_services import CeleryBeat, CeleryWorker, Gunicorn, PrivateRedis, request, wait_for
 from reviews.models import EvaluationRound, RemedialRectification, RoundState, TallyResult
 from reviews.tests.test_tally_task import open_round_with_votes
 
@@ -30,8 +30,10 @@ def broker_web_and_worker(tmp_path):
     # Beat looks at the outbox every second here, not every minute.
     environment = {"REDIS_URL": redis.url, "OUTBOX_SEND_SECONDS": "1", "OUTBOX_GRACE_SECONDS": "1"}
     web = Gunicorn(**environment)
-    worker = CeleryWorker("celery", beat_schedule=tmp_path / "beat-schedule", **environment)
+    worker = CeleryWorker("celery", **environment)
+    beat = CeleryBeat(tmp_path / "beat-schedule", **environment)
     yield redis, web.port
+    beat.close()
     worker.close()
     web.close()
     redis.close()

@@ -1,0 +1,108 @@
+"""Faults: the worker process rendering a circular's PDF is killed (as the OOM killer
+would, SIGKILL) in the middle of WeasyPrint. The message delivered again finds the dead
+worker's claim still fresh and leaves it; beat finds the claim stale and queues the
+render again; the circular ends issued with one whole PDF, its number unchanged.
+
+All real, in processes of their own: a Redis of the test's own, a prefork worker on
+both queues and beat, on the test database and a media folder of the test's."""
+
+import datetime
+import hashlib
+import os
+import signal
+
+import pytest
+
+from campaign import documents, outbox
+from campaign.benchmarks import child_processes
+from campaign.celery import app
+from campaign.circulars import PROGRESS_HTML, CircularInput, circular_create, circular_issue
+from campaign.models import Circular, CircularKind, CircularState, OutboxEntry
+from campaign.tests.fault_services import CeleryBeat, CeleryWorker, PrivateRedis, wait_for
+from campaign.tests.test_circulars_pdf import TODAY, setup_evaluation
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+STALE_CLAIM_SECONDS = 5
+
+
+@pytest.fixture
+def worker_and_beat(tmp_path, settings):
+    redis = PrivateRedis()
+    redis.start()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    environment = {
+        "REDIS_URL": redis.url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        # Beat looks every second, and a claim is stale after 5 s instead of 3 min.
+        "OUTBOX_SEND_SECONDS": "1",
+        "OUTBOX_GRACE_SECONDS": "0",
+        "CIRCULAR_RESUME_SECONDS": "1",
+        "CIRCULAR_STALE_CLAIM_SECONDS": str(STALE_CLAIM_SECONDS),
+    }
+    worker = CeleryWorker("celery,documents", **environment)
+    beat = CeleryBeat(tmp_path / "beat-schedule", **environment)
+    yield worker
+    beat.close()
+    worker.close()
+    redis.close()
+
+
+def issue_for_the_worker(circular, by, monkeypatch) -> None:
+    """Issue as the office does. The test process has no broker of its own: the render's
+    task waits in the outbox, and the worker's beat hands it over."""
+    monkeypatch.setattr(outbox, "_hand_over", lambda entry: False)
+    app.conf.task_always_eager = False
+    try:
+        circular_issue(circular=circular, by=by, today=TODAY)
+    finally:
+        app.conf.task_always_eager = True
+    assert OutboxEntry.objects.filter(task="campaign.tasks.render_circular").count() == 1
+
+
+def test_a_render_whose_worker_is_killed_is_done_again_whole_and_once(
+    county, campaign, worker_and_beat, monkeypatch, settings
+):
+    period, _expected = setup_evaluation(county, campaign)
+    # A few pages of text, so WeasyPrint works long enough to be caught at it.
+    preamble = "\n".join(
+        f"第{index}条：根据县委安排，各党组织对照承诺逐项整改，确保群众满意。" * 6 for index in range(40)
+    )
+    circular = circular_create(
+        campaign=campaign,
+        kind=CircularKind.EVALUATION,
+        texts=CircularInput(preamble=preamble, closing="特此通报。", attachments=["统计表"]),
+        by=county.office,
+        today=datetime.date(2012, 6, 30),
+        **period,
+    )
+    issue_for_the_worker(circular, county.office, monkeypatch)
+    number = Circular.objects.get(pk=circular.pk).number_text
+
+    def rendering() -> bool:
+        row = Circular.objects.filter(pk=circular.pk).values("state", "progress").get()
+        assert row["state"] != CircularState.ISSUED, "the render ended before it could be killed"
+        return row["state"] == CircularState.RENDERING and row["progress"] >= PROGRESS_HTML
+
+    wait_for(rendering, "the worker to reach WeasyPrint", seconds=90, every=0.005)
+    (child,) = child_processes(worker_and_beat.process.pid)
+    os.kill(child, signal.SIGKILL)
+    killed = Circular.objects.get(pk=circular.pk)
+    assert (killed.state, killed.attempts, bool(killed.pdf)) == (CircularState.RENDERING, 1, False)
+
+    wait_for(
+        lambda: Circular.objects.get(pk=circular.pk).state == CircularState.ISSUED,
+        "the render to be taken over and finished",
+        seconds=120,
+        every=0.2,
+    )
+    circular.refresh_from_db()
+    assert circular.error == "" and circular.number_text == number
+    assert circular.attempts == 2, "the takeover rendered once"
+    data = circular.pdf.read()
+    assert hashlib.sha256(data).hexdigest() == circular.sha256
+    assert len(documents.read_pdf(data).pages) == circular.pages > 1
+    # One PDF on disk: the killed render left no file, whole or partial.
+    stored = [path for path in (settings.MEDIA_ROOT / "circulars").rglob("*") if path.is_file()]
+    assert [path.name for path in stored] == [os.path.basename(circular.pdf.name)]
+    assert not OutboxEntry.objects.exists()
