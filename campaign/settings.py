@@ -6,6 +6,7 @@ keeps a SQLite file next to manage.py, without REDIS_URL Celery tasks run in-pro
 
 import datetime
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -46,13 +47,34 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def local_secret_key(path: Path) -> str:
+    """This installation's own key, made once and kept in ``path`` (readable by its owner
+    only), for a machine that sets no SECRET_KEY: no key is in the repository, where
+    anyone could read it and forge sessions. Processes starting at once (gunicorn's
+    workers) agree: the file appears whole or not at all, and the first one wins."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w") as stream:
+        stream.write(secrets.token_urlsafe(50))
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        pass
+    finally:
+        partial.unlink()
+    return path.read_text().strip()
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG and env_bool("REQUIRE_SECRET_KEY", False):
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # Good enough for a laptop or a test run; production sets SECRET_KEY.
-    SECRET_KEY = "insecure-local-only-key-set-SECRET_KEY-in-production"
+    SECRET_KEY = local_secret_key(Path(env_str("SECRET_KEY_FILE", str(BASE_DIR / ".secret_key"))))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -148,7 +170,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "orgs.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -121,3 +121,61 @@ def test_debug_is_off_unless_asked_for_and_production_refuses_a_missing_secret_k
     assert shown.stdout.strip().splitlines()[-1] == "False"
     refused = manage("check", REQUIRE_SECRET_KEY="1", SECRET_KEY="")
     assert refused.returncode != 0 and "SECRET_KEY must be set" in refused.stderr
+
+
+def secret_key_of(key_file) -> str:
+    shown = manage(
+        "shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)", SECRET_KEY_FILE=key_file
+    )
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout.strip().splitlines()[-1]
+
+
+def test_a_machine_without_secret_key_makes_its_own_once_and_keeps_it_private(tmp_path):
+    """No key in the repository to fall back on: the key is this installation's own."""
+    first = secret_key_of(str(tmp_path / "key"))
+    assert len(first) >= 50
+    assert secret_key_of(str(tmp_path / "key")) == first
+    assert (tmp_path / "key").stat().st_mode & 0o777 == 0o600
+    assert secret_key_of(str(tmp_path / "another")) != first
+    assert first not in (django_settings.BASE_DIR / "campaign" / "settings.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("new_password", "refusal"),
+    [
+        ("Ab3$xy", "密码太短，至少要 8 个字符。"),  # Django's own catalog has this one in English
+        ("2847193650", "密码只包含数字。"),
+        ("password123", "这个密码太常见了。"),
+        ("secretary_a1x", "太相似了"),
+    ],
+)
+def test_a_weak_new_password_is_refused_with_the_reason_in_chinese(client, county, new_password, refusal):
+    user = county.secretary_user_a1
+    client.force_login(user)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert response.status_code == 200
+    assert refusal in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_a_strong_new_password_is_taken_and_the_initial_passwords_pass_the_same_rules(client, county):
+    from django.contrib.auth.password_validation import validate_password
+
+    from orgs.services import _initial_password
+
+    user = county.secretary_user_a1
+    for _ in range(20):
+        validate_password(_initial_password(), user)  # raises when a rule refuses it
+    client.force_login(user)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "红湾社区-Lz7!", "new_password2": "红湾社区-Lz7!"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("红湾社区-Lz7!")
