@@ -124,7 +124,10 @@ def _decide(nomination: ModelNomination, *, status: str, opinion: str, by: User)
     nomination.status = status
     nomination.decided_at = timezone.now()
     nomination.save(update_fields=["status", "decided_at"])
-    _opinion(nomination=nomination, organization=by.organization, action=status, opinion=opinion, by=by)
+    # An administrator has no organization of its own: it decides in the name of the
+    # campaign's organization, as the office does.
+    organization = by.organization or nomination.campaign.organization
+    _opinion(nomination=nomination, organization=organization, action=status, opinion=opinion, by=by)
     return nomination
 
 
