@@ -4,14 +4,16 @@ Non-superusers see only their scope: the admin lists through the models' default
 (scoped) managers, and changes are refused outside the organizations the user may change.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Member, Organization, User
 from orgs.scoping import user_scope
-from orgs.services import organization_create, organization_move
+from orgs.services import organization_check_parent, organization_create, organization_move
 
 
 class ScopedAdminMixin:
@@ -44,8 +46,29 @@ class ScopedAdminMixin:
         return super().has_add_permission(request, *args) and user_scope(request.user).writable
 
 
+class OrganizationAdminForm(forms.ModelForm):
+    """The tree's own checks (a cycle, a mass organization's children, the depth limit) as
+    form errors: raised by the services inside save_model they would be a 500. No Meta:
+    the admin builds the fields per request, in the user's scope (built at import, the
+    parent's choices would query organizations outside any scope)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "parent" in cleaned and cleaned.get("kind"):
+            try:
+                organization_check_parent(
+                    kind=cleaned["kind"],
+                    parent=cleaned["parent"],
+                    organization=self.instance if self.instance.pk else None,
+                )
+            except ValidationError as error:
+                self.add_error("parent", error)
+        return cleaned
+
+
 @admin.register(Organization)
 class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = OrganizationAdminForm
     list_display = ["name", "code", "kind", "sector", "parent"]
     list_filter = ["kind", "sector"]
     search_fields = ["name", "code"]

@@ -17,13 +17,17 @@ are missing from a file are never deleted.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
 import re
+import zipfile
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
+from xml.parsers import expat
 
 import openpyxl
 from django.conf import settings
@@ -31,6 +35,7 @@ from django.db import models, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_excel
 
 from orgs.models import (
@@ -45,7 +50,7 @@ from orgs.models import (
     Sector,
 )
 from orgs.scoping import Scope, scope_activated, unscoped, user_scope
-from orgs.services import assign_paths, organization_move
+from orgs.services import MAX_DEPTH, assign_paths, organization_move
 
 if TYPE_CHECKING:
     from orgs.models import User
@@ -57,11 +62,22 @@ HEADER_SEARCH_ROWS = 10
 PREVIEW_LIMIT = 50
 # Keeps every statement well under SQLite's and PostgreSQL's parameter limits.
 BATCH_SIZE = 500
-# The path column holds 255 characters, one segment per level.
-MAX_DEPTH = 255 // PATH_SEGMENT_LENGTH
+# Headers are looked for in this many columns (a roster copied out of another system
+# may carry many columns of its own beside ours).
+HEADER_SEARCH_COLUMNS = 200
+
+# What an .xlsx (a zip of XML parts) may unpack to, checked on the zip's directory
+# before any XML is parsed: a 100,000-row roster unpacks to about 50 MB at a ratio of
+# about 12, while a "zip bomb" unpacks a few hundred KB into gigabytes. Python's zipfile
+# never inflates a part beyond the size its directory declares, so the check holds.
+XLSX_MAX_UNPACKED_BYTES = 200 * 2**20
+XLSX_MAX_RATIO = 100
+XLSX_MAX_PARTS = 2000
 
 XLSX_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other old Office files)
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls, and any Office file saved with a password
+# The stream in which Office keeps a password-protected .xlsx, named in UTF-16 inside the OLE file.
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
 
 class ImportKind(models.TextChoices):
@@ -222,6 +238,13 @@ def check_upload(upload: IO[bytes], *, filename: str, size: int) -> str:
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
+    if head.startswith(OLE_MAGIC) and _is_encrypted_office_file(upload):
+        raise ImportFileError(
+            _(
+                "这个 Excel 文件设置了打开密码，系统无法读取。请在 Excel 中打开，"
+                "在“文件 → 信息 → 保护工作簿 → 用密码进行加密”中清空密码并保存，再上传。"
+            )
+        )
     if extension == ".xls" or head.startswith(OLE_MAGIC):
         raise ImportFileError(_("这是旧版 Excel（.xls）文件，请在 Excel 中“另存为”.xlsx 格式后再上传。"))
     if extension not in (".xlsx", ".csv"):
@@ -233,6 +256,22 @@ def check_upload(upload: IO[bytes], *, filename: str, size: int) -> str:
     return extension
 
 
+def _is_encrypted_office_file(upload: IO[bytes]) -> bool:
+    """Whether an OLE file holds an encrypted Office document rather than an old .xls.
+    The name of the stream sits in the OLE directory, which may be anywhere in the file;
+    uploads are size-checked first, so reading them through is cheap."""
+    upload.seek(0)
+    tail = b""
+    try:
+        while chunk := upload.read(2**20):
+            if _ENCRYPTED_PACKAGE in tail + chunk:
+                return True
+            tail = chunk[-len(_ENCRYPTED_PACKAGE) :]
+        return False
+    finally:
+        upload.seek(0)
+
+
 def read_roster_file(upload: IO[bytes], *, kind: str, extension: str, limit: int | None = None) -> list[SheetRow]:
     """The data rows of an uploaded roster (the first ``limit`` of them, for a quick
     check of the file); raises ImportFileError with a message for the user."""
@@ -240,11 +279,126 @@ def read_roster_file(upload: IO[bytes], *, kind: str, extension: str, limit: int
     return _sheet_rows(raw_rows, kind, limit)
 
 
-def _xlsx_rows(upload: IO[bytes], kind: str) -> Iterator[tuple[int, Sequence[Any]]]:
+def too_many_rows_error(limit: int) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "文件的行数超过了上限（最多 %(limit)s 行数据）。如果表格末尾有大量空行或只设了格式的行，"
+            "请在 Excel 中删除这些行后保存；否则请拆分后分批导入。"
+        )
+        % {"limit": limit}
+    )
+
+
+def open_xlsx(upload: IO[bytes]):
+    """A read-only openpyxl workbook of an upload, after checking that the zip does not
+    unpack to more than any real roster could (ImportFileError otherwise).
+    The caller closes the workbook."""
     try:
-        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for broken or encrypted files
+        with zipfile.ZipFile(upload) as archive:
+            parts = archive.infolist()
+    except Exception:  # not a zip, or a truncated one
         raise ImportFileError(_("无法读取这个 Excel 文件，文件可能已损坏或设置了密码，请检查后重新上传。")) from None
+    finally:
+        upload.seek(0)
+    unpacked = sum(part.file_size for part in parts)
+    if (
+        len(parts) > XLSX_MAX_PARTS
+        or unpacked > XLSX_MAX_UNPACKED_BYTES
+        or any(part.file_size > 2**20 and part.file_size > XLSX_MAX_RATIO * part.compress_size for part in parts)
+    ):
+        raise ImportFileError(
+            _(
+                "这个 Excel 文件解压后的内容异常庞大，系统不予读取。请在 Excel 中新建一个工作簿，"
+                "只把名册表格复制进去（选择性粘贴 → 数值），保存后再上传。"
+            )
+        )
+    try:
+        return openpyxl.load_workbook(upload, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors for broken files
+        raise ImportFileError(_("无法读取这个 Excel 文件，文件可能已损坏或设置了密码，请检查后重新上传。")) from None
+
+
+def header_rows(worksheet) -> Iterator[Sequence[Any]]:
+    """The top rows of a sheet, where the header is looked for. The columns are given
+    explicitly: a read-only sheet otherwise cuts its rows to the declared dimension,
+    which other programs often write too small."""
+    return worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=HEADER_SEARCH_COLUMNS, values_only=True)
+
+
+def xlsx_rows(worksheet, *, max_rows: int) -> Iterator[tuple[int, Sequence[Any]]]:
+    """Numbered rows of a read-only sheet, with merged cells filled down; refuses a sheet
+    with more than ``max_rows`` rows of data (blank rows count too, since each costs
+    time to read) before reading it when the sheet says so, and as soon as it shows."""
+    limit = max_rows + HEADER_SEARCH_ROWS
+    # Excel writes the real extent of the sheet; a sheet that declares a million rows
+    # is refused before the first one is read.
+    if (worksheet.max_row or 0) > limit:
+        raise too_many_rows_error(max_rows)
+    merged = _merged_down(worksheet)
+    # The declared dimension may also be too small (other programs): read every cell.
+    worksheet.reset_dimensions()
+    for number, row in _fill_down(enumerate(worksheet.iter_rows(values_only=True), start=1), merged):
+        if number > limit:
+            raise too_many_rows_error(max_rows)
+        yield number, row
+
+
+def _merged_down(worksheet) -> list[tuple[int, int, int]]:
+    """(column index, first row, last row) of each merged range that spans rows.
+
+    Read-only sheets do not expose merged cells, and the list of them comes after the
+    rows in the sheet's XML, so the XML is scanned for it first with expat, which keeps
+    nothing but what it is told to (a few seconds for 100,000 rows)."""
+    found: list[tuple[int, int, int]] = []
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        if name.rsplit(" ", 1)[-1] != "mergeCell":
+            return
+        try:
+            min_column, min_row, _max_column, max_row = range_boundaries(attributes.get("ref", ""))
+        except (TypeError, ValueError):
+            return
+        if min_row is not None and max_row is not None and max_row > min_row:
+            found.append((min_column - 1, min_row, max_row))
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    # openpyxl's own stream of the sheet's part in the zip (it has no public one).
+    with worksheet._get_source() as source:
+        parser.ParseFile(source)
+    return found
+
+
+def _fill_down(
+    rows: Iterable[tuple[int, Sequence[Any]]], merged: list[tuple[int, int, int]]
+) -> Iterator[tuple[int, Sequence[Any]]]:
+    """Give each row the value of a merged cell that covers it, as the office sees it
+    in Excel: an organization code merged down over its members counts on each
+    member's row. Rows with nothing else in them stay blank, and so are skipped."""
+    if not merged:
+        yield from rows
+        return
+    starting: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for column, first, last in merged:
+        starting[first].append((column, last))
+    carried: dict[int, tuple[int, Any]] = {}  # column → (last row, value)
+    for number, row in rows:
+        if carried:
+            carried = {column: entry for column, entry in carried.items() if entry[0] >= number}
+        if carried and any(_text(cell) != "" for cell in row):
+            row = list(row)
+            for column, (_last, value) in carried.items():
+                if column >= len(row):
+                    row.extend([None] * (column + 1 - len(row)))
+                if _text(row[column]) == "":
+                    row[column] = value
+        for column, last in starting.get(number, ()):
+            carried[column] = (last, row[column] if column < len(row) else None)
+        yield number, row
+
+
+def _xlsx_rows(upload: IO[bytes], kind: str) -> Iterator[tuple[int, Sequence[Any]]]:
+    workbook = open_xlsx(upload)
     try:
         worksheets = workbook.worksheets
         if not worksheets:
@@ -252,15 +406,25 @@ def _xlsx_rows(upload: IO[bytes], kind: str) -> Iterator[tuple[int, Sequence[Any
         # A workbook may hold notes or other tables beside the roster: take the sheet
         # with the most of our headers in one of its top rows.
         headers = {column.header for column in COLUMNS[kind]}
+        required = {column.header for column in COLUMNS[kind] if column.required}
 
-        def matched(worksheet) -> int:
-            top = worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
-            return max((len(headers & {_header_text(cell) for cell in row}) for row in top), default=0)
+        def matched(worksheet) -> set[str]:
+            top = (headers & {_header_text(cell) for cell in row} for row in header_rows(worksheet))
+            return max(top, key=len, default=set())
 
-        chosen = max(worksheets, key=matched) if len(worksheets) > 1 else worksheets[0]
-        # Declared dimensions are often wrong in files written by other programs.
-        chosen.reset_dimensions()
-        yield from enumerate(chosen.iter_rows(values_only=True), start=1)
+        found = {worksheet.title: matched(worksheet) for worksheet in worksheets}
+        rosters = [title for title, headers_found in found.items() if required <= headers_found]
+        if len(rosters) > 1:
+            # Reading only one would drop the others without a word.
+            raise ImportFileError(
+                _(
+                    "文件中有 %(count)s 个工作表都是名册（%(sheets)s），一次只能导入一个。"
+                    "请合并到一个工作表，或分成几个文件上传。"
+                )
+                % {"count": len(rosters), "sheets": "、".join(f"“{title}”" for title in rosters)}
+            )
+        chosen = max(worksheets, key=lambda worksheet: len(found[worksheet.title]))
+        yield from xlsx_rows(chosen, max_rows=IMPORT_MAX_ROWS)
     except ImportFileError:
         raise
     except Exception:
@@ -274,14 +438,25 @@ def _csv_rows(upload: IO[bytes]) -> Iterator[tuple[int, Sequence[Any]]]:
     text = _decode_csv(data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    limit = IMPORT_MAX_ROWS + HEADER_SEARCH_ROWS
     try:
-        yield from enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+            # Blank lines count: a file of millions of them is refused rather than read through.
+            if number > limit:
+                raise too_many_rows_error(IMPORT_MAX_ROWS)
+            yield number, row
     except csv.Error:
         raise ImportFileError(_("CSV 文件格式有误，无法读取，请在 Excel 中重新另存为 CSV 后再上传。")) from None
 
 
 def _decode_csv(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode 文本 (*.txt)", tab-separated, renamed to .csv.
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    elif data.startswith(b"\xef\xbb\xbf"):
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -312,8 +487,10 @@ def _sheet_rows(raw_rows: Iterable[tuple[int, Sequence[Any]]], kind: str, limit:
     header_positions: dict[str, int] | None = None
     best: set[str] = set()
     looks_like_other = False
+    anything = False
     for number, row in iterator:
         cells = [_header_text(cell) for cell in row]
+        anything = anything or any(cells)
         found = {cell for cell in cells if cell in by_header}
         if len(found) > len(best):
             best = found
@@ -330,11 +507,21 @@ def _sheet_rows(raw_rows: Iterable[tuple[int, Sequence[Any]]], kind: str, limit:
         if number >= HEADER_SEARCH_ROWS:
             break
     if header_positions is None:
+        if not anything:
+            raise ImportFileError(
+                _("文件的前 %(rows)s 行是空的，没有找到表头。请把名册放在第一个工作表的最上方，第一行是列名。")
+                % {"rows": HEADER_SEARCH_ROWS}
+            )
         if looks_like_other and kind == ImportKind.ORGANIZATIONS:
             raise ImportFileError(_("这个文件看起来是党员名册，请选择“党员”后重新上传。"))
         if looks_like_other:
             raise ImportFileError(_("这个文件看起来是组织架构表，请选择“组织”后重新上传。"))
         missing = [column.header for column in columns if column.required and column.header not in best]
+        if not best:
+            raise ImportFileError(
+                _("在文件的前 %(rows)s 行中没有找到表头（如“%(example)s”）。请使用导入模板，把列名放在数据上方。")
+                % {"rows": HEADER_SEARCH_ROWS, "example": columns[0].header}
+            )
         raise ImportFileError(
             _("文件缺少这些列：%(columns)s。请使用导入模板，或检查表头的列名。") % {"columns": "、".join(missing)}
         )
@@ -372,6 +559,18 @@ _CJK_SPACED = re.compile(r"^[\u3400-\u9fff\s]+$")
 
 class CellError(ValueError):
     """A cell that cannot be read; the message is for the user."""
+
+
+def formula_message(header: str, text: str) -> str:
+    """For text that starts with "=": stored, it would turn into a live formula in the
+    next export (openpyxl writes such text as one). A formula in an .xlsx is read as
+    its result already, so this is text typed that way, or a CSV."""
+    return _(
+        "“%(column)s”填写的“%(value)s”以“=”开头，像是 Excel 公式。请填写公式算出的结果（可复制后“选择性粘贴 → 数值”）。"
+    ) % {
+        "column": header,
+        "value": text[:30],
+    }
 
 
 def _text(value: Any) -> str:
@@ -485,6 +684,9 @@ class _RowReader:
         if text == "":
             if required:
                 self.error(_("“%(column)s”不能为空。") % {"column": header}, header)
+            return None
+        if text.startswith("="):
+            self.error(formula_message(header, text), header)
             return None
         if len(text) > max_length:
             self.error(
@@ -779,10 +981,26 @@ def _check_cycles_and_depth(
         for code in reversed(walk):
             level += 1
             depth[code] = level
-    for code, item in in_file.items():
-        if depth.get(code, 0) >= MAX_DEPTH:
+    # Named once where a chain first passes the limit: a file nesting 10,000 organizations
+    # gets one error (with the count below it), not ten thousand.
+    first_too_deep: dict[str, str] = {}  # code → the one where its chain passed the limit
+    too_deep: dict[str, int] = {}
+    for code, level in sorted(depth.items(), key=lambda pair: pair[1]):
+        if level < MAX_DEPTH:
+            continue
+        first = first_too_deep.get(final_parent.get(code, ""), code)
+        first_too_deep[code] = first
+        too_deep[first] = too_deep.get(first, 0) + 1
+    for code, count in too_deep.items():
+        if code in in_file:
             result.add_error(
-                item.row, _("组织层级太深（超过%(max)s级），请检查上级组织编码。") % {"max": MAX_DEPTH}, "上级组织编码"
+                in_file[code].row,
+                _(
+                    "组织层级太深：组织树最多 %(max)s 级，本行的组织和它下面的共 %(count)s 个组织超出了，"
+                    "请检查上级组织编码。"
+                )
+                % {"max": MAX_DEPTH, "count": count},
+                "上级组织编码",
             )
 
 

@@ -9,14 +9,19 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import F, Max, Q, Value
+from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.models import Member, Organization, OrganizationKind, Post, Reminder, Role, User, path_segment
 from orgs.notifications import notify
-from orgs.scoping import user_scope
+from orgs.scoping import PATH_SEGMENT_LENGTH, user_scope
+
+# The materialized path holds 255 characters, one fixed-width segment per level: the
+# tree is at most 42 levels deep (县委 is level 1). Real counties use four or five; the
+# limit is checked here because a longer path would fail in the database instead.
+MAX_DEPTH = Organization._meta.get_field("path").max_length // PATH_SEGMENT_LENGTH
 
 
 def organization_create(*, code: str, name: str, kind: str, sector: str, parent: Organization | None) -> Organization:
@@ -43,6 +48,19 @@ def organization_check_parent(
         raise ValidationError(_("群团组织下不能再设下级组织。"))
     if organization is not None and organization.pk and parent.is_within(organization):
         raise ValidationError(_("不能把组织移到它自己或它的下级组织之下（会形成循环）。"))
+    if organization is None or not organization.pk:
+        levels_below = 0
+    else:
+        # One query: how far the subtree that moves along reaches below the organization.
+        deepest = Organization.objects.filter(path__startswith=organization.path).aggregate(
+            deepest=Max(Length("path"))
+        )["deepest"]
+        levels_below = ((deepest or len(organization.path)) - len(organization.path)) // PATH_SEGMENT_LENGTH
+    if parent.depth + 2 + levels_below > MAX_DEPTH:
+        raise ValidationError(
+            _("组织层级太深：组织树最多 %(max)s 级，“%(parent)s”下不能再设这么多级下级组织。")
+            % {"max": MAX_DEPTH, "parent": parent.name}
+        )
 
 
 @transaction.atomic

@@ -88,6 +88,23 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+def as_text(cell):
+    """Keep a text that starts with "=" as text: openpyxl would write it as a formula,
+    and Excel would run what someone typed into a form (formula injection)."""
+    if _formula_like(cell.value):
+        cell.data_type = "s"
+    return cell
+
+
+def sheet_row(sheet, values: Iterable) -> list:
+    """The values for ``sheet.append``, with every text kept as text (``as_text``)."""
+    return [as_text(WriteOnlyCell(sheet, value=value)) if _formula_like(value) else value for value in values]
+
+
 def xlsx_tables(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]], *, first_width: int = 28) -> bytes:
     """A workbook of plain tables: per sheet a title, a bold header row and the rows.
     The first column (usually a name) is ``first_width`` characters wide."""
@@ -98,12 +115,12 @@ def xlsx_tables(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]],
         worksheet.column_dimensions["A"].width = first_width
         cells = []
         for text in header:
-            cell = WriteOnlyCell(worksheet, value=text)
+            cell = as_text(WriteOnlyCell(worksheet, value=text))
             cell.font = bold
             cells.append(cell)
         worksheet.append(cells)
         for row in rows:
-            worksheet.append(list(row))
+            worksheet.append(sheet_row(worksheet, row))
     output = BytesIO()
     workbook.save(output)
     return output.getvalue()

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404
@@ -177,6 +177,11 @@ def roster_import_confirm(request, token: str):
     except IntegrityError:
         # Someone else changed the same rows between our check and our write.
         messages.error(request, _("导入时数据被他人同时修改，本次没有写入任何数据，请重新预览后再确认。"))
+        return redirect("orgs:roster_import_preview", token=token)
+    except ValidationError as error:
+        # A move that the tree refused while writing (the tree changed since the
+        # preview, or a moved subtree would become too deep); everything rolled back.
+        messages.error(request, _("导入没有完成，没有写入任何数据：%(reason)s") % {"reason": " ".join(error.messages)})
         return redirect("orgs:roster_import_preview", token=token)
     if not result.written:
         messages.error(request, _("文件中还有错误，没有写入任何数据。请按预览中列出的原因改正后重新上传。"))

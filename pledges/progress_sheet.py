@@ -34,9 +34,19 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaign.models import Campaign
-from orgs.importing import CellError, ImportFileError, RowError, parse_date
+from orgs.importing import (
+    CellError,
+    ImportFileError,
+    RowError,
+    formula_message,
+    header_rows,
+    open_xlsx,
+    parse_date,
+    xlsx_rows,
+)
 from orgs.models import Organization
 from orgs.scoping import scope_activated, unscoped, user_scope
+from orgs.uploads import as_text, sheet_row
 from pledges.lifecycle import may_file
 from pledges.models import PledgeItem, ProgressEntry
 from pledges.progress import RECORDABLE_STATES, ItemState, item_state, progress_record
@@ -154,7 +164,7 @@ def progress_sheet_export(*, organization: Organization, campaign: Campaign, by:
             None,
         )
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = as_text(sheet.cell(row=row, column=column, value=value))
             cell.alignment = _WRAP
             if value is not None and isinstance(value, datetime.date):
                 cell.number_format = "yyyy-mm-dd"
@@ -181,7 +191,7 @@ def progress_sheet_export(*, organization: Organization, campaign: Campaign, by:
     notes = workbook.create_sheet("填写说明")
     notes.column_dimensions["A"].width = 100
     for line in _notes(organization, campaign, today):
-        notes.append([line])
+        notes.append(sheet_row(notes, [line]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -236,10 +246,7 @@ def _header_text(value: Any) -> str:
 def read_progress_sheet(upload: IO[bytes]) -> list[SheetRow]:
     """The rows of an uploaded progress sheet; ImportFileError with a message for the
     user when the file cannot be used at all."""
-    try:
-        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for broken or encrypted files
-        raise ImportFileError(_("无法读取这个 Excel 文件，文件可能已损坏或设置了密码，请检查后重新上传。")) from None
+    workbook = open_xlsx(upload)
     try:
         return _rows(_find_sheet_rows(workbook))
     except ImportFileError:
@@ -252,10 +259,8 @@ def read_progress_sheet(upload: IO[bytes]) -> list[SheetRow]:
 
 def _find_sheet_rows(workbook) -> Iterator[tuple[int, Sequence[Any]]]:
     for worksheet in workbook.worksheets:
-        worksheet.reset_dimensions()
-        top = worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
-        if any(KEY in {_header_text(cell) for cell in row} for row in top):
-            return enumerate(worksheet.iter_rows(values_only=True), start=1)
+        if any(KEY in {_header_text(cell) for cell in row} for row in header_rows(worksheet)):
+            return xlsx_rows(worksheet, max_rows=SHEET_MAX_ROWS)
     raise ImportFileError(_("这不是践诺进展表：找不到“事项编号”列。请先下载本支部的进展表，填写后再上传。"))
 
 
@@ -394,6 +399,8 @@ def _parse(result: SheetImportResult, row: SheetRow, today: datetime.date) -> _P
                 parsed.recorded_on = None
     if row.text == "":
         error(_("“进展情况”不能为空：请写明做了什么、取得了什么成效。"), TEXT)
+    elif row.text.startswith("="):
+        error(formula_message(TEXT, row.text), TEXT)
     elif len(row.text) > TEXT_MAX_LENGTH:
         error(
             _("“进展情况”太长了（%(length)s个字），最多%(max)s个字。")

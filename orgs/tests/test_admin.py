@@ -75,3 +75,32 @@ def test_inspector_cannot_change_in_admin(client, county):
     assert not response.context["has_change_permission"]
     client.post(change_url(county.member_b1), {"name": "改名"})
     assert Member.objects.get(pk=county.member_b1.pk).name == "安国庆"
+
+
+def test_the_trees_refusals_come_back_as_form_errors_not_a_500(admin_client, county):
+    from orgs.services import MAX_DEPTH, organization_create
+
+    deepest = county.county
+    for level in range(2, MAX_DEPTH + 1):
+        deepest = organization_create(
+            code=f"L{level}", name=f"第{level}级支部", kind="branch", sector="other", parent=deepest
+        )
+    count = Organization.objects.count()
+
+    too_deep = admin_client.post(
+        reverse("admin:orgs_organization_add"),
+        {"code": "L43", "name": "第43级支部", "kind": "branch", "sector": "other", "parent": deepest.pk},
+    )
+    assert too_deep.status_code == 200
+    assert "组织树最多 42 级" in too_deep.content.decode()
+    assert Organization.objects.count() == count
+
+    township = county.township_a
+    into_itself = admin_client.post(
+        change_url(township),
+        {"code": township.code, "name": township.name, "kind": township.kind, "sector": township.sector}
+        | {"parent": county.branch_a1.pk},
+    )
+    assert into_itself.status_code == 200
+    assert "会形成循环" in into_itself.content.decode()
+    assert Organization.objects.get(pk=county.township_a.pk).parent_id == county.county.pk
