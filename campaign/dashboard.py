@@ -24,6 +24,7 @@ from campaign.figures import Figures, Period, figures_totals_by, group_figures
 from campaign.models import Campaign, OrganizationFigures
 from orgs.models import Organization, Sector
 from orgs.selectors import subtree_group_key, under_roots
+from orgs.uploads import sheet_row
 from pledges.coverage import CoverageFilters, coverage_roots
 from reviews.models import EvaluationRound, RoundState, TallyResult
 
@@ -265,19 +266,22 @@ def dashboard_export(dashboard: Dashboard, table: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(gettext("按领域") if table == "sectors" else gettext("按组织"))
     sheet.append(
-        [
-            gettext("%(campaign)s：%(month)s 工作进度（统计截至 %(as_of)s）")
-            % {
-                "campaign": dashboard.campaign.name,
-                "month": dashboard.period.month.strftime("%Y-%m"),
-                "as_of": dashboard.period.as_of.isoformat(),
-            }
-        ]
+        sheet_row(
+            sheet,
+            [
+                gettext("%(campaign)s：%(month)s 工作进度（统计截至 %(as_of)s）")
+                % {
+                    "campaign": dashboard.campaign.name,
+                    "month": dashboard.period.month.strftime("%Y-%m"),
+                    "as_of": dashboard.period.as_of.isoformat(),
+                }
+            ],
+        )
     )
     heading = gettext("领域") if table == "sectors" else gettext("组织")
     sheet.append([heading, *(title for title, _name in columns)])
     for row in rows:
-        sheet.append([row.label, *(_cell(getattr(row.figures, name)) for _title, name in columns)])
+        sheet.append(sheet_row(sheet, [row.label, *(_cell(getattr(row.figures, name)) for _title, name in columns)]))
     total_label = gettext("合计")
     sheet.append([total_label, *(_cell(getattr(dashboard.total, name)) for _title, name in columns)])
     buffer = io.BytesIO()
@@ -305,15 +309,18 @@ def flagged_export(campaign: Campaign, results: Sequence[TallyResult]) -> bytes:
         remedial = getattr(result.subject, "remedial", None)
         rectification = remedial.rectification if remedial else None
         sheet.append(
-            [
-                result.round.organization.name,
-                result.round.period,
-                member.name if member else result.round.organization.name,
-                member.organization.name if member else result.round.organization.name,
-                _cell(result.satisfaction),
-                rectification.deadline.isoformat() if rectification else "",
-                rectification.get_status_display() if rectification else gettext("未建立"),
-            ]
+            sheet_row(
+                sheet,
+                [
+                    result.round.organization.name,
+                    result.round.period,
+                    member.name if member else result.round.organization.name,
+                    member.organization.name if member else result.round.organization.name,
+                    _cell(result.satisfaction),
+                    rectification.deadline.isoformat() if rectification else "",
+                    rectification.get_status_display() if rectification else gettext("未建立"),
+                ],
+            )
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

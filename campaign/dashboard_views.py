@@ -205,14 +205,18 @@ def dashboard_refresh(request):
         messages.success(request, _("已重新统计，数据截至此刻。"))
     else:
         messages.error(request, _("后台任务服务暂时无法连接，没有重新统计，请稍后再试。"))
+    # The filters only come back to the page: echo what could be real, so a tampered
+    # value cannot make the address too long to redirect to after the recount ran.
+    org = request.POST.get("org", "")
+    sector = request.POST.get("sector", "")
     query = urlencode(
         {
             key: value
             for key, value in {
                 "campaign": campaign.pk,
                 "month": f"{month:%Y-%m}",
-                "org": request.POST.get("org", ""),
-                "sector": request.POST.get("sector", ""),
+                "org": org if len(org) <= Organization._meta.get_field("code").max_length else "",
+                "sector": sector if sector in Sector.values else "",
             }.items()
             if value
         }

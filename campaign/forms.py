@@ -155,9 +155,24 @@ class BasePhaseFormSet(forms.BaseInlineFormSet):
         return self._inputs(self.kept_forms())
 
 
-PhaseFormSet = inlineformset_factory(
-    Campaign, Phase, form=PhaseForm, formset=BasePhaseFormSet, extra=1, can_delete=True
-)
+def capped_inline_formset(parent_model, model, *, form, formset, most: int):
+    """An inline formset of at most ``most`` forms, one blank to add with. The cap is far
+    above any real need: the form count comes from the browser, and without it a forged
+    count had the page build and show 2,000 forms (tens of seconds, megabytes)."""
+    return inlineformset_factory(
+        parent_model,
+        model,
+        form=form,
+        formset=formset,
+        extra=1,
+        can_delete=True,
+        max_num=most,
+        absolute_max=most,
+        validate_max=True,
+    )
+
+
+PhaseFormSet = capped_inline_formset(Campaign, Phase, form=PhaseForm, formset=BasePhaseFormSet, most=20)
 
 
 class StandardForm(forms.ModelForm):
@@ -242,8 +257,8 @@ class BaseDimensionFormSet(forms.BaseInlineFormSet):
         return self._inputs(self.kept_forms())
 
 
-DimensionFormSet = inlineformset_factory(
-    Standard, StandardDimension, form=DimensionForm, formset=BaseDimensionFormSet, extra=1, can_delete=True
+DimensionFormSet = capped_inline_formset(
+    Standard, StandardDimension, form=DimensionForm, formset=BaseDimensionFormSet, most=20
 )
 
 

@@ -5,9 +5,9 @@ service never disagree."""
 from __future__ import annotations
 
 from django import forms
-from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from campaign.forms import capped_inline_formset
 from campaign.models import Campaign, Indicator, IndicatorFormula, ManualScore, ScoreSheet
 from campaign.scoring import (
     FORMULAS,
@@ -106,8 +106,8 @@ class BaseIndicatorFormSet(forms.BaseInlineFormSet):
         ]
 
 
-IndicatorFormSet = inlineformset_factory(
-    ScoreSheet, Indicator, form=IndicatorForm, formset=BaseIndicatorFormSet, extra=1, can_delete=True
+IndicatorFormSet = capped_inline_formset(
+    ScoreSheet, Indicator, form=IndicatorForm, formset=BaseIndicatorFormSet, most=50
 )
 
 

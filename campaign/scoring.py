@@ -59,6 +59,7 @@ from campaign.reports import month_bounds
 from campaign.services import Problem, campaign_may_edit
 from orgs.models import Organization, OrganizationKind, Role, User
 from orgs.scoping import user_scope
+from orgs.uploads import as_text, sheet_row
 
 MASS_KINDS = OrganizationKind.mass_organizations()
 HUNDRED = Decimal(100)
@@ -844,20 +845,23 @@ def ranking_export(period: ScorePeriod) -> bytes:
         ]
         cells = []
         for text in head:
-            cell = WriteOnlyCell(worksheet, value=text)
+            cell = as_text(WriteOnlyCell(worksheet, value=text))
             cell.font = bold
             cells.append(cell)
         worksheet.append(cells)
         for score in group_scores:
             parent = score.organization.parent
             worksheet.append(
-                [
-                    score.rank,
-                    score.organization.name,
-                    parent.name if parent else "",
-                    float(score.total),
-                    *[float(Decimal(line["points"])) for line in score.breakdown],
-                ]
+                sheet_row(
+                    worksheet,
+                    [
+                        score.rank,
+                        score.organization.name,
+                        parent.name if parent else "",
+                        float(score.total),
+                        *[float(Decimal(line["points"])) for line in score.breakdown],
+                    ],
+                )
             )
     output = BytesIO()
     workbook.save(output)

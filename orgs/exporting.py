@@ -23,6 +23,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from orgs.importing import COLUMNS, MEMBER_COLUMNS, ORGANIZATION_COLUMNS, Column, ImportKind
 from orgs.models import Gender, Member, MemberStatus, Organization, OrganizationKind, Post, Sector
 from orgs.scoping import scope_activated, user_scope
+from orgs.uploads import sheet_row
 
 if TYPE_CHECKING:
     from orgs.models import User
@@ -83,7 +84,9 @@ def export_organizations(*, by: User) -> bytes:
             .iterator(chunk_size=2000)
         )
         for code, name, kind, sector, parent_code in rows:
-            sheet.append([code, name, kinds.get(kind, kind), sectors.get(sector, sector), parent_code or ""])
+            sheet.append(
+                sheet_row(sheet, [code, name, kinds.get(kind, kind), sectors.get(sector, sector), parent_code or ""])
+            )
     return _save(workbook)
 
 
@@ -110,17 +113,20 @@ def export_members(*, by: User) -> bytes:
         )
         for name, gender, ethnicity, birth, joined, status, post, organization_code, phone in rows:
             sheet.append(
-                [
-                    name,
-                    genders.get(gender, gender),
-                    ethnicity,
-                    _date_cell(sheet, birth),
-                    _date_cell(sheet, joined),
-                    statuses.get(status, status),
-                    posts.get(post, post),
-                    organization_code,
-                    phone,
-                ]
+                sheet_row(
+                    sheet,
+                    [
+                        name,
+                        genders.get(gender, gender),
+                        ethnicity,
+                        _date_cell(sheet, birth),
+                        _date_cell(sheet, joined),
+                        statuses.get(status, status),
+                        posts.get(post, post),
+                        organization_code,
+                        phone,
+                    ],
+                )
             )
     return _save(workbook)
 

@@ -237,6 +237,10 @@ def access_organization(user: User, code: str, *, for_change: bool = False) -> O
     visible, 403 when visible but the user may not change it."""
     from orgs.models import Organization
 
+    # A code comes from an address or a form: PostgreSQL refuses a NUL in any string,
+    # and no code holds one, so such a value is simply not found.
+    if "\x00" in code:
+        raise Http404(_("找不到该组织，或您无权查看。"))
     with scope_activated(user_scope(user)):
         organization = Organization.objects.filter(code=code).first()
     if organization is None:

@@ -39,6 +39,7 @@ from openpyxl.utils import get_column_letter
 from campaign.models import Campaign
 from orgs.models import Member, Organization, OrganizationKind, Sector
 from orgs.selectors import subtree_group_key, under_roots, visible_roots
+from orgs.uploads import as_text, sheet_row
 from pledges.models import Pledge, PledgeItem, PledgeKind, PledgeState, Supervision
 from pledges.progress import late_items_q
 
@@ -433,7 +434,7 @@ def supervision_subject(supervision: Supervision) -> tuple[str, str]:
 def _header_row(sheet, headers: Sequence[str]) -> None:
     cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
+        cell = as_text(WriteOnlyCell(sheet, value=header))
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2DCDB")
         cells.append(cell)
@@ -526,7 +527,7 @@ def coverage_export(
     sheet.freeze_panes = "A2"
     _header_row(sheet, headers)
     for row in rows:
-        sheet.append(row)
+        sheet.append(sheet_row(sheet, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -24,6 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from orgs.models import Role, User
+from orgs.uploads import as_text, sheet_row
 from pledges.models import Rectification
 from reviews.models import (
     Ballot,
@@ -250,7 +251,7 @@ def results_export(results: RoundResults) -> bytes:
         bold = Font(bold=True)
         cells = []
         for text in header if with_remedial else header[:-1]:
-            cell = WriteOnlyCell(worksheet, value=text)
+            cell = as_text(WriteOnlyCell(worksheet, value=text))
             cell.font = bold
             cells.append(cell)
         worksheet.append(cells)
@@ -268,7 +269,7 @@ def results_export(results: RoundResults) -> bytes:
             ]
             if with_remedial:
                 values.append(result.remedial.deadline if result.remedial else "")
-            worksheet.append(values)
+            worksheet.append(sheet_row(worksheet, values))
 
     sheet(_("评议结果"), results.lines, with_remedial=True)
     for category in results.shown_categories:

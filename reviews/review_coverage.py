@@ -22,6 +22,7 @@ from campaign.models import Campaign
 from orgs.models import Member, Organization, OrganizationKind, Post, User
 from orgs.scoping import PATH_SEGMENT_LENGTH
 from orgs.selectors import under_roots, visible_roots
+from orgs.uploads import as_text, sheet_row
 from reviews.assignments import Subject, period_end, period_start, reviewer_of, reviewer_organization, subject_q
 from reviews.models import OverdueReview, Review
 
@@ -270,12 +271,12 @@ def coverage_export(coverage: Coverage) -> bytes:
         bold = Font(bold=True)
         cells = []
         for text in header:
-            cell = WriteOnlyCell(worksheet, value=text)
+            cell = as_text(WriteOnlyCell(worksheet, value=text))
             cell.font = bold
             cells.append(cell)
         worksheet.append(cells)
         for row in rows:
-            worksheet.append(row)
+            worksheet.append(sheet_row(worksheet, row))
 
     sheet(
         _("覆盖情况"),
