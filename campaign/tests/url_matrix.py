@@ -107,17 +107,22 @@ def collect_rules() -> dict[str, Rule]:
     return rules
 
 
-def project_url_names(resolver=None, namespace=""):
-    names = []
+def project_views(resolver=None, namespace="") -> dict:
+    """Every named URL of the project (the admin's aside) with its view."""
+    views = {}
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
             if entry.namespace == "admin":
                 continue
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            names += project_url_names(entry, inner)
+            views.update(project_views(entry, inner))
         elif isinstance(entry, URLPattern) and entry.name:
-            names.append(namespace + entry.name)
-    return names
+            views[namespace + entry.name] = entry.callback
+    return views
+
+
+def project_url_names() -> list[str]:
+    return list(project_views())
 
 
 def request(client, rule, url):
