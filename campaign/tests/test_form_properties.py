@@ -276,6 +276,22 @@ def refused(response) -> bool:
 # ---------------------------------------------------------------------------
 
 
+def draw_values(data, fields: dict[str, set[str]], files: set[str] = frozenset()) -> dict:
+    """A value, several or none for each field. One field at most gets 100,000 characters:
+    enough to find a missing length check, and a form of seventy fields stays a request
+    of a few hundred kilobytes."""
+    values = {}
+    for field in sorted(fields):
+        value = data.draw(value_strategy(fields[field], is_file=field in files), label=field)
+        if value is not None:
+            values[field] = value
+    if fields:
+        long_field = data.draw(st.one_of(st.none(), st.sampled_from(sorted(fields))), label="long field")
+        if long_field is not None:
+            values[long_field] = data.draw(LONG, label=long_field)
+    return values
+
+
 def role_for(rule) -> str:
     return "office" if "office" in rule.allowed else sorted(rule.allowed)[0]
 
@@ -323,17 +339,7 @@ PROPERTY = settings(
 @given(data=st.data())
 def test_any_input_is_refused_cleanly_or_saved(client, matrix_county, name, data):  # noqa: F811
     url, user, fields, files = form_target(matrix_county, client, name)
-    posted = {}
-    for field in sorted(fields):
-        value = data.draw(value_strategy(fields[field], is_file=field in files), label=field)
-        if value is not None:
-            posted[field] = value
-    # One field at most gets 100,000 characters: enough to find a missing length check,
-    # and a form of seventy fields stays a request of a few hundred kilobytes.
-    if fields:
-        long_field = data.draw(st.one_of(st.none(), st.sampled_from(sorted(fields))), label="long field")
-        if long_field is not None:
-            posted[long_field] = data.draw(LONG, label=long_field)
+    posted = draw_values(data, fields, files)
     with rolled_back():
         client.force_login(user)
         client.cookies.pop("messages", None)  # only this answer's messages count
@@ -376,15 +382,7 @@ def test_any_query_string_is_answered_without_a_server_error(client, matrix_coun
     """Filters, pages and months come back in the address: hostile ones (NUL, 100,000
     characters, odd numbers and dates, repeated parameters) get a page or a 4xx."""
     url, user, fields = query_target(matrix_county, client, name)
-    query = {}
-    for field in sorted(fields):
-        value = data.draw(value_strategy(fields[field], is_file=False), label=field)
-        if value is not None:
-            query[field] = value
-    if fields:
-        long_field = data.draw(st.one_of(st.none(), st.sampled_from(sorted(fields))), label="long field")
-        if long_field is not None:
-            query[long_field] = data.draw(LONG, label=long_field)
+    query = draw_values(data, fields)
     with rolled_back():
         client.force_login(user)
         response = client.get(url, query)
