@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "campaign",
     "pledges",
     "reviews",
+    # The demo county, the scale generator and the benchmarks: their commands only.
+    "campaign.devdata",
 ]
 
 MIDDLEWARE = [
@@ -163,7 +165,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "campaign.views.login_locked_out"
+AXES_LOCKOUT_CALLABLE = "campaign.home.views.login_locked_out"
 AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -257,7 +259,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # PDFs of circulars render on a queue of their own (workers: -Q celery,documents), so a
 # long document never holds up tallies and figures.
-CELERY_TASK_ROUTES = {"campaign.tasks.render_circular": {"queue": "documents"}}
+CELERY_TASK_ROUTES = {"campaign.circulars.tasks.render_circular": {"queue": "documents"}}
 # Publishing gives up after about a second when Redis does not answer: the page is not
 # held, and the task waits in the outbox (campaign/outbox.py) until beat sends it.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
@@ -270,22 +272,25 @@ CIRCULAR_STALE_CLAIM_SECONDS = env_int("CIRCULAR_STALE_CLAIM_SECONDS", 180)
 CIRCULAR_RESUME_SECONDS = env_int("CIRCULAR_RESUME_SECONDS", 120)
 CELERY_BEAT_SCHEDULE: dict = {
     # Tasks that could not be queued while Redis was down (campaign/outbox.py).
-    "send-outbox": {"task": "campaign.tasks.send_outbox", "schedule": float(OUTBOX_SEND_SECONDS)},
+    "send-outbox": {"task": "campaign.infra.tasks.send_outbox", "schedule": float(OUTBOX_SEND_SECONDS)},
     "close-due-evaluation-rounds": {"task": "reviews.tasks.close_due_rounds", "schedule": 300.0},
-    "close-due-public-votes": {"task": "campaign.tasks.close_due_votes", "schedule": 300.0},
+    "close-due-public-votes": {"task": "campaign.votes.tasks.close_due_votes", "schedule": 300.0},
     # CELERY_TIMEZONE is Asia/Shanghai, so 01:00 local: after the day has turned over.
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},
     # A circular whose worker died mid-render, or whose queue message was lost, renders again.
     "resume-stalled-circulars": {
-        "task": "campaign.tasks.resume_stalled_circulars",
+        "task": "campaign.circulars.tasks.resume_stalled_circulars",
         "schedule": float(CIRCULAR_RESUME_SECONDS),
     },
     # The dashboard's figures of the current month are at most ten minutes old.
-    "refresh-current-figures": {"task": "campaign.tasks.refresh_current_figures", "schedule": 600.0},
+    "refresh-current-figures": {"task": "campaign.dashboard.tasks.refresh_current_figures", "schedule": 600.0},
     # After the overdue marks, and in the morning rather than at night, since a channel
     # may text people's phones.
-    "refresh-reminders": {"task": "campaign.tasks.refresh_reminders", "schedule": crontab(hour=7, minute=30)},
-    "recompute-open-scores": {"task": "campaign.tasks.recompute_open_scores", "schedule": crontab(hour=2, minute=0)},
+    "refresh-reminders": {"task": "campaign.reminders.tasks.refresh_reminders", "schedule": crontab(hour=7, minute=30)},
+    "recompute-open-scores": {
+        "task": "campaign.scores.tasks.recompute_open_scores",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }
 
 # How users hear of new reminders beside their home page, which always lists them
@@ -294,7 +299,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", "orgs.notifications.InAppChannel")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "campaign.cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "campaign.infra.cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

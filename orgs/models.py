@@ -262,7 +262,7 @@ _REMINDER_MONTH_PARAMS = ("month",)
 
 
 class Reminder(models.Model):
-    """Something due that one account should act on; the daily job (campaign.reminders)
+    """Something due that one account should act on; the daily job (campaign.reminders.services)
     creates it, keeps it up to date and resolves it when it is no longer due.
 
     Not organization-owned, so it has no scoped manager: every read goes through

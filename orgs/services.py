@@ -215,7 +215,7 @@ def account_reset_password(*, user: User, by: User) -> OpenedAccount:
 
 @dataclass(frozen=True)
 class DueReminder:
-    """One thing a finder found due for one account (see campaign.reminders)."""
+    """One thing a finder found due for one account (see campaign.reminders.services)."""
 
     user: User
     key: str

@@ -102,7 +102,7 @@ def member_detail(request, pk: int):
 
 
 # ---------------------------------------------------------------------------
-# Reminders (listed on the home page, campaign.views.home)
+# Reminders (listed on the home page, campaign.home.views.home)
 # ---------------------------------------------------------------------------
 
 

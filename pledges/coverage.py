@@ -36,7 +36,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from orgs.models import Member, Organization, OrganizationKind, Sector
 from orgs.selectors import subtree_group_key, under_roots, visible_roots
 from orgs.uploads import as_text, sheet_row

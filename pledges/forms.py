@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import StandardDimension, StandardSubject
+from campaign.campaigns.models import StandardDimension, StandardSubject
 from pledges.models import Fulfillment, Opinion, Pledge, PledgeItem, PledgeKind, PublicationChannel
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

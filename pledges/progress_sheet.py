@@ -33,7 +33,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from orgs.importing import (
     CellError,
     ImportFileError,

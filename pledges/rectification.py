@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from orgs.models import Member, Organization, Role, User
 from orgs.scoping import user_scope
 from pledges.models import (

@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.models import Campaign, StandardDimension, StandardSubject
+from campaign.campaigns.models import Campaign, StandardDimension, StandardSubject
 from orgs.models import Member, Organization, User
 from pledges.lifecycle import may_file_for, require_editable
 from pledges.models import Opinion, Pledge, PledgeItem, PledgeKind

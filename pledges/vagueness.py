@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from pledges.models import PledgeItem
 
 # 大话套话: adverbs and set phrases that promise effort without saying what is done.

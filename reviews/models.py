@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from orgs.models import Member, Organization
 from orgs.scoping import ScopedManager
 

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from orgs.models import Member, Organization, OrganizationKind, Post, User
 from orgs.scoping import PATH_SEGMENT_LENGTH
 from orgs.selectors import under_roots, visible_roots

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.models import Campaign, Standard, StandardDimension, StandardSubject
+from campaign.campaigns.models import Campaign, Standard, StandardDimension, StandardSubject
 from orgs.models import Member, Organization, Role, User
 from orgs.scoping import user_scope
 from pledges.lifecycle import pledge_revise

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaign.models import Campaign
-from campaign.outbox import outbox_enqueue
+from campaign.campaigns.models import Campaign
+from campaign.infra.outbox import outbox_enqueue
 from orgs.models import Member, Organization, Post, Role, User
 from orgs.scoping import user_scope
 from reviews.models import (

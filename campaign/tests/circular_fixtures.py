@@ -8,17 +8,11 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from campaign.circulars import CircularInput, circular_create
-from campaign.models import (
-    Circular,
-    CircularKind,
-    CircularState,
-    InfoReport,
-    ModelNomination,
-    NominationStatus,
-    OrganizationScore,
-    ScorePeriod,
-)
+from campaign.circulars.models import Circular, CircularKind, CircularState
+from campaign.circulars.services import CircularInput, circular_create
+from campaign.nominations.models import ModelNomination, NominationStatus
+from campaign.reports.models import InfoReport
+from campaign.scores.models import OrganizationScore, ScorePeriod
 from campaign.tests.factories import make_nomination
 from reviews.models import Ballot, BallotChoice, Choice, EvaluatorCategory, RoundState
 from reviews.tally import round_tally

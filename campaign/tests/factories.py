@@ -2,7 +2,7 @@
 
 import datetime
 
-from campaign.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
+from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
 
 ORGANIZATION_DIMENSIONS = ["领导班子好", "党员队伍好", "工作机制好", "工作业绩好", "群众反映好"]
 MEMBER_DIMENSIONS = ["带头学习提高", "带头争创佳绩", "带头服务群众", "带头遵纪守法", "带头弘扬正气"]
@@ -44,7 +44,7 @@ def dimension(campaign, name):
 def make_nomination(campaign, organization=None, *, member=None, deeds="带领群众修路架桥，服务居民。", at_top=True):
     """A nomination of the organization (or the member), at the campaign's organization
     (waiting for the office) unless ``at_top`` is False, built directly."""
-    from campaign.models import ModelNomination, NominationStatus
+    from campaign.nominations.models import ModelNomination, NominationStatus
 
     organization = member.organization if member is not None else organization
     return ModelNomination.objects.create(
@@ -64,7 +64,7 @@ def make_vote(campaign, nominations, *, codes=5, max_choices=1, opens_in=None, c
     "V<vote><number>", so tests can name them."""
     from django.utils import timezone
 
-    from campaign.models import PublicVote, PublicVoteNominee, VoteCode
+    from campaign.votes.models import PublicVote, PublicVoteNominee, VoteCode
 
     now = timezone.now()
     vote = PublicVote.objects.create(

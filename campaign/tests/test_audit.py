@@ -1,4 +1,4 @@
-"""The audit log (campaign.audit): every change to pledges, reviews, rounds, paper
+"""The audit log (campaign.audit.selectors): every change to pledges, reviews, rounds, paper
 tallies, score sheets and circulars, with who and when, for the office only, within its
 scope, and nothing on the page that could change it."""
 
@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from campaign.scoring import score_sheet_default
+from campaign.scores.services import score_sheet_default
 from campaign.tests import circular_fixtures as fx
 from orgs.scoping import unscoped
 from orgs.tests.factories import make_organization

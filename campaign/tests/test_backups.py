@@ -1,4 +1,4 @@
-"""make backup / make restore (campaign.backups): the demo county and its media folder
+"""make backup / make restore (campaign.infra.backups): the demo county and its media folder
 go out and come back the same, on PostgreSQL and on SQLite; a damaged or foreign backup
 is refused before anything is replaced."""
 
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from campaign.backups import DATABASE_DUMP, MANIFEST, MEDIA_ARCHIVE, BackupError, backup_read, backup_restore
+from campaign.infra.backups import DATABASE_DUMP, MANIFEST, MEDIA_ARCHIVE, BackupError, backup_read, backup_restore
 from orgs.models import Organization
 from orgs.scoping import unscoped
 

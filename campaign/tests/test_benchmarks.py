@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from campaign.benchmarks import Report, Target, percentile, results_load
+from campaign.devdata.benchmarks import Report, Target, percentile, results_load
 
 
 def test_a_figure_line_gives_value_reference_ratio_and_whether_the_target_was_met():
@@ -65,6 +65,6 @@ def test_percentile_is_the_nearest_rank():
 
 
 def test_tests_never_write_into_the_repository_record():
-    from campaign.benchmarks import RESULTS_PATH, results_path
+    from campaign.devdata.benchmarks import RESULTS_PATH, results_path
 
     assert results_path() != RESULTS_PATH

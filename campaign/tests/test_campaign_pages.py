@@ -7,8 +7,8 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
-from campaign.services import PhaseInput, campaign_create
+from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
+from campaign.campaigns.services import PhaseInput, campaign_create
 from campaign.tests.factories import dimension, make_campaign
 from orgs.models import OrganizationKind, Sector
 from orgs.tests.factories import make_organization

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from campaign.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
-from campaign.selectors import current_campaign, phase_on, sector_theme_lines, theme_for_sector
-from campaign.services import (
+from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
+from campaign.campaigns.selectors import current_campaign, phase_on, sector_theme_lines, theme_for_sector
+from campaign.campaigns.services import (
     DEFAULT_STANDARDS,
     DimensionInput,
     PhaseInput,

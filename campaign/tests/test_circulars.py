@@ -1,7 +1,7 @@
 """通报: drafts, numbering, issue, the render task's claim, retry and failure, immutability,
 corrections, the snapshot builders' answers on the small county, and the pages' scope.
 
-Tests about orchestration replace campaign.documents.render_pdf by a stand-in; the real
+Tests about orchestration replace campaign.infra.documents.render_pdf by a stand-in; the real
 PDFs are rendered in test_circulars_pdf.py."""
 
 import datetime
@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign import documents
-from campaign.circulars import (
+from campaign.circulars.models import Circular, CircularCounter, CircularKind, CircularState
+from campaign.circulars.services import (
     CircularInput,
     CircularRefused,
     Span,
@@ -36,7 +36,7 @@ from campaign.circulars import (
     recipient_choices,
     reports_snapshot,
 )
-from campaign.models import Circular, CircularCounter, CircularKind, CircularState
+from campaign.infra import documents
 from campaign.tests import circular_fixtures as fx
 from orgs.scoping import scope_activated, scope_for_user
 from orgs.tests.factories import make_organization, make_user
@@ -67,7 +67,7 @@ def fake_pdf(monkeypatch):
     fake = Fake()
     monkeypatch.setattr(documents, "render_pdf", fake)
     # No pause between retries in tests.
-    monkeypatch.setattr("campaign.tasks.CIRCULAR_RETRY_SECONDS", 0)
+    monkeypatch.setattr("campaign.circulars.tasks.CIRCULAR_RETRY_SECONDS", 0)
     return fake
 
 
@@ -209,7 +209,7 @@ def test_an_issued_circular_is_never_rendered_again(county, campaign, fake_pdf, 
     calls = fake_pdf.calls
     fx.reports(county, campaign)  # the data change afterwards
 
-    from campaign.tasks import render_circular
+    from campaign.circulars.tasks import render_circular
 
     assert circular_render(circular_id=circular.pk) == "issued"
     assert render_circular.delay(circular.pk).get() == "issued"
@@ -656,8 +656,8 @@ def test_history_keeps_each_state_from_draft_to_issued(county, campaign, fake_pd
 def test_beat_resumes_a_render_left_by_a_killed_worker_or_a_lost_message_and_nothing_else(
     county, campaign, fake_pdf, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from campaign.circulars import circulars_resume_stalled
-    from campaign.tasks import render_circular
+    from campaign.circulars.services import circulars_resume_stalled
+    from campaign.circulars.tasks import render_circular
 
     queued = []
     monkeypatch.setattr(render_circular, "delay", lambda circular_id: queued.append(circular_id))

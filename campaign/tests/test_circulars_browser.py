@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from campaign.documents import missing_glyphs, read_pdf
+from campaign.infra.documents import missing_glyphs, read_pdf
 from reviews.tests.test_review_flow_browser import browser, logged_in  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from campaign import documents
-from campaign.circulars import circular_issue
-from campaign.models import Circular, CircularCounter, CircularState
+from campaign.circulars.models import Circular, CircularCounter, CircularState
+from campaign.circulars.services import circular_issue
+from campaign.infra import documents
 from campaign.tests import circular_fixtures as fx
 from orgs.scoping import unscoped
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from campaign import documents
-from campaign.circulars import CircularInput, circular_create, circular_issue
-from campaign.models import CircularKind, CircularState
+from campaign.circulars.models import CircularKind, CircularState
+from campaign.circulars.services import CircularInput, circular_create, circular_issue
+from campaign.infra import documents
 from campaign.tests import circular_fixtures as fx
 
 TODAY = datetime.date(2012, 7, 2)

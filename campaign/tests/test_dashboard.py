@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from campaign.models import OrganizationFigures
+from campaign.dashboard.models import OrganizationFigures
 from campaign.tests.test_figures import at, publish
 from orgs.models import OrganizationKind
 from orgs.tests.factories import PASSWORD, make_member, make_organization
@@ -213,7 +213,7 @@ def test_with_the_broker_down_the_dashboard_serves_and_a_recount_says_it_did_not
     from kombu.exceptions import OperationalError
 
     from campaign.celery import app
-    from campaign.tasks import refresh_figures
+    from campaign.dashboard.tasks import refresh_figures
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")

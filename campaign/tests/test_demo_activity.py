@@ -1,4 +1,4 @@
-"""The demo county at work (campaign.demo_activity): what ``load_demo`` fills in, and
+"""The demo county at work (campaign.devdata.demo_activity): what ``load_demo`` fills in, and
 that it is written the way the services would have written it.
 
 The whole county takes seconds to load, so it is loaded once for this module inside a
@@ -17,9 +17,11 @@ from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.test import override_settings
 
-from campaign.models import Campaign, InfoReport, ModelNomination, NominationStatus, StandardSubject
-from campaign.nominations import nomination_quota
-from campaign.reports import report_quota
+from campaign.campaigns.models import Campaign, StandardSubject
+from campaign.nominations.models import ModelNomination, NominationStatus
+from campaign.nominations.services import nomination_quota
+from campaign.reports.models import InfoReport
+from campaign.reports.services import report_quota
 from orgs.models import Organization, OrganizationKind, Post, Role, User
 from orgs.services import account_role_for_member
 from pledges.coverage import covered_members, members_without_pledge, organizations_without_pledge

@@ -7,9 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from campaign.demo import DEMO_CAMPAIGN_NAME, demo_campaign_load
-from campaign.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
-from campaign.selectors import phase_on
+from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
+from campaign.campaigns.selectors import phase_on
+from campaign.devdata.demo_campaign import DEMO_CAMPAIGN_NAME, demo_campaign_load
 from orgs.models import Organization, Sector
 
 pytestmark = pytest.mark.django_db

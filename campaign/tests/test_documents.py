@@ -1,4 +1,4 @@
-"""Official documents as PDF (campaign.documents): GB/T 9704 layout, fonts embedded as
+"""Official documents as PDF (campaign.infra.documents): GB/T 9704 layout, fonts embedded as
 subsets with a glyph for every character (no tofu), tables that repeat their header and
 never overflow, and the renderer's once-per-process font configuration."""
 
@@ -11,8 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from PIL import Image
 
-from campaign import documents
-from campaign.documents import (
+from campaign.infra import documents
+from campaign.infra.documents import (
     BASE_TEMPLATE,
     SAMPLE_TEMPLATE,
     SAMPLE_TEXT,

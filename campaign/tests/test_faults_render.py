@@ -13,11 +13,12 @@ import signal
 
 import pytest
 
-from campaign import documents, outbox
-from campaign.benchmarks import child_processes
 from campaign.celery import app
-from campaign.circulars import PROGRESS_HTML, CircularInput, circular_create, circular_issue
-from campaign.models import Circular, CircularKind, CircularState, OutboxEntry
+from campaign.circulars.models import Circular, CircularKind, CircularState
+from campaign.circulars.services import PROGRESS_HTML, CircularInput, circular_create, circular_issue
+from campaign.devdata.benchmarks import child_processes
+from campaign.infra import documents, outbox
+from campaign.infra.models import OutboxEntry
 from campaign.tests.fault_services import CeleryBeat, CeleryWorker, PrivateRedis, wait_for
 from campaign.tests.test_circulars_pdf import TODAY, setup_evaluation
 
@@ -57,7 +58,7 @@ def issue_for_the_worker(circular, by, monkeypatch) -> None:
         circular_issue(circular=circular, by=by, today=TODAY)
     finally:
         app.conf.task_always_eager = True
-    assert OutboxEntry.objects.filter(task="campaign.tasks.render_circular").count() == 1
+    assert OutboxEntry.objects.filter(task="campaign.circulars.tasks.render_circular").count() == 1
 
 
 def test_a_render_whose_worker_is_killed_is_done_again_whole_and_once(

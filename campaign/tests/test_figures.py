@@ -7,8 +7,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from campaign.figures import Figures, Period, figures_by_subtree, figures_compute, figures_refresh, months_of
-from campaign.models import InfoReport, ModelNomination, NominationStatus, OrganizationFigures
+from campaign.dashboard.figures import Figures, Period, figures_by_subtree, figures_compute, figures_refresh, months_of
+from campaign.dashboard.models import OrganizationFigures
+from campaign.nominations.models import ModelNomination, NominationStatus
+from campaign.reports.models import InfoReport
 from orgs.tests.factories import make_member
 from pledges.models import PledgeVersion, Rectification, RectificationSource, RectificationStatus, Supervision
 from pledges.tests.factories import make_pledge

@@ -1,4 +1,4 @@
-"""manage.py generate_scale (campaign.scale) on a tiny size: what it builds must be a data
+"""manage.py generate_scale (campaign.devdata.scale) on a tiny size: what it builds must be a data
 set the app itself could have made."""
 
 import io
@@ -14,9 +14,9 @@ from django.db import connection
 from django.db.models import Count, Sum
 from django.urls import reverse
 
-from campaign.models import Campaign, InfoReport, ModelNomination
-from campaign.scale import ROOT_CODE, TALLY_SQL, ScaleSize, existing_size, tally_check
-from campaign.scale_plan import (
+from campaign.campaigns.models import Campaign
+from campaign.devdata.scale import ROOT_CODE, TALLY_SQL, ScaleSize, existing_size, tally_check
+from campaign.devdata.scale_plan import (
     MAX_LEVELS,
     PlanError,
     PlannedRound,
@@ -25,6 +25,8 @@ from campaign.scale_plan import (
     plan_forms,
     plan_member_counts,
 )
+from campaign.nominations.models import ModelNomination
+from campaign.reports.models import InfoReport
 from orgs.models import Member, Organization, OrganizationKind, Post, Role, User, path_segment
 from orgs.services import organization_create
 from pledges.lifecycle import pledge_content
@@ -63,7 +65,7 @@ def schema(table_names):
 
 @pytest.fixture
 def generated(db):
-    from campaign.scale import BULK_TABLES
+    from campaign.devdata.scale import BULK_TABLES
 
     before = schema(list(BULK_TABLES))
     call_command("generate_scale", **TINY, seed=7, stdout=open("/dev/null", "w"))  # noqa: SIM115
@@ -209,7 +211,7 @@ def test_pledges_reviews_reports_and_models_are_filled_in(generated):
 
 @pytest.mark.postgres
 def test_schema_is_as_it_was_and_sequences_go_on(generated):
-    from campaign.scale import BULK_TABLES
+    from campaign.devdata.scale import BULK_TABLES
 
     assert schema(list(BULK_TABLES)) == generated
     root = Organization.objects.get(code=ROOT_CODE)

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from campaign.models import ModelNomination, NominationStatus
-from campaign.nominations import (
+from campaign.nominations.models import ModelNomination, NominationStatus
+from campaign.nominations.services import (
     nomination_create,
     nomination_decline,
     nomination_quota,

@@ -10,8 +10,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from campaign.celery import app
-from campaign.models import OutboxEntry
-from campaign.outbox import outbox_enqueue, outbox_send_waiting
+from campaign.infra.models import OutboxEntry
+from campaign.infra.outbox import outbox_enqueue, outbox_send_waiting
 from reviews.models import EvaluationRound, RoundState, TallyResult
 from reviews.tasks import tally_round
 from reviews.tests.test_tally_task import open_round_with_votes

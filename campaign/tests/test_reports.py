@@ -8,8 +8,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
 
-from campaign.models import AdoptionLevel, InfoReport
-from campaign.reports import (
+from campaign.reports.models import AdoptionLevel, InfoReport
+from campaign.reports.services import (
     info_report_adopt,
     info_report_submit,
     info_report_update,

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from campaign.models import Indicator, IndicatorKind, ManualScore, OrganizationScore, ScorePeriod, ScoreSheet
-from campaign.scoring import (
+from campaign.scores.models import Indicator, IndicatorKind, ManualScore, OrganizationScore, ScorePeriod, ScoreSheet
+from campaign.scores.services import (
     ManualInput,
     manual_scores_set,
     score_period_create,

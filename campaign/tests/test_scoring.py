@@ -16,19 +16,19 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from campaign.models import (
+from campaign.dashboard.models import OrganizationFigures
+from campaign.nominations.models import ModelNomination
+from campaign.reports.models import InfoReport
+from campaign.scores.models import (
     IndicatorFormula,
     IndicatorKind,
-    InfoReport,
     ManualScore,
-    ModelNomination,
     NoDataRule,
-    OrganizationFigures,
     OrganizationScore,
     ScorePeriod,
     ScoreSheet,
 )
-from campaign.scoring import (
+from campaign.scores.services import (
     IndicatorInput,
     ManualInput,
     competition_ranks,
@@ -43,7 +43,7 @@ from campaign.scoring import (
     score_sheet_set,
     scores_compute,
 )
-from campaign.tasks import recompute_open_scores
+from campaign.scores.tasks import recompute_open_scores
 from campaign.tests.test_figures import at, publish, rectification
 from orgs.scoping import unscoped
 from orgs.tests.factories import make_organization

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from campaign.celery import app
-from campaign.tasks import health_probe
+from campaign.home.tasks import health_probe
 from orgs.tests.factories import make_organization
 
 BASE_DIR = Path(__file__).resolve().parents[2]

@@ -14,16 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from campaign.models import (
-    NominationStatus,
-    PublicVote,
-    PublicVoteNominee,
-    VoteBallot,
-    VoteChoice,
-    VoteCode,
-)
+from campaign.nominations.models import NominationStatus
 from campaign.tests.factories import make_nomination, make_vote
-from campaign.votes import (
+from campaign.votes.models import PublicVote, PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
+from campaign.votes.services import (
     VoteInvalid,
     nomination_vote_results,
     vote_cast,

@@ -1,6 +1,6 @@
 import datetime
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from campaign.tests.url_matrix import Rule, outside_org
 
 OFFICE = {"office"}

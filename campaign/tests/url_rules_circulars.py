@@ -3,7 +3,7 @@ and inspection groups read what is sent to them or names them; members read none
 
 import datetime
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from campaign.tests import circular_fixtures as fx
 from campaign.tests.url_matrix import Rule
 from campaign.tests.url_rules import campaign_pk

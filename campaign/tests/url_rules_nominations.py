@@ -1,4 +1,4 @@
-from campaign.models import ModelNomination, NominationOpinion
+from campaign.nominations.models import ModelNomination, NominationOpinion
 from campaign.tests.url_matrix import Rule, inside_org, outside_org
 from campaign.tests.url_rules_reports import _campaign, no_args_with_campaign
 

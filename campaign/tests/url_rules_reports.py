@@ -4,8 +4,9 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from campaign.models import Campaign, InfoReport
-from campaign.reports import _photo_store
+from campaign.campaigns.models import Campaign
+from campaign.reports.models import InfoReport
+from campaign.reports.services import _photo_store
 from campaign.tests.url_matrix import Rule, inside_org, outside_org
 from pledges.progress import evidence_check
 

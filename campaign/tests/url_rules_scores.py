@@ -1,6 +1,7 @@
 import datetime
 
-from campaign.models import Campaign, ScorePeriod
+from campaign.campaigns.models import Campaign
+from campaign.scores.models import ScorePeriod
 from campaign.tests.url_matrix import Rule, inside_org, outside_org
 from campaign.tests.url_rules import campaign_pk
 from campaign.tests.url_rules_reports import no_args_with_campaign

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from orgs.demo import DEMO_PASSWORD, SPEECH_DATE
+from campaign.devdata.demo_county import DEMO_PASSWORD, SPEECH_DATE
 from orgs.models import Member, MemberStatus, Organization, OrganizationKind, Post, Role, Sector, User
 from orgs.scoping import scope_for_user
 

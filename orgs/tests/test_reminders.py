@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.models import Campaign, InfoReport
-from campaign.reminders import reminders_refresh
-from campaign.tasks import refresh_reminders
+from campaign.campaigns.models import Campaign
+from campaign.reminders.services import reminders_refresh
+from campaign.reminders.tasks import refresh_reminders
+from campaign.reports.models import InfoReport
 from orgs.models import OrganizationKind, Post, Reminder, ReminderKind, Role
 from orgs.notifications import Channel, check_channels
 from orgs.selectors import open_reminders
@@ -453,7 +454,7 @@ def test_the_daily_task_refreshes_todays_reminders(county, campaign):
 def test_the_task_runs_daily_from_beat_after_the_overdue_marks():
     entry = settings.CELERY_BEAT_SCHEDULE["refresh-reminders"]
     marks = settings.CELERY_BEAT_SCHEDULE["mark-overdue-reviews"]
-    assert entry["task"] == "campaign.tasks.refresh_reminders"
+    assert entry["task"] == "campaign.reminders.tasks.refresh_reminders"
     assert entry["schedule"].hour == {7}
     assert min(marks["schedule"].hour) < min(entry["schedule"].hour)
 

@@ -103,7 +103,7 @@ def test_member_home_shows_own_card_not_a_head_count(client, county):
 
 
 def test_campaign_of_the_county_reaches_everyone_below_and_no_one_beside(county, campaign):
-    from campaign.models import Campaign
+    from campaign.campaigns.models import Campaign
     from campaign.tests.factories import make_campaign
     from orgs.tests.factories import make_organization
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
-from orgs.demo import DEMO_PASSWORD
+from campaign.devdata.demo_county import DEMO_PASSWORD
 from orgs.models import Organization
 from orgs.scoping import unscoped
 from orgs.tests.test_browser import CHROMIUM_ARGS

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from pledges.vagueness import concrete_remainder, has_quantity, is_only_stock_phrases, item_warnings
 
 CAMPAIGN = Campaign(name="创先争优活动", starts_on=datetime.date(2010, 4, 26), ends_on=datetime.date(2012, 6, 30))

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from campaign.models import Campaign
-from campaign.selectors import current_campaign, visible_campaigns
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.selectors import current_campaign, visible_campaigns
 from orgs.importing import ImportFileError, check_upload
 from orgs.models import Organization, OrganizationKind, Role, Sector
 from orgs.scoping import access_organization, user_scope

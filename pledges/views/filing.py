@@ -21,8 +21,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campaign.models import Campaign, StandardDimension
-from campaign.selectors import current_campaign, visible_campaigns
+from campaign.campaigns.models import Campaign, StandardDimension
+from campaign.campaigns.selectors import current_campaign, visible_campaigns
 from orgs.models import Member, Organization
 from orgs.scoping import user_scope
 from pledges import lifecycle, services

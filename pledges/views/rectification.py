@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from campaign.models import Campaign
-from campaign.selectors import current_campaign
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.selectors import current_campaign
 from orgs.models import Member, Organization
 from orgs.scoping import access_organization, user_scope
 from pledges.models import (

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
 
-from orgs.demo import DEMO_PASSWORD
+from campaign.devdata.demo_county import DEMO_PASSWORD
 from orgs.tests.test_browser import CHROMIUM_ARGS
 from pledges.models import Rectification, RectificationSource
 from reviews.models import EvaluationCode, EvaluationRound, EvaluationSubject, RoundState, TallyResult

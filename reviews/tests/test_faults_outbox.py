@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from campaign.models import OutboxEntry
+from campaign.infra.models import OutboxEntry
 from campaign.tests.fault_services import CeleryBeat, CeleryWorker, Gunicorn, PrivateRedis, request, wait_for
 from reviews.models import EvaluationRound, RemedialRectification, RoundState, TallyResult
 from reviews.tests.test_tally_task import open_round_with_votes

@@ -28,7 +28,7 @@ def private_redis(settings):
     redis.start()
     settings.CACHES = {
         "default": {
-            "BACKEND": "campaign.cache.ReusingRedisCache",
+            "BACKEND": "campaign.infra.cache.ReusingRedisCache",
             "LOCATION": f"redis://127.0.0.1:{redis.port}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }

@@ -11,8 +11,8 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from campaign.benchmarks import child_processes
 from campaign.celery import app
+from campaign.devdata.benchmarks import child_processes
 from campaign.tests.fault_services import CeleryWorker, wait_for
 from pledges.models import Rectification
 from reviews.models import EvaluationRound, RemedialRectification, RoundState, TallyResult

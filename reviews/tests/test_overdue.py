@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from orgs.tests.factories import make_member
 from reviews.models import OverdueReview
 from reviews.review_coverage import overdue_for_reviewer, overdue_reviews_mark, previous_period_start

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from campaign.selectors import day_within
+from campaign.campaigns.selectors import day_within
 from orgs.models import Organization, OrganizationKind
 from orgs.tests.factories import make_member, make_organization
 from reviews.assignments import period_start, subjects_of

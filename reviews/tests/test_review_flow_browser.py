@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from orgs.demo import DEMO_PASSWORD
+from campaign.devdata.demo_county import DEMO_PASSWORD
 from orgs.models import Member, Organization, User
 from orgs.scoping import unscoped
 from orgs.tests.test_browser import CHROMIUM_ARGS
@@ -30,7 +30,7 @@ def demo():
         member_user = User.objects.get(username="member")
         secretary = User.objects.get(username="secretary")
         leader = User.objects.get(username="leader")
-        from campaign.models import Campaign
+        from campaign.campaigns.models import Campaign
 
         pledge = make_pledge(Campaign.objects.get(), member_user.member.organization, member=member_user.member)
         pledge_submit(pledge=pledge, by=secretary)

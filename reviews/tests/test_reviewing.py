@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from campaign.models import StandardDimension
+from campaign.campaigns.models import StandardDimension
 from pledges.models import Pledge, PledgeState, RectificationSource
 from pledges.tests.factories import make_pledge
 from reviews.assignments import period_start

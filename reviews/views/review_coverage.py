@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from campaign.models import Campaign
-from campaign.selectors import current_campaign, day_within, visible_campaigns
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.selectors import current_campaign, day_within, visible_campaigns
 from orgs.models import Role
 from orgs.scoping import access_organization
 from orgs.uploads import xlsx_response

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaign.models import Campaign, StandardDimension
-from campaign.selectors import current_campaign, day_within
+from campaign.campaigns.models import Campaign, StandardDimension
+from campaign.campaigns.selectors import current_campaign, day_within
 from orgs.models import Member, User
 from orgs.scoping import access_organization
 from pledges.models import PledgeItem, ProgressEntry

@@ -1,9 +1,9 @@
 """`make backup`: the database and the media folder into a new folder under backups/
-(or the folder given). See campaign.backups."""
+(or the folder given). See campaign.infra.backups."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaign.backups import BackupError, backup_create
+from campaign.infra.backups import BackupError, backup_create
 
 
 class Command(BaseCommand):

@@ -1,11 +1,11 @@
 """`make restore BACKUP=backups/<time>`: replace the database and the media folder with a
 backup's. Stop the web and worker processes first; the command asks before it replaces
-anything unless given --yes. See campaign.backups."""
+anything unless given --yes. See campaign.infra.backups."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from campaign.backups import BackupError, backup_read, backup_restore
+from campaign.infra.backups import BackupError, backup_read, backup_restore
 
 
 class Command(BaseCommand):

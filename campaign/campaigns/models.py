@@ -1,0 +1,170 @@
+"""A campaign and the standards it is judged by.
+
+The same machinery runs the county's 创先争优, the health system's 三好一满意 and the
+transport system's 平安单位 campaigns: phases, standards, sector themes and quotas are
+rows, not code.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from orgs.models import Organization, Sector
+from orgs.scoping import ScopedManager
+
+
+class Campaign(models.Model):
+    """Run by one organization (usually the county committee) for its whole subtree."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("主办组织"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    name = models.CharField(_("活动名称"), max_length=100)
+    theme = models.CharField(_("活动主题"), max_length=200, blank=True)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    # Percent; "未达到90%" is strictly below, so exactly the threshold passes.
+    satisfaction_threshold = models.DecimalField(
+        _("满意率达标线（%）"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("90.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    review_period_months = models.PositiveSmallIntegerField(
+        _("领导点评周期（月）"), default=6, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    # A review stays editable by its author this long, then it is frozen.
+    review_edit_days = models.PositiveSmallIntegerField(
+        _("点评可修改天数"), default=3, validators=[MinValueValidator(0), MaxValueValidator(30)]
+    )
+    reports_per_month = models.PositiveSmallIntegerField(_("每月信息上报数（条）"), default=3)
+    models_per_quarter = models.PositiveSmallIntegerField(_("每季度培树典型数（个）"), default=1)
+    # Satisfaction = counted-as-satisfied ÷ (votes other than 不了解). 满意 always counts;
+    # some campaigns count 基本满意 too, some do not.
+    basic_satisfied_counts = models.BooleanField(_("“基本满意”计入满意"), default=True)
+    remedial_days = models.PositiveSmallIntegerField(
+        _("补课整改期限（天）"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # A campaign applies to the whole subtree of its organization, so users below see it too.
+    objects = ScopedManager(path_field="organization__path", include_ancestors=True)
+
+    class Meta:
+        verbose_name = _("活动")
+        verbose_name_plural = pgettext_lazy("plural", "活动")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="campaign_dates_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaign:detail", args=[self.pk])
+
+    def contains_date(self, day) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class Phase(models.Model):
+    """动员部署 → 全面争创 → 总结表彰, or whatever a campaign names its stages."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases")
+    name = models.CharField(_("阶段名称"), max_length=50)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    objects = ScopedManager(path_field="campaign__organization__path", include_ancestors=True)
+
+    class Meta:
+        verbose_name = _("活动阶段")
+        verbose_name_plural = pgettext_lazy("plural", "活动阶段")
+        ordering = ["campaign", "order", "starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="phase_dates_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StandardSubject(models.TextChoices):
+    ORGANIZATION = "organization", _("党组织")
+    MEMBER = "member", _("党员")
+
+
+class Standard(models.Model):
+    """五个好 for organizations, 五带头 for members: one of each per campaign."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="standards")
+    subject = models.CharField(_("适用对象"), max_length=20, choices=StandardSubject.choices)
+    name = models.CharField(_("标准名称"), max_length=50)
+    # What leader reviews stress for this subject, e.g. 引领发展、服务群众、构建和谐、加强基层组织.
+    review_focus = models.CharField(_("点评重点"), max_length=200, blank=True)
+
+    objects = ScopedManager(path_field="campaign__organization__path", include_ancestors=True)
+
+    class Meta:
+        verbose_name = _("争创标准")
+        verbose_name_plural = pgettext_lazy("plural", "争创标准")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "subject"], name="one_standard_per_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StandardDimension(models.Model):
+    """One named dimension of a standard, e.g. 领导班子好 or 带头服务群众."""
+
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="dimensions")
+    name = models.CharField(_("标准内容"), max_length=50)
+    description = models.TextField(_("具体要求"), blank=True)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    objects = ScopedManager(path_field="standard__campaign__organization__path", include_ancestors=True)
+
+    class Meta:
+        verbose_name = _("标准内容")
+        verbose_name_plural = pgettext_lazy("plural", "标准内容")
+        ordering = ["standard", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "name"], name="dimension_name_unique_in_standard"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SectorTheme(models.Model):
+    """The campaign's theme for one sector, e.g. 社区: 服务居民群众，构建和谐社区."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sector_themes")
+    sector = models.CharField(_("领域"), max_length=20, choices=Sector.choices)
+    theme = models.CharField(_("活动主题"), max_length=200)
+
+    objects = ScopedManager(path_field="campaign__organization__path", include_ancestors=True)
+
+    class Meta:
+        verbose_name = _("领域主题")
+        verbose_name_plural = pgettext_lazy("plural", "领域主题")
+        ordering = ["campaign", "sector"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "sector"], name="one_theme_per_sector"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_sector_display()}：{self.theme}"

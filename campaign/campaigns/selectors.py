@@ -1,0 +1,115 @@
+"""Reads of campaigns that other pages build on: which campaign is current for a user,
+which phase is running, what theme a sector works under."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
+
+from campaign.campaigns.models import Campaign, Phase, Standard, StandardDimension
+from orgs.models import Sector, User
+from orgs.scoping import scope_activated, user_scope
+from pledges.models import PledgeItem
+
+
+def visible_campaigns(user: User) -> QuerySet[Campaign]:
+    """Campaigns that apply to the user: run by an organization in the user's scope or
+    above it. Newest first. The queryset is built in the user's scope, so it can be
+    evaluated anywhere."""
+    with scope_activated(user_scope(user)):
+        return Campaign.objects.select_related("organization").order_by("-starts_on", "-pk")
+
+
+def current_campaign(user: User, *, today: datetime.date | None = None) -> Campaign | None:
+    """The campaign a page should show the user by default: the newest visible campaign
+    whose dates include today, else the newest visible one; None if there is none.
+    Runs one or two queries."""
+    today = today or timezone.localdate()
+    campaigns = visible_campaigns(user)
+    running = campaigns.filter(starts_on__lte=today, ends_on__gte=today).first()
+    return running or campaigns.first()
+
+
+def phase_on(campaign: Campaign, day: datetime.date | None = None) -> Phase | None:
+    """The phase of the campaign that includes the day (today by default), or None
+    between phases and outside the campaign. Queries the phases unless prefetched."""
+    day = day or timezone.localdate()
+    for phase in campaign.phases.all():
+        if phase.starts_on <= day <= phase.ends_on:
+            return phase
+    return None
+
+
+def current_phase(campaign: Campaign) -> Phase | None:
+    return phase_on(campaign)
+
+
+def campaign_for_detail() -> QuerySet[Campaign]:
+    """Campaigns with everything the detail page shows, in five queries whatever the size."""
+    return Campaign.objects.select_related("organization").prefetch_related(
+        Prefetch("phases", queryset=Phase.objects.order_by("starts_on", "order", "pk")),
+        Prefetch(
+            "standards",
+            queryset=Standard.objects.order_by("subject").prefetch_related(
+                Prefetch("dimensions", queryset=StandardDimension.objects.order_by("order", "pk"))
+            ),
+        ),
+        "sector_themes",
+    )
+
+
+def campaign_standard(campaign: Campaign, subject: str) -> Standard | None:
+    """The campaign's standard for organizations or for members (uses prefetched rows if any)."""
+    for standard in campaign.standards.all():
+        if standard.subject == subject:
+            return standard
+    return None
+
+
+@dataclass(frozen=True)
+class SectorThemeLine:
+    sector: str
+    label: str
+    theme: str
+    # False when the sector has no theme of its own and works under the campaign's theme.
+    own: bool
+
+
+def sector_theme_lines(campaign: Campaign) -> list[SectorThemeLine]:
+    """One line per sector, in the order of Sector: its own theme or the campaign's.
+    Uses prefetched sector themes if any."""
+    own = {theme.sector: theme.theme for theme in campaign.sector_themes.all()}
+    return [
+        SectorThemeLine(sector, label, own.get(sector, campaign.theme), sector in own)
+        for sector, label in Sector.choices
+    ]
+
+
+def theme_for_sector(campaign: Campaign, sector: str) -> str:
+    """The theme an organization of the sector designs its activities around (one query
+    unless the sector themes are prefetched)."""
+    for theme in campaign.sector_themes.all():
+        if theme.sector == sector:
+            return theme.theme
+    return campaign.theme
+
+
+def dimension_use_counts(dimensions: list[StandardDimension]) -> dict[int, int]:
+    """How many pledge items serve each dimension, in all scopes: a dimension that any
+    item uses cannot be removed, whoever is looking. One query."""
+    rows = (
+        PledgeItem._base_manager.filter(dimension__in=[dimension.pk for dimension in dimensions if dimension.pk])
+        .values("dimension")
+        .annotate(count=Count("pk"))
+        .values_list("dimension", "count")
+    )
+    return dict(rows)
+
+
+def day_within(campaign: Campaign, day: datetime.date) -> datetime.date:
+    """The day itself while the campaign runs, else its nearest end: the default for dates
+    and months on pages of a campaign that has not started or is over."""
+    return min(max(day, campaign.starts_on), campaign.ends_on)

@@ -1,0 +1,433 @@
+"""Every write to campaigns: their basics, phases, standards and sector themes.
+
+Each function checks the whole of what it is given before it writes anything, and
+raises ``ValidationError`` with messages for the office, so a form can show them and
+nothing is half-saved. ``by`` is the account acting; None means a command such as
+``manage.py load_demo``, which runs unscoped and needs no permission.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
+from campaign.campaigns.selectors import dimension_use_counts
+from orgs.models import Organization, OrganizationKind, Role, Sector, User
+from orgs.scoping import scope_activated, user_scope
+
+# ---------------------------------------------------------------------------
+# What a new campaign starts with
+# ---------------------------------------------------------------------------
+
+MOBILIZATION, CONTENTION, SUMMARY = "动员部署", "全面争创", "总结表彰"
+DEFAULT_PHASE_NAMES = (MOBILIZATION, CONTENTION, SUMMARY)
+DEFAULT_REVIEW_PERIOD_MONTHS = 6
+DEFAULT_REPORTS_PER_MONTH = 3
+DEFAULT_MODELS_PER_QUARTER = 1
+DEFAULT_SATISFACTION_THRESHOLD = Decimal("90")
+# Kinds of organization that run a campaign for the subtree below them.
+RUNNING_KINDS = (
+    OrganizationKind.COUNTY_COMMITTEE,
+    OrganizationKind.COMMITTEE,
+    OrganizationKind.WORKING_COMMITTEE,
+    OrganizationKind.GENERAL_BRANCH,
+)
+
+
+@dataclass(frozen=True)
+class DimensionInput:
+    name: str
+    description: str = ""
+    dimension: StandardDimension | None = None  # None: a new dimension
+
+
+@dataclass(frozen=True)
+class StandardInput:
+    subject: str
+    name: str
+    review_focus: str = ""
+    dimensions: list[DimensionInput] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PhaseInput:
+    name: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+    phase: Phase | None = None  # None: a new phase
+
+
+# The 2010 campaign's standards, as the central opinion on the campaign words them
+# (abridged); the review focus is what the county speech asks leader reviews to stress.
+ORGANIZATION_STANDARD = StandardInput(
+    subject=StandardSubject.ORGANIZATION,
+    name="五个好",
+    review_focus="引领发展、服务群众、构建和谐、加强基层组织",
+    dimensions=[
+        DimensionInput(
+            "领导班子好",
+            "认真贯彻党的路线方针政策和上级党组织的决议，团结协作、求真务实、勇于创新、廉洁自律，有一个好书记。",
+        ),
+        DimensionInput(
+            "党员队伍好",
+            "党员理想信念坚定，学习勤奋、素质较高，在工作和生活中充分发挥先锋模范作用。",
+        ),
+        DimensionInput(
+            "工作机制好",
+            "各项制度健全，组织生活严格规范，党内民主充分发扬，工作运行顺畅有效。",
+        ),
+        DimensionInput(
+            "工作业绩好",
+            "围绕中心、服务大局，在推动科学发展、促进社会和谐、服务人民群众中成效明显。",
+        ),
+        DimensionInput(
+            "群众反映好",
+            "党组织在群众中威信高、凝聚力强，党群干群关系密切，群众满意度高。",
+        ),
+    ],
+)
+MEMBER_STANDARD = StandardInput(
+    subject=StandardSubject.MEMBER,
+    name="五带头",
+    review_focus="工作思路、执行能力、效率业绩、廉洁从政、承诺兑现",
+    dimensions=[
+        DimensionInput("带头学习提高", "认真学习政治理论、科学文化和业务知识，理想信念坚定，能力素质不断提高。"),
+        DimensionInput("带头争创佳绩", "立足本职、爱岗敬业，开拓进取、勇于创新，工作业绩突出。"),
+        DimensionInput("带头服务群众", "密切联系群众，主动为群众办实事、做好事、解难事。"),
+        DimensionInput("带头遵纪守法", "模范遵守党的纪律和国家法律法规，清正廉洁，自觉维护团结稳定。"),
+        DimensionInput("带头弘扬正气", "践行社会主义荣辱观，讲正气、树新风，敢于同不良风气和违法违纪行为作斗争。"),
+    ],
+)
+DEFAULT_STANDARDS = (ORGANIZATION_STANDARD, MEMBER_STANDARD)
+
+
+def default_phases(starts_on: datetime.date, ends_on: datetime.date) -> list[PhaseInput]:
+    """动员部署 → 全面争创 → 总结表彰 over the campaign's dates: about a twelfth of the time
+    to mobilize, as much to sum up, the rest to contend. The office adjusts the dates."""
+    days = (ends_on - starts_on).days + 1
+    if days < 3:
+        return [PhaseInput(CONTENTION, starts_on, ends_on)]
+    edge = max(1, round(days / 12))
+    mobilized = starts_on + datetime.timedelta(days=edge - 1)
+    summing_up = ends_on - datetime.timedelta(days=edge - 1)
+    return [
+        PhaseInput(MOBILIZATION, starts_on, mobilized),
+        PhaseInput(CONTENTION, mobilized + datetime.timedelta(days=1), summing_up - datetime.timedelta(days=1)),
+        PhaseInput(SUMMARY, summing_up, ends_on),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Who may
+# ---------------------------------------------------------------------------
+
+
+def campaign_may_create(user: User) -> bool:
+    """The county office (or a superuser) sets up campaigns."""
+    return user.is_authenticated and (user.is_superuser or user.role == Role.OFFICE) and user_scope(user).writable
+
+
+def campaign_may_edit(user: User, campaign: Campaign) -> bool:
+    """The office whose scope covers the organization running the campaign. No query."""
+    return campaign_may_create(user) and user_scope(user).can_change(campaign.organization)
+
+
+def campaign_organization_choices(user: User) -> QuerySet[Organization]:
+    """Organizations the user may run a campaign for: the committees in the user's scope."""
+    with scope_activated(user_scope(user)):
+        return Organization.objects.filter(kind__in=RUNNING_KINDS).order_by("path")
+
+
+def _require_office(by: User | None, organization: Organization) -> None:
+    if by is None:
+        return
+    if not campaign_may_create(by) or not user_scope(by).can_change(organization):
+        raise PermissionDenied(_("只有县委创先争优办可以设置本活动。"))
+
+
+# ---------------------------------------------------------------------------
+# Checks shared by the forms and the services
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: which row (None for the whole) and which field."""
+
+    message: str
+    index: int | None = None
+    field: str | None = None
+
+
+def campaign_basics_problems(
+    *,
+    starts_on: datetime.date | None,
+    ends_on: datetime.date | None,
+    satisfaction_threshold: Decimal | None,
+    phases: list[Phase] | list[PhaseInput] = (),
+) -> list[Problem]:
+    """Dates in order, the threshold a percentage, existing phases inside the dates.
+    A value that is None (a form field already refused) is not checked."""
+    problems = []
+    if satisfaction_threshold is not None and not Decimal("0") <= satisfaction_threshold <= Decimal("100"):
+        problems.append(Problem(_("满意率达标线应在 0 到 100 之间。"), field="satisfaction_threshold"))
+    if starts_on is None or ends_on is None:
+        return problems
+    if ends_on < starts_on:
+        problems.append(Problem(_("结束日期不能早于开始日期。"), field="ends_on"))
+        return problems
+    for phase in phases:
+        if phase.starts_on < starts_on or phase.ends_on > ends_on:
+            problems.append(
+                Problem(
+                    _("阶段“%(name)s”（%(start)s 至 %(end)s）不在新的活动日期内，请先到“活动阶段”中调整它的日期。")
+                    % {"name": phase.name, "start": phase.starts_on, "end": phase.ends_on}
+                )
+            )
+    return problems
+
+
+def phase_problems(*, campaign: Campaign, phases: list[PhaseInput]) -> list[Problem]:
+    """Phases lie inside the campaign's dates, each ends after it starts, and they follow
+    one another without overlapping. Indexes refer to the list as given."""
+    problems = []
+    if not phases:
+        return [Problem(_("至少要有一个阶段。"))]
+    names: set[str] = set()
+    for index, phase in enumerate(phases):
+        values = {"name": phase.name, "date": None}
+        if phase.name in names:
+            problems.append(Problem(_("阶段名称“%(name)s”重复了。") % values, index, "name"))
+        names.add(phase.name)
+        if phase.ends_on < phase.starts_on:
+            problems.append(Problem(_("结束日期不能早于开始日期。"), index, "ends_on"))
+        if phase.starts_on < campaign.starts_on:
+            values["date"] = campaign.starts_on
+            problems.append(Problem(_("阶段不能早于活动开始日期（%(date)s）。") % values, index, "starts_on"))
+        if phase.ends_on > campaign.ends_on:
+            values["date"] = campaign.ends_on
+            problems.append(Problem(_("阶段不能晚于活动结束日期（%(date)s）。") % values, index, "ends_on"))
+    in_order = sorted(range(len(phases)), key=lambda index: (phases[index].starts_on, index))
+    for before, after in zip(in_order, in_order[1:], strict=False):
+        if phases[after].starts_on <= phases[before].ends_on:
+            problems.append(
+                Problem(
+                    _("与阶段“%(previous)s”的日期重叠：各阶段应依次衔接，后一阶段在前一阶段结束后开始。")
+                    % {"previous": phases[before].name},
+                    after,
+                    "starts_on",
+                )
+            )
+    return problems
+
+
+def dimension_problems(*, standard: Standard | None, dimensions: list[DimensionInput]) -> list[Problem]:
+    """At least one dimension, no two with the same name, and none removed that a
+    pledge item serves (the item would lose the standard it was pledged against)."""
+    problems = []
+    if not dimensions:
+        problems.append(Problem(_("每项标准至少要有一条内容。")))
+    names: set[str] = set()
+    for index, dimension in enumerate(dimensions):
+        if dimension.name in names:
+            problems.append(
+                Problem(_("同一标准中已有“%(name)s”，名称不能重复。") % {"name": dimension.name}, index, "name")
+            )
+        names.add(dimension.name)
+    if standard is not None and standard.pk:
+        kept = {dimension.dimension.pk for dimension in dimensions if dimension.dimension is not None}
+        removed = [dimension for dimension in standard.dimensions.all() if dimension.pk not in kept]
+        counts = dimension_use_counts(removed)
+        for dimension in removed:
+            if counts.get(dimension.pk):
+                problems.append(
+                    Problem(
+                        _(
+                            "“%(name)s”已被 %(count)d 条承诺事项对应，不能删除。"
+                            "可以改名或调整说明，或请相关支部先修改这些承诺事项。"
+                        )
+                        % {"name": dimension.name, "count": counts[dimension.pk]}
+                    )
+                )
+    return problems
+
+
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        raise ValidationError([problem.message for problem in problems])
+
+
+# ---------------------------------------------------------------------------
+# Writes
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    organization: Organization,
+    name: str,
+    theme: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    satisfaction_threshold: Decimal = DEFAULT_SATISFACTION_THRESHOLD,
+    review_period_months: int = DEFAULT_REVIEW_PERIOD_MONTHS,
+    reports_per_month: int = DEFAULT_REPORTS_PER_MONTH,
+    models_per_quarter: int = DEFAULT_MODELS_PER_QUARTER,
+    phases: list[PhaseInput] | None = None,
+    standards: list[StandardInput] | tuple[StandardInput, ...] = DEFAULT_STANDARDS,
+    sector_themes: dict[str, str] | None = None,
+    by: User | None,
+) -> Campaign:
+    """A new campaign with its phases (by default 动员部署/全面争创/总结表彰 spread over its
+    dates) and its standards (by default 五个好 and 五带头), so the office only adjusts."""
+    _require_office(by, organization)
+    if organization.kind not in RUNNING_KINDS:
+        raise ValidationError(_("活动应由县委、党委、党工委或党总支主办。"))
+    _raise(
+        campaign_basics_problems(starts_on=starts_on, ends_on=ends_on, satisfaction_threshold=satisfaction_threshold)
+    )
+    campaign = Campaign.objects.create(
+        organization=organization,
+        name=name,
+        theme=theme,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        satisfaction_threshold=satisfaction_threshold,
+        review_period_months=review_period_months,
+        reports_per_month=reports_per_month,
+        models_per_quarter=models_per_quarter,
+        created_by=by,
+    )
+    campaign_phases_set(campaign=campaign, phases=phases or default_phases(starts_on, ends_on), by=by)
+    campaign_standards_set(campaign=campaign, standards=list(standards), by=by)
+    if sector_themes:
+        campaign_sector_themes_set(campaign=campaign, themes=sector_themes, by=by)
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    name: str,
+    theme: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    satisfaction_threshold: Decimal,
+    review_period_months: int,
+    reports_per_month: int,
+    models_per_quarter: int,
+    by: User | None,
+) -> Campaign:
+    """Change the basics. The organization running it stays: pledges and reviews below it
+    were made for that subtree."""
+    _require_office(by, campaign.organization)
+    _raise(
+        campaign_basics_problems(
+            starts_on=starts_on,
+            ends_on=ends_on,
+            satisfaction_threshold=satisfaction_threshold,
+            phases=list(campaign.phases.all()),
+        )
+    )
+    campaign.name = name
+    campaign.theme = theme
+    campaign.starts_on = starts_on
+    campaign.ends_on = ends_on
+    campaign.satisfaction_threshold = satisfaction_threshold
+    campaign.review_period_months = review_period_months
+    campaign.reports_per_month = reports_per_month
+    campaign.models_per_quarter = models_per_quarter
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def campaign_phases_set(*, campaign: Campaign, phases: list[PhaseInput], by: User | None) -> list[Phase]:
+    """Make the campaign's phases exactly these: phases not listed are removed, listed
+    ones updated or added, numbered in date order."""
+    _require_office(by, campaign.organization)
+    for given in phases:
+        if given.phase is not None and given.phase.campaign_id != campaign.pk:
+            raise ValidationError(_("阶段不属于本活动。"))
+    _raise(phase_problems(campaign=campaign, phases=phases))
+    kept = [given.phase.pk for given in phases if given.phase is not None]
+    Phase.objects.filter(campaign=campaign).exclude(pk__in=kept).delete()
+    saved = []
+    for order, given in enumerate(sorted(phases, key=lambda given: given.starts_on), start=1):
+        phase = given.phase or Phase(campaign=campaign)
+        phase.name, phase.starts_on, phase.ends_on, phase.order = given.name, given.starts_on, given.ends_on, order
+        phase.save()
+        saved.append(phase)
+    return saved
+
+
+@transaction.atomic
+def campaign_standards_set(*, campaign: Campaign, standards: list[StandardInput], by: User | None) -> list[Standard]:
+    """Set the campaign's standards and their dimensions, in the order given. A dimension
+    that pledge items serve cannot be removed (it can be renamed)."""
+    _require_office(by, campaign.organization)
+    existing = {standard.subject: standard for standard in Standard.objects.filter(campaign=campaign)}
+    problems = []
+    for given in standards:
+        standard = existing.get(given.subject)
+        for dimension in given.dimensions:
+            if dimension.dimension is not None and (standard is None or dimension.dimension.standard_id != standard.pk):
+                raise ValidationError(_("标准内容不属于本活动的这项标准。"))
+        problems += dimension_problems(standard=standard, dimensions=given.dimensions)
+    _raise(problems)
+    saved = []
+    for given in standards:
+        standard = existing.get(given.subject) or Standard(campaign=campaign, subject=given.subject)
+        standard.name, standard.review_focus = given.name, given.review_focus
+        standard.save()
+        _dimensions_set(standard=standard, dimensions=given.dimensions)
+        saved.append(standard)
+    return saved
+
+
+def _dimensions_set(*, standard: Standard, dimensions: list[DimensionInput]) -> None:
+    kept = [given for given in dimensions if given.dimension is not None]
+    StandardDimension.objects.filter(standard=standard).exclude(pk__in=[given.dimension.pk for given in kept]).delete()
+    # Names are unique within a standard: when rows swap names, park the renamed rows on
+    # names of their own first so that no step in between breaks the constraint.
+    stored = dict(StandardDimension.objects.filter(standard=standard).values_list("pk", "name"))
+    renamed = [given.dimension.pk for given in kept if stored.get(given.dimension.pk) != given.name]
+    for pk in renamed:
+        StandardDimension.objects.filter(pk=pk).update(name=f"#{pk}")
+    for order, given in enumerate(dimensions, start=1):
+        dimension = given.dimension or StandardDimension(standard=standard)
+        dimension.name, dimension.description, dimension.order = given.name, given.description, order
+        dimension.save()
+
+
+@transaction.atomic
+def campaign_sector_themes_set(*, campaign: Campaign, themes: dict[str, str], by: User | None) -> list[SectorTheme]:
+    """One theme per sector; a sector given an empty theme has none of its own and works
+    under the campaign's theme."""
+    _require_office(by, campaign.organization)
+    unknown = set(themes) - set(Sector.values)
+    if unknown:
+        raise ValidationError(_("没有这个领域：%(sector)s。") % {"sector": "、".join(sorted(unknown))})
+    existing = {theme.sector: theme for theme in SectorTheme.objects.filter(campaign=campaign)}
+    saved = []
+    for sector, text in themes.items():
+        text = text.strip()
+        theme = existing.get(sector)
+        if not text:
+            if theme is not None:
+                theme.delete()
+            continue
+        theme = theme or SectorTheme(campaign=campaign, sector=sector)
+        theme.theme = text
+        theme.save()
+        saved.append(theme)
+    return saved

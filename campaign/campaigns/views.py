@@ -1,0 +1,186 @@
+"""The office's campaign pages: the list, a campaign's basics, phases, standards and sector themes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ProtectedError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.campaigns.forms import CampaignForm, PhaseFormSet, SectorThemesForm, StandardEditor, show_refusal
+from campaign.campaigns.models import Campaign, Phase, StandardSubject
+from campaign.campaigns.selectors import (
+    campaign_for_detail,
+    campaign_standard,
+    phase_on,
+    sector_theme_lines,
+    visible_campaigns,
+)
+from campaign.campaigns.services import (
+    DEFAULT_STANDARDS,
+    campaign_create,
+    campaign_may_create,
+    campaign_may_edit,
+    campaign_phases_set,
+    campaign_sector_themes_set,
+    campaign_standards_set,
+    campaign_update,
+)
+
+
+@login_required
+def campaign_list(request):
+    """The campaigns that apply to the user's part of the tree (run by it or above it)."""
+    campaigns = list(visible_campaigns(request.user).prefetch_related("phases"))
+    today = timezone.localdate()
+    return render(
+        request,
+        "campaign/campaign_list.html",
+        {
+            "rows": [(campaign, phase_on(campaign, today)) for campaign in campaigns],
+            "today": today,
+            "can_create": campaign_may_create(request.user),
+        },
+    )
+
+
+def _campaign_for_change(request, pk: int) -> Campaign:
+    """A campaign the user may see (else 404) and change (else 403)."""
+    campaign = get_object_or_404(Campaign.objects.select_related("organization"), pk=pk)
+    if not campaign_may_edit(request.user, campaign):
+        raise PermissionDenied(_("活动设置由县委创先争优办维护，您可以查看，不能修改。"))
+    return campaign
+
+
+@login_required
+def campaign_detail(request, pk: int):
+    campaign = get_object_or_404(campaign_for_detail(), pk=pk)
+    today = timezone.localdate()
+    standards = [
+        campaign_standard(campaign, subject) for subject in (StandardSubject.ORGANIZATION, StandardSubject.MEMBER)
+    ]
+    return render(
+        request,
+        "campaign/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "today": today,
+            "current_phase": phase_on(campaign, today),
+            "standards": [standard for standard in standards if standard is not None],
+            "sector_themes": sector_theme_lines(campaign),
+            "can_edit": campaign_may_edit(request.user, campaign),
+        },
+    )
+
+
+@login_required
+def campaign_create_view(request):
+    if not campaign_may_create(request.user):
+        raise PermissionDenied(_("只有县委创先争优办可以新建活动。"))
+    form = CampaignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = campaign_create(
+                organization=data["organization"],
+                name=data["name"],
+                theme=data["theme"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                satisfaction_threshold=data["satisfaction_threshold"],
+                review_period_months=data["review_period_months"],
+                reports_per_month=data["reports_per_month"],
+                models_per_quarter=data["models_per_quarter"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(
+                request,
+                _("活动已建立，并按惯例预置了三个阶段和“五个好”“五带头”标准。请核对各阶段的起止日期。"),
+            )
+            return redirect("campaign:phases", pk=campaign.pk)
+    return render(request, "campaign/campaign_form.html", {"form": form, "campaign": None})
+
+
+@login_required
+def campaign_edit(request, pk: int):
+    campaign = _campaign_for_change(request, pk)
+    form = CampaignForm(request.POST or None, instance=campaign, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # The form has written the new values onto the instance; the service saves them.
+        try:
+            campaign_update(
+                campaign=get_object_or_404(Campaign.objects, pk=pk),
+                name=data["name"],
+                theme=data["theme"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                satisfaction_threshold=data["satisfaction_threshold"],
+                review_period_months=data["review_period_months"],
+                reports_per_month=data["reports_per_month"],
+                models_per_quarter=data["models_per_quarter"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, _("活动基本信息已保存。"))
+            return redirect(campaign)
+    return render(request, "campaign/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+@login_required
+def campaign_phases(request, pk: int):
+    campaign = _campaign_for_change(request, pk)
+    formset = PhaseFormSet(
+        request.POST or None, instance=campaign, queryset=Phase.objects.order_by("starts_on", "order", "pk")
+    )
+    refusals = []
+    if request.method == "POST" and formset.is_valid():
+        try:
+            campaign_phases_set(campaign=campaign, phases=formset.phase_inputs(), by=request.user)
+        except ValidationError as error:
+            refusals = error.messages
+        else:
+            messages.success(request, _("活动阶段已保存。"))
+            return redirect(campaign)
+    return render(
+        request, "campaign/campaign_phases.html", {"campaign": campaign, "formset": formset, "refusals": refusals}
+    )
+
+
+@login_required
+def campaign_standards(request, pk: int):
+    campaign = _campaign_for_change(request, pk)
+    editors = [
+        StandardEditor(campaign=campaign, default=default, data=request.POST or None) for default in DEFAULT_STANDARDS
+    ]
+    if request.method == "POST" and all([editor.is_valid() for editor in editors]):
+        try:
+            campaign_standards_set(
+                campaign=campaign, standards=[editor.standard_input() for editor in editors], by=request.user
+            )
+        except ValidationError as error:
+            show_refusal(editors[0].form, error)
+        except ProtectedError:
+            # A pledge item took up a dimension between the check and the delete.
+            editors[0].form.add_error(None, _("要删除的标准内容刚刚被承诺事项对应，没有保存任何修改，请刷新后重试。"))
+        else:
+            messages.success(request, _("争创标准已保存。"))
+            return redirect(campaign)
+    return render(request, "campaign/campaign_standards.html", {"campaign": campaign, "editors": editors})
+
+
+@login_required
+def campaign_sector_themes(request, pk: int):
+    campaign = _campaign_for_change(request, pk)
+    form = SectorThemesForm(request.POST or None, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        campaign_sector_themes_set(campaign=campaign, themes=form.themes(), by=request.user)
+        messages.success(request, _("领域主题已保存。"))
+        return redirect(campaign)
+    return render(request, "campaign/campaign_sector_themes.html", {"campaign": campaign, "form": form})

@@ -1,0 +1,259 @@
+"""Figures for casting evaluation forms through the web server: `make bench` runs this
+against a gunicorn it started on 127.0.0.1.
+
+Creates an open round with N codes in the database the server uses, then a bounded
+pool of client threads casts one form per code as a phone would: load /p/<code>/
+(which sets the CSRF cookie), post every subject's choice, expect the redirect to the
+confirmation page. For comparison it then stores the same rows for another N codes with
+bare SQL (claim the code, insert the ballot and its choices), one transaction per form
+as the app does, at the same concurrency. The rounds are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import re
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode, urlsplit
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from campaign.campaigns.models import Campaign
+from campaign.devdata.benchmarks import Report, Target
+from orgs.models import Member, Organization
+from orgs.scoping import unscoped
+from orgs.services import organization_create
+from reviews.codes import codes_generate
+from reviews.models import (
+    Ballot,
+    EvaluationCode,
+    EvaluationRound,
+    EvaluationSubject,
+    EvaluatorCategory,
+    RoundCategory,
+    RoundState,
+)
+
+ORGANIZATION_CODE = "BENCHBALLOT"
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
+SERVER_WAIT_SECONDS = 30
+TARGET_SHARE = 0.4  # of the bare insert rate
+
+
+class Command(BaseCommand):
+    help = "Evaluation forms cast per second through HTTP against a running server, and the bare SQL equivalent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("url", help="the running server, e.g. http://127.0.0.1:8765")
+        parser.add_argument("--forms", type=int, default=1000)
+        parser.add_argument("--concurrency", type=int, default=8)
+        parser.add_argument("--members", type=int, default=9, help="members evaluated besides the organization")
+
+    def handle(self, *args, url, forms, concurrency, members, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_ballots needs PostgreSQL (set DATABASE_URL).")
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise CommandError("Give the server as http://host:port.")
+        self.host, self.port = parts.hostname, parts.port or 80
+        warmup = 2 * concurrency
+        with unscoped("bench"):
+            organization = self.organization(members)
+            web_round = self.open_round(organization, forms + warmup)
+            bare_round = self.open_round(organization, forms)
+            try:
+                self.wait_for_server()
+                web_codes = list(EvaluationCode.objects.filter(round=web_round).values_list("code", flat=True))
+                subjects = list(EvaluationSubject.objects.filter(round=web_round).values_list("pk", flat=True))
+                # Warm-up: templates compiled, connections open, as on a server that has run a while.
+                self.submit_all(self.open_all(web_codes[:warmup], concurrency), subjects, concurrency)
+                opened, open_seconds = self.timed(lambda: self.open_all(web_codes[warmup:], concurrency))
+                _none, submit_seconds = self.timed(lambda: self.submit_all(opened, subjects, concurrency))
+                stored = Ballot.objects.filter(round=web_round).count()
+                if stored != forms + warmup:
+                    raise CommandError(f"{stored} forms stored for {forms + warmup} submitted")
+                bare_seconds = self.cast_bare(bare_round, concurrency)
+            finally:
+                for evaluation_round in (web_round, bare_round):
+                    evaluation_round.delete()
+        bare_rate = forms / bare_seconds
+        report = Report(self.stdout, "evaluation forms")
+        detail = f"{forms:,} forms of {len(subjects)} subjects, {concurrency} at a time"
+        report.figure(
+            "form submissions through HTTP (POST: check, store, redirect)",
+            forms / submit_seconds,
+            "/s",
+            reference=bare_rate,
+            reference_name="bare psycopg2 inserts of the same rows, one transaction per form",
+            target=Target("ratio", at_least=TARGET_SHARE),
+            detail=detail,
+        )
+        report.figure(
+            "forms opened and submitted through HTTP (GET + POST)",
+            forms / (open_seconds + submit_seconds),
+            "/s",
+            reference=bare_rate,
+            reference_name="bare psycopg2 inserts of the same rows, one transaction per form",
+            detail=f"{detail}; opening alone {forms / open_seconds:,.0f}/s",
+        )
+        report.save()
+
+    # -- data ---------------------------------------------------------------
+
+    def organization(self, members: int) -> Organization:
+        organization = Organization.objects.filter(code=ORGANIZATION_CODE).first()
+        if organization is None:
+            organization = organization_create(
+                code=ORGANIZATION_CODE, name="基准评议党支部", kind="branch", sector="rural", parent=None
+            )
+        for number in range(Member.objects.filter(organization=organization).count(), members):
+            Member.objects.create(
+                organization=organization,
+                name=f"基准党员{number + 1}",
+                gender="male",
+                birth_date=datetime.date(1970, 1, 1) + datetime.timedelta(days=number),
+                joined_date=datetime.date(1995, 7, 1),
+            )
+        return organization
+
+    @transaction.atomic
+    def open_round(self, organization: Organization, codes: int) -> EvaluationRound:
+        campaign = Campaign.objects.filter(organization=organization).first() or Campaign.objects.create(
+            organization=organization,
+            name="基准活动",
+            starts_on=datetime.date(2010, 4, 26),
+            ends_on=datetime.date(2012, 6, 30),
+        )
+        now = timezone.now()
+        evaluation_round = EvaluationRound.objects.create(
+            campaign=campaign,
+            organization=organization,
+            period="基准",
+            briefing_summary="通报了全年承诺践诺情况。",
+            opens_at=now - datetime.timedelta(minutes=1),
+            closes_at=now + datetime.timedelta(hours=2),
+            state=RoundState.OPEN,
+        )
+        EvaluationSubject.objects.create(round=evaluation_round, member=None, order=0)
+        for order, member in enumerate(Member.objects.filter(organization=organization).order_by("pk"), start=1):
+            EvaluationSubject.objects.create(round=evaluation_round, member=member, order=order)
+        # Spread over the four categories as a real round is.
+        categories = list(EvaluatorCategory.values)
+        counts = [codes // len(categories) + (index < codes % len(categories)) for index in range(len(categories))]
+        quotas = [
+            RoundCategory.objects.create(round=evaluation_round, category=category, code_count=count)
+            for category, count in zip(categories, counts, strict=True)
+        ]
+        codes_generate(evaluation_round=evaluation_round, categories=quotas)
+        return evaluation_round
+
+    # -- HTTP ---------------------------------------------------------------
+
+    def wait_for_server(self) -> None:
+        deadline = time.monotonic() + SERVER_WAIT_SECONDS
+        while True:
+            try:
+                status, _headers, _body = self.request("GET", "/p/")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise CommandError(f"no answer from http://{self.host}:{self.port}/p/ in {SERVER_WAIT_SECONDS} s")
+            time.sleep(0.2)
+
+    def request(self, method, path, body=None, headers=None):
+        client = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            client.request(method, path, body=body, headers=headers or {})
+            response = client.getresponse()
+            return response.status, response.headers, response.read()
+        finally:
+            client.close()
+
+    def open_one(self, code: str) -> tuple[str, str, str]:
+        """Open the form as a phone does: its CSRF cookie and token."""
+        path = f"/p/{code}/"
+        status, headers, body = self.request("GET", path)
+        if status != 200:
+            raise CommandError(f"opening a form answered {status}")
+        cookie = CSRF_COOKIE.search(" ".join(headers.get_all("Set-Cookie") or []))
+        token = CSRF_FIELD.search(body.decode())
+        if not cookie or not token:
+            raise CommandError("the form page set no CSRF cookie or token")
+        return path, cookie.group(1), token.group(1)
+
+    def submit_one(self, opened: tuple[str, str, str], subjects: list[int]) -> None:
+        path, cookie, token = opened
+        data = {"csrfmiddlewaretoken": token} | {f"choice_{pk}": "satisfied" for pk in subjects}
+        status, headers, _body = self.request(
+            "POST",
+            path,
+            body=urlencode(data),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}"},
+        )
+        if status != 302 or not headers.get("Location", "").endswith("/p/done/"):
+            raise CommandError(f"casting a form answered {status}")
+
+    def open_all(self, codes: list[str], concurrency: int) -> list[tuple[str, str, str]]:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            return list(pool.map(self.open_one, codes))
+
+    def submit_all(self, opened: list[tuple[str, str, str]], subjects: list[int], concurrency: int) -> None:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            for future in [pool.submit(self.submit_one, form, subjects) for form in opened]:
+                future.result()
+
+    def timed(self, function):
+        start = time.perf_counter()
+        value = function()
+        return value, time.perf_counter() - start
+
+    # -- bare SQL -----------------------------------------------------------
+
+    def cast_bare(self, evaluation_round: EvaluationRound, concurrency: int) -> float:
+        codes = list(EvaluationCode.objects.filter(round=evaluation_round).values_list("pk", "category"))
+        subjects = list(EvaluationSubject.objects.filter(round=evaluation_round).values_list("pk", flat=True))
+        round_id = evaluation_round.pk
+
+        def store(code_id: int, category: str) -> None:
+            # One transaction per form, the rows the app writes, no Django around them.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("UPDATE reviews_evaluationcode SET used = TRUE WHERE id = %s AND NOT used", [code_id])
+                ballot_id = uuid.uuid4()
+                cursor.execute(
+                    "INSERT INTO reviews_ballot (id, round_id, category) VALUES (%s, %s, %s)",
+                    [ballot_id, round_id, category],
+                )
+                # One multi-row INSERT, as bulk_create does.
+                values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(subjects))
+                params = [
+                    value
+                    for subject in subjects
+                    for value in (uuid.uuid4(), ballot_id, round_id, category, subject, "satisfied", "")
+                ]
+                cursor.execute(
+                    "INSERT INTO reviews_ballotchoice (id, ballot_id, round_id, category, subject_id, choice, comment)"
+                    f" VALUES {values}",
+                    params,
+                )
+
+        def worker(batch: list[tuple[int, str]]) -> None:
+            try:
+                for code_id, category in batch:
+                    store(code_id, category)
+            finally:
+                connection.close()
+
+        batches = [codes[index::concurrency] for index in range(concurrency)]
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            for future in [pool.submit(worker, batch) for batch in batches]:
+                future.result()
+        return time.perf_counter() - start

@@ -1,0 +1,84 @@
+"""Tasks that must not be lost while the broker is away: a transactional outbox.
+
+``outbox_enqueue(task, *args)`` stores an OutboxEntry in the caller's transaction. Once
+that commits, the entry is handed to the broker and deleted. When Redis does not answer,
+the entry stays and the page is served as usual; beat's ``send_outbox`` hands the
+waiting entries over once Redis is back. So a round closed or a circular issued during
+an outage is stored at once, and its tally or PDF follows when the broker returns.
+
+Delivery is at least once (an entry handed over whose delete then fails is sent again),
+so every task sent this way is idempotent: tallies, renders and recomputes claim their
+work.
+"""
+
+import datetime
+import logging
+
+from celery import Task
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from campaign.celery import app
+from campaign.infra.models import OutboxEntry
+
+logger = logging.getLogger(__name__)
+
+# What publishing raises when Redis does not answer (kombu wraps the client's errors).
+BROKER_DOWN = (OperationalError, OSError)
+# Entries beat hands over in one run; more wait for the next.
+SEND_BATCH = 500
+
+
+def outbox_enqueue(task: Task, *args) -> OutboxEntry:
+    """Ask for ``task(*args)`` once the current transaction commits, durably."""
+    entry = OutboxEntry.objects.create(task=task.name, args=list(args))
+    if app.conf.task_always_eager:
+        # No broker: the task runs in this process after the commit, as delay_on_commit
+        # would, and its errors reach the caller.
+        transaction.on_commit(lambda: _run_here(entry))
+    else:
+        # The change is committed whatever the broker does; a failure leaves the entry.
+        transaction.on_commit(lambda: _hand_over(entry), robust=True)
+    return entry
+
+
+def _run_here(entry: OutboxEntry) -> None:
+    OutboxEntry.objects.filter(pk=entry.pk).delete()
+    app.tasks[entry.task].apply_async(args=entry.args)
+
+
+def _hand_over(entry: OutboxEntry) -> bool:
+    """Publish one entry; True when the broker took it (and the entry is gone)."""
+    try:
+        # Nobody waits for these results; asking for them would also have the result
+        # backend retry Redis for 20 s and then raise, before the broker is even tried.
+        app.tasks[entry.task].apply_async(args=entry.args, ignore_result=True)
+    except BROKER_DOWN as error:
+        OutboxEntry.objects.filter(pk=entry.pk).update(attempts=F("attempts") + 1, last_error=str(error)[:1000])
+        logger.warning("task %s%s kept in the outbox: the broker does not answer", entry.task, entry.args)
+        return False
+    OutboxEntry.objects.filter(pk=entry.pk).delete()
+    return True
+
+
+def outbox_send_waiting(*, now: datetime.datetime | None = None) -> int:
+    """Hand over entries older than OUTBOX_GRACE_SECONDS, oldest first; stops at the first
+    refusal, since the broker is down for the rest too. Younger entries are left to the
+    send their own commit started. Returns how many were sent."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
+    waiting = OutboxEntry.objects.filter(created_at__lte=cutoff).order_by("pk").values_list("pk", flat=True)
+    sent = 0
+    for pk in list(waiting[:SEND_BATCH]):
+        with transaction.atomic():
+            # Two senders at once (two beats, or beat and a slow commit) each take their own.
+            entry = OutboxEntry.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if entry is None:
+                continue
+            if not _hand_over(entry):
+                break
+        sent += 1
+    return sent

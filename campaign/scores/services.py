@@ -1,0 +1,868 @@
+"""考核评价 / 打分排队: the campaign's score sheet, the periods it is applied to, the
+inspection groups' manual scores, and each organization's score and rank.
+
+Computed indicators are read from the campaign's figures (campaign.dashboard.figures: one
+OrganizationFigures row per organization and month, summed over subtrees), never from
+the pledges, reviews and ballots themselves. A task (campaign.scores.tasks.recompute_scores)
+recomputes a period's scores whenever they may have changed, until the office
+finalizes the period; from then on they never change, and each score keeps the
+names, maxima, figures and comments it was computed from.
+
+Ranks are among the party organizations at the same depth below the campaign's
+organization and of the same kind (townships with townships, branches under a
+township with each other), across the whole campaign whatever the viewer may see.
+Equal totals share a rank and the next rank skips (1, 1, 3); within a rank,
+organizations are listed by name.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from io import BytesIO
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import CharField, Count, Max, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.services import Problem, campaign_may_edit
+from campaign.dashboard.figures import (
+    Figures,
+    figures_by_subtree,
+    figures_ensure,
+    month_start,
+    percent,
+    reports_by_subtree,
+)
+from campaign.infra.outbox import outbox_enqueue
+from campaign.reports.services import month_bounds
+from campaign.scores.models import (
+    Indicator,
+    IndicatorFormula,
+    IndicatorKind,
+    ManualScore,
+    NoDataRule,
+    OrganizationScore,
+    ScorePeriod,
+    ScoreSheet,
+)
+from orgs.models import Organization, OrganizationKind, Role, User
+from orgs.scoping import user_scope
+from orgs.uploads import as_text, sheet_row
+
+MASS_KINDS = OrganizationKind.mass_organizations()
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+# ---------------------------------------------------------------------------
+# The formulas
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormulaSpec:
+    explanation: str
+    unit: str  # what part and whole count, for "14 / 15 个"
+    when_no_data: str  # the rule a new indicator gets
+
+
+FORMULAS: dict[str, FormulaSpec] = {
+    IndicatorFormula.PLEDGE_COVERAGE: FormulaSpec(
+        gettext_lazy("截至考核期末，已公开承诺的党组织和党员数 ÷ 党组织和党员总数。"),
+        pgettext_lazy("unit", "个（人）"),
+        NoDataRule.FULL,
+    ),
+    IndicatorFormula.FULFILLMENT: FormulaSpec(
+        gettext_lazy("截至考核期末，已到期的承诺事项中已完成的 ÷ 已到期的承诺事项数。"),
+        pgettext_lazy("unit", "项"),
+        NoDataRule.FULL,
+    ),
+    IndicatorFormula.REVIEW_COVERAGE: FormulaSpec(
+        gettext_lazy("考核期末所在的点评周期内，已接受领导点评的组织和党员 ÷ 应接受点评的组织和党员。"),
+        pgettext_lazy("unit", "个（人）"),
+        NoDataRule.FULL,
+    ),
+    IndicatorFormula.SATISFACTION: FormulaSpec(
+        gettext_lazy("考核期末所在的点评周期内已汇总的群众评议中，计入满意的票数 ÷ 有效票数（不含“不了解”）。"),
+        pgettext_lazy("unit", "票"),
+        # Not evaluated is never satisfied: an organization that held no evaluation gets nothing.
+        NoDataRule.ZERO,
+    ),
+    IndicatorFormula.REPORTS: FormulaSpec(
+        gettext_lazy("考核期各月上报的信息条数 ÷（每月应报条数 × 月数）；每个组织超出应报的部分不计。"),
+        pgettext_lazy("unit", "条"),
+        NoDataRule.FULL,
+    ),
+    IndicatorFormula.MODELS: FormulaSpec(
+        gettext_lazy(
+            "考核期各季度确定的典型数 ÷ 应培树数，每季度超出的部分不计；"
+            "只考核乡镇和县直机关各大口，其他组织按无数据处理。"
+        ),
+        pgettext_lazy("unit", "个"),
+        NoDataRule.FULL,
+    ),
+    IndicatorFormula.RECTIFICATION_ON_TIME: FormulaSpec(
+        gettext_lazy("考核期末所在的点评周期内到期的整改任务中，按期完成的 ÷ 到期的整改任务数。"),
+        pgettext_lazy("unit", "项"),
+        NoDataRule.FULL,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What a computed indicator found for one organization: part of a whole, as a share."""
+
+    part: int
+    whole: int
+    share: Decimal | None  # percent with one decimal; None when there is no whole
+
+
+def _ratio(part: int, whole: int) -> Measure:
+    return Measure(part, whole, percent(part, whole))
+
+
+def measure(formula: str, last: Figures, reports: tuple[int, int], models: tuple[int, int]) -> Measure:
+    """The figure behind a computed indicator: ``last`` is the subtree's figures at the
+    period's last month; ``reports`` and ``models`` the period's capped counts and quotas."""
+    if formula == IndicatorFormula.PLEDGE_COVERAGE:
+        return Measure(
+            last.organizations_covered + last.members_covered,
+            last.party_organizations + last.members,
+            last.pledgers_percent,
+        )
+    if formula == IndicatorFormula.FULFILLMENT:
+        return Measure(last.items_done, last.items_due, last.fulfillment_percent)
+    if formula == IndicatorFormula.REVIEW_COVERAGE:
+        return Measure(last.reviews_done, last.reviews_due, last.reviews_percent)
+    if formula == IndicatorFormula.SATISFACTION:
+        return Measure(last.votes_satisfied, last.votes_counted, last.satisfaction_percent)
+    if formula == IndicatorFormula.RECTIFICATION_ON_TIME:
+        return Measure(last.rectifications_on_time, last.rectifications_due, last.on_time_percent)
+    if formula == IndicatorFormula.REPORTS:
+        return _ratio(*reports)
+    if formula == IndicatorFormula.MODELS:
+        return _ratio(*models)
+    raise ValueError(f"unknown formula {formula!r}")
+
+
+def indicator_points(max_points: int, share: Decimal | None, when_no_data: str) -> Decimal:
+    """Points for a share in percent: the maximum times the share, to the cent, half up."""
+    if share is None:
+        return Decimal(max_points) if when_no_data == NoDataRule.FULL else Decimal(0)
+    share = min(max(share, Decimal(0)), HUNDRED)
+    return (Decimal(max_points) * share / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def competition_ranks(entries: Iterable[tuple[Decimal, str, int]]) -> list[tuple[int, int]]:
+    """(total, name, key) → [(key, rank)] in listing order: by total, highest first, then
+    by name; equal totals share a rank and the next rank skips (1, 1, 3)."""
+    ranked = []
+    rank, previous = 0, None
+    for position, (total, _name, key) in enumerate(sorted(entries, key=lambda e: (-e[0], e[1], e[2])), start=1):
+        if total != previous:
+            rank, previous = position, total
+        ranked.append((key, rank))
+    return ranked
+
+
+# ---------------------------------------------------------------------------
+# Who may
+# ---------------------------------------------------------------------------
+
+
+def may_manage_scores(user: User, campaign: Campaign) -> bool:
+    """The office that runs the campaign edits the sheet, sets periods and finalizes. No query."""
+    return campaign_may_edit(user, campaign)
+
+
+def is_scored(campaign: Campaign, organization: Organization) -> bool:
+    """A party organization below the campaign's own: the ones a period scores."""
+    return (
+        organization.pk != campaign.organization_id
+        and organization.is_within(campaign.organization)
+        and organization.kind not in MASS_KINDS
+    )
+
+
+def may_score_any(user: User, campaign: Campaign) -> bool:
+    """Whether the user scores manual indicators at all: the office, or an inspection group."""
+    if may_manage_scores(user, campaign):
+        return True
+    return user.is_authenticated and user.role == Role.INSPECTOR and bool(user_scope(user).subtree_paths)
+
+
+def may_score(user: User, campaign: Campaign, organization: Organization) -> bool:
+    """Inspection groups score the organizations they inspect (their subtrees); the office
+    may score any organization of the campaign. No query once the scope is known."""
+    if not is_scored(campaign, organization):
+        return False
+    if may_manage_scores(user, campaign):
+        return user_scope(user).can_change(organization)
+    return user.is_authenticated and user.role == Role.INSPECTOR and user_scope(user).contains(organization)
+
+
+def _require_manager(by: User | None, campaign: Campaign) -> None:
+    if by is not None and not may_manage_scores(by, campaign):
+        raise PermissionDenied(_("考核评分表和考核期由县委创先争优办设置。"))
+
+
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        raise ValidationError([problem.message for problem in problems])
+
+
+# ---------------------------------------------------------------------------
+# The sheet
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorInput:
+    name: str
+    kind: str
+    max_points: int
+    formula: str = ""
+    when_no_data: str = NoDataRule.FULL
+    guidance: str = ""
+    indicator: Indicator | None = None  # None: a new indicator
+
+
+INSPECTION_GUIDANCE = (
+    "巡回检查组、督查组实地检查组织领导、活动载体、台账资料和群众反映，对照“五个好”要求评分，扣分须写明理由。"
+)
+# The default 100-point sheet: the four key works, information and models, rectification,
+# and what the inspection groups see on the spot. The health speech asks for a
+# 1000-point 督查考核表 without listing its lines; the 1000-point default is this times ten.
+DEFAULT_INDICATORS = (
+    IndicatorInput("承诺覆盖率", IndicatorKind.COMPUTED, 15, IndicatorFormula.PLEDGE_COVERAGE),
+    IndicatorInput("践诺率", IndicatorKind.COMPUTED, 15, IndicatorFormula.FULFILLMENT),
+    IndicatorInput("点评覆盖率", IndicatorKind.COMPUTED, 10, IndicatorFormula.REVIEW_COVERAGE),
+    IndicatorInput("群众满意率", IndicatorKind.COMPUTED, 20, IndicatorFormula.SATISFACTION, NoDataRule.ZERO),
+    IndicatorInput("信息上报", IndicatorKind.COMPUTED, 10, IndicatorFormula.REPORTS),
+    IndicatorInput("典型培树", IndicatorKind.COMPUTED, 10, IndicatorFormula.MODELS),
+    IndicatorInput("整改按期完成率", IndicatorKind.COMPUTED, 10, IndicatorFormula.RECTIFICATION_ON_TIME),
+    IndicatorInput("督查组评分", IndicatorKind.MANUAL, 10, guidance=INSPECTION_GUIDANCE),
+)
+DEFAULT_TOTALS = (100, 1000)
+
+
+def default_indicators(total_points: int) -> list[IndicatorInput]:
+    if total_points not in DEFAULT_TOTALS:
+        raise ValidationError(_("默认评分表只有 100 分和 1000 分两种。"))
+    factor = total_points // 100
+    return [
+        IndicatorInput(
+            given.name, given.kind, given.max_points * factor, given.formula, given.when_no_data, given.guidance
+        )
+        for given in DEFAULT_INDICATORS
+    ]
+
+
+OPEN_PERIOD = Q(period__finalized_at__isnull=True, period__finalize_requested_at__isnull=True)
+
+
+def manual_score_stats(indicators: Sequence[Indicator]) -> dict[int, dict]:
+    """Per indicator: how many manual scores it has in any period, and the highest in a
+    period still open. In every scope: whoever edits the sheet must not drop someone
+    else's scores. One query."""
+    rows = (
+        ManualScore._base_manager.filter(indicator__in=[indicator.pk for indicator in indicators if indicator.pk])
+        .values("indicator")
+        .annotate(count=Count("pk"), highest_open=Max("points", filter=OPEN_PERIOD))
+        .order_by()
+    )
+    return {row["indicator"]: row for row in rows}
+
+
+def sheet_problems(
+    *, sheet: ScoreSheet | None, total_points: int | None, indicators: list[IndicatorInput]
+) -> list[Problem]:
+    """What is wrong with a sheet: the maxima must add up to the total, names be unique,
+    computed indicators name a formula, and indicators the inspection groups have scored
+    keep being manual, stay, and keep a maximum no lower than a score given in an open period."""
+    problems = []
+    if not total_points or total_points <= 0:
+        problems.append(Problem(_("总分应是大于 0 的整数。"), None, "total_points"))
+    if not indicators:
+        problems.append(Problem(_("评分表至少要有一项指标。")))
+    names: set[str] = set()
+    for index, given in enumerate(indicators):
+        if not given.name.strip():
+            problems.append(Problem(_("请填写指标名称。"), index, "name"))
+        elif given.name.strip() in names:
+            problems.append(
+                Problem(_("已有名为“%(name)s”的指标，名称不能重复。") % {"name": given.name}, index, "name")
+            )
+        names.add(given.name.strip())
+        if not given.max_points or given.max_points <= 0:
+            problems.append(Problem(_("满分应是大于 0 的整数。"), index, "max_points"))
+        if given.kind not in IndicatorKind.values:
+            problems.append(Problem(_("请选择评分方式。"), index, "kind"))
+        elif given.kind == IndicatorKind.COMPUTED and given.formula not in IndicatorFormula.values:
+            problems.append(Problem(_("请为系统计算的指标选择计算公式。"), index, "formula"))
+        if given.when_no_data not in NoDataRule.values:
+            problems.append(Problem(_("请选择无数据时的计分办法。"), index, "when_no_data"))
+    given_sum = sum(given.max_points or 0 for given in indicators)
+    if indicators and total_points and given_sum != total_points:
+        problems.append(
+            Problem(
+                _("各项指标满分合计 %(sum)d 分，与总分 %(total)d 分不一致，请调整。")
+                % {"sum": given_sum, "total": total_points}
+            )
+        )
+    if sheet is not None and sheet.pk:
+        existing = list(sheet.indicators.all())
+        stats = manual_score_stats(existing)
+        kept = {given.indicator.pk: (index, given) for index, given in enumerate(indicators) if given.indicator}
+        for indicator in existing:
+            scored = stats.get(indicator.pk)
+            if not scored:
+                continue
+            if indicator.pk not in kept:
+                problems.append(
+                    Problem(
+                        _("“%(name)s”已有 %(count)d 条检查组评分，不能删除。")
+                        % {"name": indicator.name, "count": scored["count"]}
+                    )
+                )
+                continue
+            index, given = kept[indicator.pk]
+            if given.kind != IndicatorKind.MANUAL:
+                problems.append(
+                    Problem(_("“%(name)s”已有检查组评分，不能改为系统计算。") % {"name": indicator.name}, index, "kind")
+                )
+            highest = scored["highest_open"]
+            if highest is not None and given.max_points and highest > given.max_points:
+                problems.append(
+                    Problem(
+                        _("“%(name)s”在未定稿的考核期中已有 %(points)s 分的评分，满分不能低于该分数。")
+                        % {"name": indicator.name, "points": highest},
+                        index,
+                        "max_points",
+                    )
+                )
+    return problems
+
+
+@transaction.atomic
+def score_sheet_set(
+    *, campaign: Campaign, total_points: int, indicators: list[IndicatorInput], by: User | None
+) -> ScoreSheet:
+    """Make the campaign's sheet exactly this: indicators not listed are removed, listed
+    ones updated or added, in the order given. Open periods are recomputed."""
+    _require_manager(by, campaign)
+    sheet = ScoreSheet.objects.select_for_update().filter(campaign=campaign).first()
+    for given in indicators:
+        if given.indicator is not None and (sheet is None or given.indicator.sheet_id != sheet.pk):
+            raise ValidationError(_("指标不属于本活动的评分表。"))
+    _raise(sheet_problems(sheet=sheet, total_points=total_points, indicators=indicators))
+    sheet = sheet or ScoreSheet(campaign=campaign)
+    sheet.total_points, sheet.updated_by = total_points, by
+    sheet.save()
+    kept = {given.indicator.pk: given.name.strip() for given in indicators if given.indicator is not None}
+    Indicator.objects.filter(sheet=sheet).exclude(pk__in=kept).delete()
+    # Names are unique within a sheet: park renamed rows on names of their own first, so
+    # two rows may swap names.
+    stored = dict(Indicator.objects.filter(sheet=sheet).values_list("pk", "name"))
+    renamed = [pk for pk, name in kept.items() if stored.get(pk) != name]
+    Indicator.objects.filter(pk__in=renamed).update(name=Concat(Value("#"), Cast("pk", CharField())))
+    for order, given in enumerate(indicators, start=1):
+        indicator = given.indicator or Indicator(sheet=sheet)
+        indicator.name = given.name.strip()
+        indicator.kind = given.kind
+        indicator.formula = given.formula if given.kind == IndicatorKind.COMPUTED else ""
+        indicator.when_no_data = given.when_no_data
+        indicator.max_points = given.max_points
+        indicator.guidance = given.guidance.strip()
+        indicator.order = order
+        indicator.save()
+    periods_request_recompute(ScorePeriod.objects.filter(campaign=campaign))
+    return sheet
+
+
+@transaction.atomic
+def score_sheet_default(*, campaign: Campaign, total_points: int, by: User | None) -> ScoreSheet:
+    """Set up the usual sheet of 100 (or 1000) points for a campaign that has none yet."""
+    _require_manager(by, campaign)
+    if Indicator.objects.filter(sheet__campaign=campaign).exists():
+        raise ValidationError(_("本活动已有评分表，请在评分表页面修改。"))
+    return score_sheet_set(
+        campaign=campaign, total_points=total_points, indicators=default_indicators(total_points), by=by
+    )
+
+
+# ---------------------------------------------------------------------------
+# Periods
+# ---------------------------------------------------------------------------
+
+
+def period_problems(
+    *,
+    campaign: Campaign,
+    name: str,
+    first_month: datetime.date | None,
+    last_month: datetime.date | None,
+    period: ScorePeriod | None = None,
+) -> list[Problem]:
+    problems = []
+    if not name.strip():
+        problems.append(Problem(_("请填写考核期名称，例如“2010年下半年”。"), None, "name"))
+    elif (
+        ScorePeriod._base_manager.filter(campaign=campaign, name=name.strip())
+        .exclude(pk=period.pk if period else None)
+        .exists()
+    ):
+        problems.append(Problem(_("本活动已有名为“%(name)s”的考核期。") % {"name": name.strip()}, None, "name"))
+    if first_month and last_month:
+        first_month, last_month = month_start(first_month), month_start(last_month)
+        if last_month < first_month:
+            problems.append(Problem(_("截止月份不能早于起始月份。"), None, "last_month"))
+        elif first_month < month_start(campaign.starts_on) or last_month > month_start(campaign.ends_on):
+            problems.append(
+                Problem(
+                    _("考核期应在活动期间（%(start)s 至 %(end)s）内。")
+                    % {"start": campaign.starts_on.strftime("%Y-%m"), "end": campaign.ends_on.strftime("%Y-%m")},
+                    None,
+                    "first_month",
+                )
+            )
+    return problems
+
+
+def _closed_refusal(period: ScorePeriod) -> str:
+    if period.finalized_at is not None:
+        return _("“%(period)s”已于 %(day)s 定稿，不能再修改。") % {
+            "period": period.name,
+            "day": timezone.localtime(period.finalized_at).strftime("%Y-%m-%d"),
+        }
+    return _("“%(period)s”正在定稿，不能再修改。") % {"period": period.name}
+
+
+@transaction.atomic
+def score_period_create(
+    *, campaign: Campaign, name: str, first_month: datetime.date, last_month: datetime.date, by: User | None
+) -> ScorePeriod:
+    _require_manager(by, campaign)
+    _raise(period_problems(campaign=campaign, name=name, first_month=first_month, last_month=last_month))
+    period = ScorePeriod.objects.create(
+        campaign=campaign, name=name.strip(), first_month=month_start(first_month), last_month=month_start(last_month)
+    )
+    periods_request_recompute(ScorePeriod.objects.filter(pk=period.pk))
+    return period
+
+
+@transaction.atomic
+def score_period_update(
+    *, period: ScorePeriod, name: str, first_month: datetime.date, last_month: datetime.date, by: User | None
+) -> ScorePeriod:
+    _require_manager(by, period.campaign)
+    period = ScorePeriod.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=period.pk)
+    if period.is_closed_to_changes:
+        raise ValidationError(_closed_refusal(period))
+    _raise(
+        period_problems(
+            campaign=period.campaign, name=name, first_month=first_month, last_month=last_month, period=period
+        )
+    )
+    period.name, period.first_month, period.last_month = name.strip(), month_start(first_month), month_start(last_month)
+    period.save(update_fields=["name", "first_month", "last_month"])
+    periods_request_recompute(ScorePeriod.objects.filter(pk=period.pk))
+    return period
+
+
+def period_months(period: ScorePeriod, *, today: datetime.date) -> list[datetime.date]:
+    """The period's months that have begun by today, oldest first."""
+    months = []
+    month, last = period.first_month, min(period.last_month, month_start(today))
+    while month <= last:
+        months.append(month)
+        month = month_bounds(month)[1] + datetime.timedelta(days=1)
+    return months
+
+
+def period_end(period: ScorePeriod) -> datetime.date:
+    return month_bounds(period.last_month)[1]
+
+
+# ---------------------------------------------------------------------------
+# Manual scores
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManualInput:
+    indicator: Indicator
+    points: Decimal | None  # None: no score (an existing one is withdrawn)
+    comment: str = ""
+
+
+def manual_input_problems(indicator: Indicator, points: Decimal | None, comment: str) -> list[tuple[str, str]]:
+    """(field, message) pairs, the field being "points" or "comment"; nothing for no points."""
+    if points is None:
+        return []
+    problems = []
+    try:
+        whole_tenths = points == points.quantize(Decimal("0.1"))
+    except InvalidOperation:
+        whole_tenths = False
+    if not whole_tenths:
+        problems.append(("points", _("“%(name)s”的得分最多保留一位小数。") % {"name": indicator.name}))
+    if points < 0 or points > indicator.max_points:
+        problems.append(
+            (
+                "points",
+                _("“%(name)s”的得分应在 0 到 %(max)d 分之间。") % {"name": indicator.name, "max": indicator.max_points},
+            )
+        )
+    if not comment.strip():
+        problems.append(("comment", _("请写明“%(name)s”的评分理由。") % {"name": indicator.name}))
+    return problems
+
+
+@transaction.atomic
+def manual_scores_set(
+    *, period: ScorePeriod, organization: Organization, scores: list[ManualInput], by: User
+) -> list[ManualScore]:
+    """An inspection group's (or the office's) points for one organization on the sheet's
+    manual indicators, each with its reason; no points withdraws a score. Refused once the
+    period is finalized. The period's scores are then recomputed."""
+    period = (
+        ScorePeriod.objects.select_for_update(of=("self",)).select_related("campaign__organization").get(pk=period.pk)
+    )
+    campaign = period.campaign
+    if not may_score(by, campaign, organization):
+        raise PermissionDenied(_("检查组只能为所负责检查的组织评分。"))
+    if period.is_closed_to_changes:
+        raise ValidationError(_closed_refusal(period))
+    sheet_id = ScoreSheet._base_manager.filter(campaign=campaign).values_list("pk", flat=True).first()
+    problems = []
+    for given in scores:
+        if given.indicator.sheet_id != sheet_id or not given.indicator.is_manual:
+            raise ValidationError(_("“%(name)s”不是本活动评分表中的检查组评分指标。") % {"name": given.indicator.name})
+        problems += [message for _field, message in manual_input_problems(given.indicator, given.points, given.comment)]
+    if problems:
+        raise ValidationError(problems)
+    saved = []
+    for given in scores:
+        existing = ManualScore._base_manager.filter(
+            period=period, indicator=given.indicator, organization=organization
+        ).first()
+        if given.points is None:
+            if existing is not None:
+                existing.delete()
+            continue
+        score = existing or ManualScore(period=period, indicator=given.indicator, organization=organization)
+        if existing is not None and existing.points == given.points and existing.comment == given.comment.strip():
+            saved.append(existing)
+            continue
+        score.points, score.comment, score.scored_by = given.points, given.comment.strip(), by
+        score.save()
+        saved.append(score)
+    periods_request_recompute(ScorePeriod.objects.filter(pk=period.pk))
+    return saved
+
+
+# ---------------------------------------------------------------------------
+# Computing, recomputing and finalizing
+# ---------------------------------------------------------------------------
+
+
+def periods_request_recompute(periods: QuerySet[ScorePeriod], *, refresh_figures: bool = False) -> list[int]:
+    """Mark open periods for recomputing and queue the task after the commit. Several
+    requests before the task runs are one piece of work: the first run claims it.
+    ``refresh_figures``: recount the figures of every month, not only the stale ones."""
+    from campaign.scores.tasks import recompute_scores
+
+    pks = list(
+        ScorePeriod._base_manager.filter(pk__in=periods.values("pk"), finalized_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    changes = {"recompute_requested_at": timezone.now(), **({"refresh_figures": True} if refresh_figures else {})}
+    ScorePeriod._base_manager.filter(pk__in=pks).update(**changes)
+    for pk in pks:
+        outbox_enqueue(recompute_scores, pk)
+    return pks
+
+
+@transaction.atomic
+def score_period_request_recompute(*, period: ScorePeriod, by: User | None) -> None:
+    """The office's 重新计算: every month's figures are recounted too. Allowed while a
+    finalization is pending, so one whose task failed can be run again."""
+    _require_manager(by, period.campaign)
+    if period.is_finalized:
+        raise ValidationError(_closed_refusal(period))
+    periods_request_recompute(ScorePeriod.objects.filter(pk=period.pk), refresh_figures=True)
+
+
+@transaction.atomic
+def score_period_finalize(*, period: ScorePeriod, by: User | None, today: datetime.date | None = None) -> None:
+    """Ask for the period to be computed one last time and frozen; the task does both in
+    one transaction. Manual scores are refused from now on."""
+    _require_manager(by, period.campaign)
+    today = today or timezone.localdate()
+    period = ScorePeriod.objects.select_for_update().get(pk=period.pk)
+    if period.is_closed_to_changes:
+        raise ValidationError(_closed_refusal(period))
+    if today <= period_end(period):
+        raise ValidationError(
+            _("考核期到 %(day)s 才结束，结束后才能定稿。") % {"day": period_end(period).strftime("%Y-%m-%d")}
+        )
+    period.finalize_requested_at, period.finalized_by = timezone.now(), by
+    period.save(update_fields=["finalize_requested_at", "finalized_by"])
+    # The last computation before the freeze counts everything entered until now.
+    periods_request_recompute(ScorePeriod.objects.filter(pk=period.pk), refresh_figures=True)
+
+
+@transaction.atomic
+def score_period_recompute(*, period_id: int, today: datetime.date | None = None) -> int:
+    """The task's work: recompute a period's scores if asked for, and freeze them if a
+    finalization was asked for; returns the number of scores written, 0 when there was
+    nothing to do. Idempotent: the request is claimed by a conditional UPDATE, which a
+    second run at the same time waits for and then finds nothing to claim; a crash
+    rolls the claim back for the retry. Needs an unscoped context."""
+    claimed = ScorePeriod.objects.filter(
+        pk=period_id, recompute_requested_at__isnull=False, finalized_at__isnull=True
+    ).update(recompute_requested_at=None)
+    if not claimed:
+        return 0
+    # The claim holds the row's lock, so the flag read here is the last one asked for.
+    period = ScorePeriod.objects.select_related("campaign__organization").get(pk=period_id)
+    if period.refresh_figures:
+        ScorePeriod.objects.filter(pk=period_id).update(refresh_figures=False)
+    written = scores_compute(period, today=today or timezone.localdate(), refresh_figures=period.refresh_figures)
+    if period.finalize_requested_at is not None:
+        period.finalized_at = timezone.now()
+        period.save(update_fields=["finalized_at"])
+    return written
+
+
+def _models_by_subtree(campaign, months, organizations, known: dict) -> dict[int, tuple[int, int]]:
+    """Models selected against the quota, quarter by quarter over the period, each
+    quarter's count capped at its quota: a figures row holds the quarter to date, so
+    the rows of each quarter's last month (or the period's last) hold whole quarters."""
+    closing = [month for month in months if month.month % 3 == 0]
+    if months[-1] not in closing:
+        closing.append(months[-1])
+    totals = {organization.pk: [0, 0] for organization in organizations}
+    for month in closing:
+        figures = known[month] if month in known else figures_by_subtree(campaign, month, organizations)
+        for pk, own in figures.items():
+            totals[pk][0] += min(own.models_selected, own.models_quota)
+            totals[pk][1] += own.models_quota
+    return {pk: (selected, quota) for pk, (selected, quota) in totals.items()}
+
+
+def _decimal(value: Decimal) -> str:
+    return format(value.normalize() if value == value.to_integral() else value, "f")
+
+
+def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures: bool = False) -> int:
+    """Every organization's score in the period, replacing what was stored: the figures
+    of the period's months are refreshed if stale (all of them with ``refresh_figures``),
+    then read in a few queries whatever the size of the tree. Needs an unscoped context."""
+    campaign = period.campaign
+    root = campaign.organization
+    sheet = ScoreSheet.objects.filter(campaign=campaign).first()
+    indicators = list(sheet.indicators.order_by("order", "pk")) if sheet else []
+    organizations = list(
+        Organization.objects.filter(path__startswith=root.path)
+        .exclude(pk=root.pk)
+        .exclude(kind__in=MASS_KINDS)
+        .only("pk", "path", "name", "kind")
+    )
+    months = period_months(period, today=today)
+    if months:
+        figures_ensure(campaign, months, today=today, **({"fresh_minutes": 0} if refresh_figures else {}))
+        last = figures_by_subtree(campaign, months[-1], organizations)
+        reports = reports_by_subtree(campaign, months[0], months[-1], organizations)
+        models = _models_by_subtree(campaign, months, organizations, {months[-1]: last})
+    else:  # the period has not begun: nothing to measure yet
+        last = {organization.pk: Figures() for organization in organizations}
+        reports = models = {organization.pk: (0, 0) for organization in organizations}
+    manual = {
+        (score.indicator_id, score.organization_id): score
+        for score in ManualScore.objects.filter(period=period).select_related("scored_by__member")
+    }
+
+    now = timezone.now()
+    scores: dict[int, OrganizationScore] = {}
+    groups: dict[tuple[int, str], list[tuple[Decimal, str, int]]] = defaultdict(list)
+    for organization in organizations:
+        breakdown, total = [], Decimal(0)
+        for indicator in indicators:
+            line = {
+                "indicator": indicator.pk,
+                "name": indicator.name,
+                "kind": indicator.kind,
+                "max": indicator.max_points,
+            }
+            if indicator.is_manual:
+                given = manual.get((indicator.pk, organization.pk))
+                points = given.points if given else Decimal(0)
+                line["scored"] = given is not None
+                if given is not None:
+                    line["comment"] = given.comment
+                    line["scored_by"] = given.scored_by.display_name if given.scored_by else ""
+                    line["scored_at"] = timezone.localtime(given.scored_at).strftime("%Y-%m-%d %H:%M")
+            else:
+                found = measure(
+                    indicator.formula, last[organization.pk], reports[organization.pk], models[organization.pk]
+                )
+                points = indicator_points(indicator.max_points, found.share, indicator.when_no_data)
+                line.update(
+                    formula=indicator.formula,
+                    part=found.part,
+                    whole=found.whole,
+                    share=None if found.share is None else _decimal(found.share),
+                    when_no_data=indicator.when_no_data,
+                )
+            line["points"] = _decimal(points)
+            total += points
+            breakdown.append(line)
+        depth = organization.depth - root.depth
+        groups[(depth, organization.kind)].append((total, organization.name, organization.pk))
+        scores[organization.pk] = OrganizationScore(
+            period=period,
+            organization=organization,
+            depth=depth,
+            kind=organization.kind,
+            total=total,
+            breakdown=breakdown,
+            computed_at=now,
+        )
+    for entries in groups.values():
+        for position, (pk, rank) in enumerate(competition_ranks(entries), start=1):
+            scores[pk].rank, scores[pk].position, scores[pk].group_size = rank, position, len(entries)
+
+    OrganizationScore.objects.filter(period=period).delete()
+    OrganizationScore.objects.bulk_create(scores.values(), batch_size=2000)
+    period.computed_at = now
+    period.save(update_fields=["computed_at"])
+    return len(scores)
+
+
+# ---------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreGroup:
+    """Organizations ranked together: the same depth below the campaign's organization
+    and the same kind. ``count``: how many the viewer sees; ``size``: how many there are."""
+
+    depth: int
+    kind: str
+    count: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.depth}-{self.kind}"
+
+    @property
+    def label(self) -> str:
+        return _("%(kind)s（第 %(depth)d 层）") % {"kind": OrganizationKind(self.kind).label, "depth": self.depth}
+
+
+KIND_ORDER = {kind: index for index, kind in enumerate(OrganizationKind.values)}
+
+
+def score_groups(period: ScorePeriod) -> list[ScoreGroup]:
+    """The groups with scores the active scope sees, upper levels first. One query."""
+    rows = (
+        OrganizationScore.objects.filter(period=period).values("depth", "kind").annotate(count=Count("pk")).order_by()
+    )
+    groups = [ScoreGroup(row["depth"], row["kind"], row["count"]) for row in rows]
+    return sorted(groups, key=lambda group: (group.depth, KIND_ORDER.get(group.kind, 99)))
+
+
+def group_for_key(groups: list[ScoreGroup], key: str | None) -> ScoreGroup | None:
+    """The group a ?group= value names, else the first one."""
+    for group in groups:
+        if group.key == key:
+            return group
+    return groups[0] if groups else None
+
+
+def ranking(
+    period: ScorePeriod, group: ScoreGroup, *, within: Organization | None = None, query: str = ""
+) -> QuerySet[OrganizationScore]:
+    """A group's scores in the active scope, in ranking order, optionally within a
+    subtree or by a piece of the name."""
+    scores = OrganizationScore.objects.filter(period=period, depth=group.depth, kind=group.kind)
+    if within is not None:
+        scores = scores.filter(organization__path__startswith=within.path)
+    if query:
+        scores = scores.filter(organization__name__contains=query)
+    return scores.select_related("organization__parent").order_by("position")
+
+
+def headers(score: OrganizationScore | None) -> list[dict]:
+    """Indicator names and maxima for a table's head, from a stored breakdown (all scores
+    of a period were computed from the same sheet)."""
+    return [{"name": line["name"], "max": line["max"]} for line in (score.breakdown if score else [])]
+
+
+def ranking_export(period: ScorePeriod) -> bytes:
+    """Every group the active scope sees, one worksheet each: rank, organization, its
+    superior, total and the points per indicator. One query for the scores."""
+    scores = list(
+        OrganizationScore.objects.filter(period=period)
+        .select_related("organization__parent")
+        .order_by("depth", "kind", "position")
+    )
+    by_group: dict[tuple[int, str], list[OrganizationScore]] = defaultdict(list)
+    for score in scores:
+        by_group[(score.depth, score.kind)].append(score)
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    keys = sorted(by_group, key=lambda key: (key[0], KIND_ORDER.get(key[1], 99)))
+    if not keys:
+        worksheet = workbook.create_sheet(_("考核排名"))
+        worksheet.append([_("没有可导出的考核得分。")])
+    for key in keys:
+        group_scores = by_group[key]
+        label = ScoreGroup(*key).label
+        worksheet = workbook.create_sheet(label[:31])
+        worksheet.column_dimensions["B"].width = 28
+        worksheet.column_dimensions["C"].width = 20
+        head = [_("排名"), _("组织"), _("上级组织"), _("总分")]
+        head += [
+            _("%(name)s（%(max)d分）") % {"name": line["name"], "max": line["max"]} for line in headers(group_scores[0])
+        ]
+        cells = []
+        for text in head:
+            cell = as_text(WriteOnlyCell(worksheet, value=text))
+            cell.font = bold
+            cells.append(cell)
+        worksheet.append(cells)
+        for score in group_scores:
+            parent = score.organization.parent
+            worksheet.append(
+                sheet_row(
+                    worksheet,
+                    [
+                        score.rank,
+                        score.organization.name,
+                        parent.name if parent else "",
+                        float(score.total),
+                        *[float(Decimal(line["points"])) for line in score.breakdown],
+                    ],
+                )
+            )
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()

@@ -1,0 +1,14 @@
+"""Tasks of 公示票选: closing the votes whose time has passed."""
+
+from celery import shared_task
+
+from orgs.scoping import unscoped
+
+
+@shared_task
+def close_due_votes() -> int:
+    """Beat: close and count the public votes whose closing time has passed."""
+    from campaign.votes.services import votes_close_due
+
+    with unscoped("close_due_votes"):
+        return votes_close_due()
