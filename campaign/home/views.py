@@ -2,6 +2,7 @@
 
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
