@@ -274,7 +274,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Tasks that could not be queued while Redis was down (campaign/outbox.py).
     "send-outbox": {"task": "campaign.infra.tasks.send_outbox", "schedule": float(OUTBOX_SEND_SECONDS)},
     "close-due-evaluation-rounds": {"task": "reviews.tasks.close_due_rounds", "schedule": 300.0},
-    "close-due-public-votes": {"task": "campaign.votes.tasks.close_due_votes", "schedule": 300.0},
+    "close-due-public-votes": {"task": "campaign.nominations.votes.tasks.close_due_votes", "schedule": 300.0},
     # CELERY_TIMEZONE is Asia/Shanghai, so 01:00 local: after the day has turned over.
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},
     # A circular whose worker died mid-render, or whose queue message was lost, renders again.

@@ -11,9 +11,9 @@ from campaign.circulars import urls as circulars
 from campaign.dashboard import urls as dashboard
 from campaign.home import views as home
 from campaign.nominations import urls as nominations
+from campaign.nominations.votes import urls as votes
 from campaign.reports import urls as reports
 from campaign.scores import urls as scores
-from campaign.votes import urls as votes
 from orgs.forms import LoginForm
 
 # Everything under /campaigns/, in one namespace ("campaign:…").
@@ -38,7 +38,7 @@ urlpatterns = [
     # Short, to type from a code slip or scan from its QR code.
     path("p/", include("reviews.ballot_urls")),
     # Short, to type from a vote code slip or scan from its QR code (公示票选).
-    path("v/", include("campaign.votes.public_urls")),
+    path("v/", include("campaign.nominations.votes.public_urls")),
     # Short, for the QR codes on printed notice boards.
     path("gk/", include("pledges.board_urls")),
     path(

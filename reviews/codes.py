@@ -1,7 +1,7 @@
 """One-time codes: making them, reading them back as typed, using them up once, hiding
 the order they were used in, and printing them on slips. One implementation for every
 kind: the evaluation codes (评议码, reviews.models.EvaluationCode) and the vote codes of
-a public vote (投票码, campaign.votes.models.VoteCode). The functions that store or claim
+a public vote (投票码, campaign.nominations.votes.models.VoteCode). The functions that store or claim
 codes take the code model; such a model has a unique ``code`` and a ``used`` flag and
 nothing that names who used it or when.
 

@@ -4,15 +4,15 @@ which phase is running, what theme a sector works under."""
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import PROTECT, Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from campaign.campaigns.models import Campaign, Phase, Standard, StandardDimension
 from orgs.models import Sector, User
 from orgs.scoping import scope_activated, user_scope
-from pledges.models import PledgeItem
 
 
 def visible_campaigns(user: User) -> QuerySet[Campaign]:
@@ -98,15 +98,24 @@ def theme_for_sector(campaign: Campaign, sector: str) -> str:
 
 
 def dimension_use_counts(dimensions: list[StandardDimension]) -> dict[int, int]:
-    """How many pledge items serve each dimension, in all scopes: a dimension that any
-    item uses cannot be removed, whoever is looking. One query."""
-    rows = (
-        PledgeItem._base_manager.filter(dimension__in=[dimension.pk for dimension in dimensions if dimension.pk])
-        .values("dimension")
-        .annotate(count=Count("pk"))
-        .values_list("dimension", "count")
-    )
-    return dict(rows)
+    """How many rows refer to each dimension through a protecting foreign key (pledge
+    items: the only ones), in all scopes: a dimension that any item uses cannot be
+    removed, whoever is looking. The relations are read from the model's meta rather
+    than imported, since pledges sit above the campaign's definition. One query per
+    protecting relation."""
+    pks = [dimension.pk for dimension in dimensions if dimension.pk]
+    counts: Counter[int] = Counter()
+    for relation in StandardDimension._meta.get_fields(include_hidden=True):
+        if relation.one_to_many and relation.auto_created and relation.on_delete is PROTECT:
+            field = relation.field.name
+            rows = (
+                relation.related_model._base_manager.filter(**{f"{field}__in": pks})
+                .values(field)
+                .annotate(count=Count("pk"))
+                .values_list(field, "count")
+            )
+            counts.update(dict(rows))
+    return dict(counts)
 
 
 def day_within(campaign: Campaign, day: datetime.date) -> datetime.date:

@@ -1,0 +1,1 @@
+"""典型培树: nominations recommended up the tree, and (votes/) the public votes held on them."""

@@ -34,7 +34,7 @@ from campaign.nominations.services import (
     quarter_bounds,
     quarter_label,
 )
-from campaign.votes.services import may_run_votes, nomination_vote_results
+from campaign.nominations.votes.services import may_run_votes, nomination_vote_results
 from orgs.models import Member, Organization, OrganizationKind
 from orgs.scoping import access_organization
 from orgs.uploads import xlsx_response

@@ -1,0 +1,1 @@
+"""信息上报: information items, their adoption by the media and the monthly quota."""

@@ -64,7 +64,7 @@ def make_vote(campaign, nominations, *, codes=5, max_choices=1, opens_in=None, c
     "V<vote><number>", so tests can name them."""
     from django.utils import timezone
 
-    from campaign.votes.models import PublicVote, PublicVoteNominee, VoteCode
+    from campaign.nominations.votes.models import PublicVote, PublicVoteNominee, VoteCode
 
     now = timezone.now()
     vote = PublicVote.objects.create(

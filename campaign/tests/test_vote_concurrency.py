@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from campaign.nominations.votes.models import PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
+from campaign.nominations.votes.services import vote_cast, vote_close
 from campaign.tests.factories import make_nomination, make_vote
-from campaign.votes.models import PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
-from campaign.votes.services import vote_cast, vote_close
 from orgs.scoping import unscoped
 from reviews.ballots import BallotRefused
 
@@ -135,7 +135,7 @@ def test_no_paper_shares_a_transaction_id_with_any_code(vote):
 
 def test_without_the_rewrite_a_paper_would_share_its_code_s_transaction_id(vote, monkeypatch):
     """The trap the rewrite closes, shown: the query that would link them."""
-    monkeypatch.setattr("campaign.votes.services.used_vote_codes_rewrite", lambda **kwargs: 0)
+    monkeypatch.setattr("campaign.nominations.votes.services.used_vote_codes_rewrite", lambda **kwargs: 0)
     code = codes_of(vote, 1)[0]
     vote_cast(code=code, nominee_ids=nominee_ids(vote)[:1])
 

@@ -15,9 +15,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaign.nominations.models import NominationStatus
-from campaign.tests.factories import make_nomination, make_vote
-from campaign.votes.models import PublicVote, PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
-from campaign.votes.services import (
+from campaign.nominations.votes.models import PublicVote, PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
+from campaign.nominations.votes.services import (
     VoteInvalid,
     nomination_vote_results,
     vote_cast,
@@ -27,6 +26,7 @@ from campaign.votes.services import (
     vote_paper,
     votes_close_due,
 )
+from campaign.tests.factories import make_nomination, make_vote
 from orgs.models import User
 from orgs.tests.factories import make_organization
 from reviews import codes

@@ -4,11 +4,11 @@ reached by a vote code with no login, the same for everyone."""
 import datetime
 
 from campaign.campaigns.models import Campaign
+from campaign.nominations.votes.models import VoteCode
+from campaign.nominations.votes.services import votes_close_due
 from campaign.tests.factories import make_nomination, make_vote
 from campaign.tests.url_matrix import Rule, inside_org, outside_org
 from campaign.tests.url_rules_reports import no_args_with_campaign
-from campaign.votes.models import VoteCode
-from campaign.votes.services import votes_close_due
 
 OFFICE = {"office"}
 

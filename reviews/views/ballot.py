@@ -7,7 +7,7 @@ onwards as a Referer, only the site's origin. ("no-referrer" would be stricter b
 browsers send "Origin: null" with the form, which Django's CSRF check rightly refuses.)
 Failed code attempts (unknown or used codes) are counted per client address in the
 cache only, with an expiry; too many in a short time and the address waits (HTTP 429).
-The public vote's pages (campaign.votes.views) use the same page headers and the same
+The public vote's pages (campaign.nominations.votes.views) use the same page headers and the same
 count, so guessing codes on both pages does not double the tries.
 What is stored and why nothing links a form to its code is in reviews.ballots.
 """

@@ -1,6 +1,6 @@
 """公示票选 pages: the office's (holding a vote, printing its slips, closing and counting
 it, the result and its .xlsx), and the public's, reached by a vote code with no login
-(short, at /v/, for typing and QR codes). The rules are in campaign.votes.services.
+(short, at /v/, for typing and QR codes). The rules are in campaign.nominations.votes.services.
 
 The public pages get the evaluation form's treatment (reviews.views.ballot): not cached,
 not indexed, not logged, no Referer with the code, and the same per-address limit on
@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from campaign.campaigns.access import access_chosen_campaign
 from campaign.campaigns.selectors import day_within
 from campaign.nominations.services import parse_quarter, quarter_bounds, quarter_label
-from campaign.votes.models import PublicVote
-from campaign.votes.services import (
+from campaign.nominations.votes.models import PublicVote
+from campaign.nominations.votes.services import (
     MAX_VOTE_CODES,
     VOTE_REFUSAL_EXPLANATIONS,
     VOTE_REFUSAL_TITLES,

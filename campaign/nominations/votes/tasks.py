@@ -8,7 +8,7 @@ from orgs.scoping import unscoped
 @shared_task
 def close_due_votes() -> int:
     """Beat: close and count the public votes whose closing time has passed."""
-    from campaign.votes.services import votes_close_due
+    from campaign.nominations.votes.services import votes_close_due
 
     with unscoped("close_due_votes"):
         return votes_close_due()

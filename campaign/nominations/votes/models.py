@@ -20,7 +20,7 @@ from orgs.scoping import ScopedManager
 class PublicVote(models.Model):
     """A public vote (公示票选) the office holds on some nominations: the public votes
     on a phone with one-time codes printed as slips, each code for one paper of up to
-    ``max_choices`` nominees. Counted when closed (campaign.votes.services.vote_close)."""
+    ``max_choices`` nominees. Counted when closed (campaign.nominations.votes.services.vote_close)."""
 
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="public_votes"

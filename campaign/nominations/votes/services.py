@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy
 from campaign.campaigns.models import Campaign
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.nominations.services import quarter_bounds
-from campaign.votes.models import PublicVote, PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
+from campaign.nominations.votes.models import PublicVote, PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
 from orgs.models import Organization, Role, User
 from orgs.scoping import unscoped, user_scope
 from orgs.uploads import xlsx_tables

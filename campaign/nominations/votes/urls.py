@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from campaign.votes import views
+from campaign.nominations.votes import views
 
 urlpatterns = [
     path("models/votes/", views.vote_list, name="votes"),

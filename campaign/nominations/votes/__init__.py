@@ -1,0 +1,1 @@
+"""公示票选: public votes on nominations, cast with one-time vote codes and counted when closed."""
