@@ -34,6 +34,7 @@ run: install
 
 test: install
 	@scripts/system-packages.sh --browser
+	@$(BIN)/lint-imports --no-cache
 	@eval "$$(scripts/services.sh)" && $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
