@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
@@ -102,10 +102,3 @@ def board_links(request):
         organizations = organizations.filter(Q(name__icontains=query) | Q(code__icontains=query))
     page = Paginator(organizations, BOARDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "pledges/board_links.html", {"page": page, "query": query})
-
-
-urlpatterns = [
-    path("<slug:token>/", board_page, name="organization"),
-    path("<slug:token>/qr/", board_poster, name="qr"),
-    path("<slug:token>/files/<int:pk>/", board_evidence, name="evidence"),
-]

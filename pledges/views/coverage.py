@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -355,22 +354,3 @@ def progress_sheet_import_cancel(request, token: str):
     SHEET_UPLOADS.forget(request, token)
     messages.info(request, _("已取消本次导入，上传的文件已删除。"))
     return redirect("pledges:progress_sheet_import")
-
-
-urlpatterns = [
-    path("coverage/", coverage, name="coverage"),
-    path("coverage/export/", coverage_export_view, name="coverage_export"),
-    path("progress-sheet/<str:code>/export/", progress_sheet_export_view, name="progress_sheet_export"),
-    path("progress-sheet/import/", progress_sheet_import_view, name="progress_sheet_import"),
-    path("progress-sheet/import/<str:token>/", progress_sheet_import_preview, name="progress_sheet_import_preview"),
-    path(
-        "progress-sheet/import/<str:token>/confirm/",
-        progress_sheet_import_confirm,
-        name="progress_sheet_import_confirm",
-    ),
-    path(
-        "progress-sheet/import/<str:token>/cancel/",
-        progress_sheet_import_cancel,
-        name="progress_sheet_import_cancel",
-    ),
-]

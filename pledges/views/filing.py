@@ -17,7 +17,6 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -759,27 +758,3 @@ def pledge_history(request, pk: int):
     if not may_see_history(request.user, pledge):
         raise PermissionDenied(_("修改记录只对审核的上级党组织和县委创先争优办开放。"))
     return render(request, "pledges/pledge_history.html", {"pledge": pledge, "rows": history_rows(pledge)})
-
-
-urlpatterns = [
-    path("", pledge_list, name="list"),
-    path("new/", pledge_create, name="create"),
-    path("<int:pk>/", pledge_detail, name="detail"),
-    path("<int:pk>/edit/", pledge_edit, name="edit"),
-    path("<int:pk>/opinions/new/", opinion_add, name="opinion_add"),
-    path("opinions/<int:pk>/edit/", opinion_edit, name="opinion_edit"),
-    path("opinions/<int:pk>/delete/", opinion_delete, name="opinion_delete"),
-    path("<int:pk>/items/new/", item_add, name="item_add"),
-    path("items/<int:pk>/edit/", item_edit, name="item_edit"),
-    path("items/<int:pk>/delete/", item_delete, name="item_delete"),
-    path("items/<int:pk>/move/<str:direction>/", item_move, name="item_move"),
-    path("<int:pk>/submit/", pledge_submit, name="submit"),
-    path("<int:pk>/approve/", pledge_approve, name="approve"),
-    path("<int:pk>/return/", pledge_return, name="return"),
-    path("<int:pk>/publish/", pledge_publish, name="publish"),
-    path("<int:pk>/revise/", pledge_revise, name="revise"),
-    path("<int:pk>/assess/", pledge_assess, name="assess"),
-    path("<int:pk>/versions/", pledge_versions, name="versions"),
-    path("<int:pk>/diff/<int:old>/<int:new>/", pledge_diff, name="diff"),
-    path("<int:pk>/history/", pledge_history, name="history"),
-]

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +28,7 @@ from pledges.progress import (
     progress_record,
 )
 from pledges.rectification import may_manage_rectification, may_supervise
-from pledges.views.board import board_links, evidence_response
+from pledges.views.board import evidence_response
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -167,12 +166,3 @@ def evidence_visibility(request, pk: int):
     else:
         messages.success(request, _("“%(name)s”已不在公开栏展示。") % {"name": evidence.original_name})
     return redirect("pledges:item_progress", pk=evidence.entry.item_id)
-
-
-urlpatterns = [
-    path("items/<int:pk>/progress/", item_progress, name="item_progress"),
-    path("evidence/<int:pk>/", evidence_download, name="evidence"),
-    path("evidence/<int:pk>/visibility/", evidence_visibility, name="evidence_visibility"),
-    # The list of notice boards is a logged-in page, so it sits here, not under /gk/.
-    path("boards/", board_links, name="board_links"),
-]

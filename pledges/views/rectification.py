@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -658,22 +658,3 @@ def supervision_close_view(request, pk: int):
     else:
         messages.error(request, _("销号时请写明整改落实情况。"))
     return redirect("pledges:supervision", pk=supervision.pk)
-
-
-urlpatterns = [
-    path("rectifications/", rectification_list, name="rectifications"),
-    path("rectifications/new/", rectification_create_view, name="rectification_create"),
-    path("rectifications/categories/", rectification_categories, name="rectification_categories"),
-    path("rectifications/categories/publish/", rectification_publish_category, name="rectification_publish_category"),
-    path("rectifications/<int:pk>/", rectification_detail, name="rectification"),
-    path("rectifications/<int:pk>/edit/", rectification_edit, name="rectification_edit"),
-    path("rectifications/<int:pk>/solve/", rectification_solve_view, name="rectification_solve"),
-    path("rectifications/<int:pk>/publish/", rectification_publish_view, name="rectification_publish"),
-    path("rectifications/<int:pk>/unpublish/", rectification_unpublish_view, name="rectification_unpublish"),
-    path("rectifications/<int:pk>/supervise/", supervision_open_rectification, name="supervision_open_rectification"),
-    path("items/<int:pk>/supervise/", supervision_open_item, name="supervision_open_item"),
-    path("supervisions/", supervision_list, name="supervisions"),
-    path("supervisions/<int:pk>/", supervision_detail, name="supervision"),
-    path("supervisions/<int:pk>/follow-up/", supervision_follow_up, name="supervision_follow_up"),
-    path("supervisions/<int:pk>/close/", supervision_close_view, name="supervision_close"),
-]
