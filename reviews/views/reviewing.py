@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -526,15 +525,3 @@ def _display(record, name: str, value) -> str:
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return str(value)
-
-
-urlpatterns = [
-    path("leader/due/", review_due, name="due"),
-    path("leader/", review_list, name="reviews"),
-    path("leader/new/", review_create_view, name="review_create"),
-    path("leader/<int:pk>/", review_detail, name="review"),
-    path("leader/<int:pk>/edit/", review_edit, name="review_edit"),
-    path("leader/<int:pk>/acknowledge/", review_acknowledge_view, name="review_acknowledge"),
-    path("leader/<int:pk>/revise-pledge/", review_revise_pledge, name="review_revise_pledge"),
-    path("leader/<int:pk>/history/", review_history, name="review_history"),
-]

@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -485,18 +485,3 @@ def paper_entry(request, pk: int):
             "history": [(record, _category_label(record.category)) for record in history[:50]],
         },
     )
-
-
-urlpatterns = [
-    path("", round_list, name="rounds"),
-    path("new/", round_create_view, name="round_create"),
-    path("<int:pk>/", round_detail, name="round"),
-    path("<int:pk>/edit/", round_edit, name="round_edit"),
-    path("<int:pk>/subjects/", round_subjects, name="round_subjects"),
-    path("<int:pk>/subjects/<int:subject_pk>/remove/", round_subject_remove, name="round_subject_remove"),
-    path("<int:pk>/open/", round_open_view, name="round_open"),
-    path("<int:pk>/close/", round_close_view, name="round_close"),
-    path("<int:pk>/progress/", round_progress_view, name="round_progress"),
-    path("<int:pk>/codes/", code_sheet, name="code_sheet"),
-    path("<int:pk>/paper/", paper_entry, name="paper"),
-]
