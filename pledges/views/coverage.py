@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,13 +15,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaign.models import Campaign
 from campaign.selectors import current_campaign, visible_campaigns
-from orgs.importing import ImportFileError, check_upload
-from orgs.models import Organization, OrganizationKind, Role, Sector
+from orgs.importing import ImportFileError
+from orgs.models import Organization, OrganizationKind, Role
 from orgs.scoping import access_organization, user_scope
 from orgs.selectors import visible_roots
 from orgs.uploads import PendingUploads, xlsx_response
@@ -41,8 +37,8 @@ from pledges.coverage import (
     open_supervisions,
     organizations_without_pledge,
 )
+from pledges.forms import CoverageFilterForm, ProgressSheetUploadForm
 from pledges.lifecycle import FILING_ROLES, may_file_for
-from pledges.models import PledgeKind
 from pledges.progress_sheet import progress_sheet_export, progress_sheet_import, read_progress_sheet
 
 COVERAGE_ROLES = {Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.SECRETARY}
@@ -65,39 +61,6 @@ def _chosen_campaign(request) -> Campaign | None:
 # ---------------------------------------------------------------------------
 # Coverage
 # ---------------------------------------------------------------------------
-
-
-class CoverageFilterForm(forms.Form):
-    campaign = forms.ChoiceField(label=gettext_lazy("活动"), required=False)
-    org = forms.ChoiceField(label=gettext_lazy("组织"), required=False)
-    sector = forms.ChoiceField(
-        label=gettext_lazy("领域"), required=False, choices=[("", gettext_lazy("全部领域")), *Sector.choices]
-    )
-    kind = forms.ChoiceField(
-        label=gettext_lazy("承诺类型"), required=False, choices=[("", gettext_lazy("全部类型")), *PledgeKind.choices]
-    )
-    q = forms.CharField(label=gettext_lazy("组织名称"), required=False, max_length=50)
-
-    def __init__(self, *args, campaigns: list[Campaign], organizations: list[Organization], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [(str(campaign.pk), campaign.name) for campaign in campaigns]
-        self.fields["org"].choices = [("", _("全部（本级及下级）"))] + [
-            (organization.code, organization.name) for organization in organizations
-        ]
-        self.fields["q"].widget.attrs["placeholder"] = _("输入组织名称的一部分")
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.form_id = "coverage-filters"
-        self.helper.layout = Layout(
-            Row(
-                Column("campaign", css_class="col-12 col-md-4"),
-                Column("org", css_class="col-12 col-md-4"),
-                Column("sector", css_class="col-6 col-md-2"),
-                Column("kind", css_class="col-6 col-md-2"),
-            ),
-            Row(Column("q", css_class="col-12 col-md-8")),
-        )
-        self.helper.add_input(Submit("", _("筛选"), css_class="btn-danger"))
 
 
 def _require_coverage_viewer(user) -> None:
@@ -235,33 +198,6 @@ def progress_sheet_export_view(request, code: str):
         "date": f"{timezone.localdate():%Y%m%d}",
     }
     return xlsx_response(content, filename)
-
-
-class ProgressSheetUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("填好的进展表"),
-        help_text=gettext_lazy("从本系统下载、填写后保存的 Excel（.xlsx）文件。"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("上传并预览"), css_class="btn-danger"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        try:
-            extension = check_upload(upload, filename=upload.name, size=upload.size)
-            if extension != ".xlsx":
-                raise ImportFileError(_("请上传从本系统下载并填写好的进展表（.xlsx），不要另存为 CSV。"))
-            # Find the header now, so that a wrong file is refused at once with its reason.
-            read_progress_sheet(upload)
-        except ImportFileError as error:
-            raise ValidationError(str(error)) from None
-        finally:
-            upload.seek(0)
-        return upload
 
 
 def _require_sheet_importer(user) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from campaign.models import Campaign
 from campaign.selectors import current_campaign
-from orgs.models import Member, Organization
+from orgs.models import Organization
 from orgs.scoping import access_organization, user_scope
+from pledges.forms import CloseForm, FollowUpForm, RectificationForm, SolveForm, SupervisionForm
 from pledges.models import (
     FollowUp,
     PledgeItem,
@@ -49,7 +46,6 @@ from pledges.rectification import (
     rectifications_publish,
     supervision_close,
     supervision_open,
-    supervisor_candidates,
     visible_supervisions,
 )
 
@@ -64,129 +60,6 @@ COMMON_CATEGORIES = [
     gettext_lazy("基础设施"),
     gettext_lazy("承诺兑现"),
 ]
-
-
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-# ---------------------------------------------------------------------------
-# Forms
-# ---------------------------------------------------------------------------
-
-
-class RectificationForm(forms.ModelForm):
-    """The task as the responsible organization writes it; the service checks it again."""
-
-    class Meta:
-        model = Rectification
-        fields = ["campaign", "source", "category", "problem", "measure", "owner", "deadline", "member", "pledge_item"]
-        widgets = {
-            "deadline": _date_input(),
-            "category": forms.TextInput(attrs={"list": "rectification-categories", "autocomplete": "off"}),
-            "problem": forms.Textarea(attrs={"rows": 3}),
-            "measure": forms.Textarea(attrs={"rows": 3}),
-        }
-        help_texts = {
-            "category": gettext_lazy("同类问题用同一个类别，整改完成后按类别向群众公开。"),
-            "owner": gettext_lazy("例如：支部书记 张某某"),
-        }
-
-    # Declared with their querysets set per request: a scoped manager cannot be queried
-    # when the form class is built at import time.
-    campaign = forms.ModelChoiceField(label=gettext_lazy("活动"), queryset=None)
-    member = forms.ModelChoiceField(label=gettext_lazy("责任党员"), queryset=None, required=False)
-    pledge_item = forms.ModelChoiceField(label=gettext_lazy("相关承诺事项"), queryset=None, required=False)
-    status = forms.ChoiceField(
-        label=gettext_lazy("整改状态"),
-        # Solved is reached through the solve page, which asks for the result.
-        choices=[choice for choice in RectificationStatus.choices if choice[0] != RectificationStatus.SOLVED],
-        required=False,
-    )
-
-    def __init__(self, *args, organization: Organization, editing: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organization = organization
-        self.fields["campaign"].queryset = Campaign.objects.order_by("-starts_on", "-pk")
-        self.fields["member"].queryset = Member.objects.filter(organization=organization).order_by("name")
-        self.fields["pledge_item"].queryset = PledgeItem.objects.filter(
-            pledge__organization=organization, pledge__published_version__gt=0
-        ).select_related("pledge")
-        self.fields["pledge_item"].label_from_instance = lambda item: f"{item.pledge.title}：{item.target[:30]}"
-        if editing:
-            del self.fields["campaign"]
-            if self.instance.status == RectificationStatus.SOLVED:
-                del self.fields["status"]
-            else:
-                self.fields["status"].initial = self.instance.status
-                self.fields["status"].required = True
-        else:
-            del self.fields["status"]
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("保存"), css_class="btn-lg"))
-
-    def clean(self):
-        cleaned = super().clean()
-        campaign = cleaned.get("campaign") or getattr(self.instance, "campaign", None)
-        if campaign is not None and not self.organization.is_within(campaign.organization):
-            self.add_error("campaign", _("该组织不在这项活动的范围内。"))
-        return cleaned
-
-
-class SolveForm(forms.Form):
-    result = forms.CharField(
-        label=gettext_lazy("整改结果"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("写明整改后的实际效果，这段文字将向群众公开。"),
-    )
-    solved_on = forms.DateField(label=gettext_lazy("完成日期"), widget=_date_input())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("整改完成"), css_class="btn-lg"))
-
-
-class SupervisionForm(forms.Form):
-    supervisor = forms.ModelChoiceField(label=gettext_lazy("督办人"), queryset=None)
-    deadline = forms.DateField(label=gettext_lazy("督办时限"), widget=_date_input())
-    notes = forms.CharField(label=gettext_lazy("督办要求"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-    def __init__(self, *args, organization: Organization, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        candidates = supervisor_candidates(organization=organization, by=user)
-        self.fields["supervisor"].queryset = candidates
-        self.fields["supervisor"].label_from_instance = lambda account: (
-            _("%(name)s（%(organization)s）")
-            % {
-                "name": account.display_name,
-                "organization": account.organization.name,
-            }
-        )
-        if any(account.pk == user.pk for account in candidates):
-            self.fields["supervisor"].initial = user.pk
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("挂牌督办"), css_class="btn-lg btn-danger"))
-
-
-class FollowUpForm(forms.Form):
-    noted_on = forms.DateField(label=gettext_lazy("日期"), widget=_date_input())
-    note = forms.CharField(label=gettext_lazy("跟踪情况"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["noted_on"].initial = timezone.localdate()
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class CloseForm(forms.Form):
-    closing_note = forms.CharField(label=gettext_lazy("销号说明"), widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
 
 
 # ---------------------------------------------------------------------------
