@@ -77,9 +77,9 @@ from orgs.models import Member, Organization, OrganizationKind
 from orgs.scoping import access_organization, user_scope
 from orgs.selectors import open_reminders, organization_search, tree_with_member_counts, visible_roots
 from orgs.uploads import xlsx_response
+from pledges.evidence_serving import evidence_response
 from pledges.forms import MultipleFileField
 from pledges.progress import IMAGE_TYPES
-from pledges.views.board import evidence_response
 from reviews.assignments import reviewer_organization
 from reviews.review_coverage import overdue_for_reviewer
 

@@ -7,17 +7,15 @@ import segno
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from orgs.models import Organization
 from pledges.board import board_organization, organization_board, public_evidence
-from pledges.models import Evidence
-from pledges.progress import IMAGE_TYPES
+from pledges.evidence_serving import evidence_response
 
 BOARDS_PER_PAGE = 50
 
@@ -27,22 +25,6 @@ def _organization_or_404(token: str) -> Organization:
     if organization is None:
         raise Http404(_("找不到这个公开栏，请核对链接或二维码。"))
     return organization
-
-
-def evidence_response(evidence: Evidence, *, cache: str) -> FileResponse:
-    """Serve a stored evidence file safely: its checked type, never sniffed; PDFs as
-    downloads; and a sandbox, so a crafted file cannot run script in our origin."""
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404(_("文件已不存在。")) from None
-    is_image = evidence.content_type in IMAGE_TYPES
-    response = FileResponse(handle, content_type=evidence.content_type)
-    response["Content-Disposition"] = content_disposition_header(not is_image, evidence.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response["Cache-Control"] = cache
-    return response
 
 
 def board_url(request, organization: Organization) -> str:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from pledges.evidence_serving import evidence_response
 from pledges.forms import ProgressForm
 from pledges.lifecycle import may_file
 from pledges.models import Evidence, PledgeItem, Rectification
@@ -21,7 +22,6 @@ from pledges.progress import (
     progress_record,
 )
 from pledges.rectification import may_manage_rectification, may_supervise
-from pledges.views.board import evidence_response
 
 
 @login_required
