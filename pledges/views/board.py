@@ -6,7 +6,6 @@ from __future__ import annotations
 import segno
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_safe
 from orgs.models import Organization
 from pledges.board import board_organization, organization_board, public_evidence
 from pledges.evidence_serving import evidence_response
+from pledges.selectors import board_organizations
 
 BOARDS_PER_PAGE = 50
 
@@ -77,10 +77,5 @@ def board_evidence(request, token: str, pk: int):
 def board_links(request):
     """The boards of the organizations in the user's scope, with their QR posters."""
     query = request.GET.get("q", "").strip()
-    organizations = Organization.objects.annotate(
-        published_pledges=Count("pledges", filter=Q(pledges__published_version__gt=0))
-    ).order_by("path")
-    if query:
-        organizations = organizations.filter(Q(name__icontains=query) | Q(code__icontains=query))
-    page = Paginator(organizations, BOARDS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(board_organizations(query=query), BOARDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "pledges/board_links.html", {"page": page, "query": query})

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,12 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 from campaign.models import Campaign
 from campaign.selectors import current_campaign, visible_campaigns
 from orgs.importing import ImportFileError
-from orgs.models import Organization, OrganizationKind, Role
+from orgs.models import OrganizationKind, Role
 from orgs.scoping import access_organization, user_scope
 from orgs.selectors import visible_roots
 from orgs.uploads import PendingUploads, xlsx_response
 from pledges.coverage import (
-    MASS_KINDS,
     CoverageFilters,
     CoverageList,
     coverage_export,
@@ -40,6 +38,7 @@ from pledges.coverage import (
 from pledges.forms import CoverageFilterForm, ProgressSheetUploadForm
 from pledges.lifecycle import FILING_ROLES, may_file_for
 from pledges.progress_sheet import progress_sheet_export, progress_sheet_import, read_progress_sheet
+from pledges.selectors import coverage_filter_organizations
 
 COVERAGE_ROLES = {Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.SECRETARY}
 PER_PAGE = 50
@@ -69,15 +68,6 @@ def _require_coverage_viewer(user) -> None:
     raise PermissionDenied(_("承诺覆盖情况只对县委创先争优办、上级党组织负责人、巡回检查组和党支部书记开放。"))
 
 
-def _filter_organizations(roots: list[Organization], chosen: Organization | None) -> list[Organization]:
-    """The tops of the user's subtrees and their party children, for the organization filter."""
-    party_children = Q(parent__in=roots) & ~Q(kind__in=MASS_KINDS)
-    options = list(Organization.objects.filter(Q(pk__in=[root.pk for root in roots]) | party_children).order_by("path"))
-    if chosen is not None and chosen.pk not in {organization.pk for organization in options}:
-        options.append(chosen)
-    return options
-
-
 def _coverage_request(request):
     """Campaign, filters, roots and the filter form, from the query string; the same for the page and the exports."""
     _require_coverage_viewer(request.user)
@@ -91,7 +81,7 @@ def _coverage_request(request):
     form = CoverageFilterForm(
         data,
         campaigns=list(visible_campaigns(request.user)),
-        organizations=_filter_organizations(user_roots, chosen),
+        organizations=coverage_filter_organizations(roots=user_roots, chosen=chosen),
     )
     # A bad sector or kind in the query string is shown on the form and left out of the filter.
     form.is_valid()

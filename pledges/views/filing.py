@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Value, When
+from django.db.models import Case, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -38,7 +38,6 @@ from pledges.forms import (
 from pledges.lifecycle import (
     TRANSITIONS,
     allowed_actions,
-    awaiting_decision,
     content_diff,
     may_edit,
     may_see_history,
@@ -55,6 +54,7 @@ from pledges.models import (
     PublicationChannel,
 )
 from pledges.progress import ItemState, item_state
+from pledges.selectors import pledge_state_counts, pledges_awaiting, pledges_listed
 from pledges.vagueness import item_warnings, pledge_warnings
 
 PLEDGES_PER_PAGE = 30
@@ -125,23 +125,12 @@ def pledge_list(request):
     if campaign is None:
         return render(request, "pledges/pledge_list.html", context)
 
-    in_campaign = Pledge.objects.filter(campaign=campaign)
     state = request.GET.get("state", "")
     if state not in PledgeState.values:
         state = ""
-    counts = dict(in_campaign.values("state").annotate(count=Count("pk")).values_list("state", "count"))
-    shown = (in_campaign.filter(state=state) if state else in_campaign).select_related("organization", "member")
-    # Aggregating drops Meta.ordering, so the order is spelled out for the paginators.
-    shown = shown.annotate(item_count=Count("items"), badge=BADGE).order_by(
-        "organization__path", "member__name", "-created_at", "pk"
-    )
-
-    pending = list(
-        awaiting_decision(request.user, in_campaign)
-        .select_related("organization", "member")
-        .prefetch_related("items")
-        .order_by("submitted_at", "pk")[: PENDING_SHOWN + 1]
-    )
+    counts = pledge_state_counts(campaign)
+    shown = pledges_listed(campaign=campaign, state=state).annotate(badge=BADGE)
+    pending = pledges_awaiting(user=request.user, campaign=campaign, limit=PENDING_SHOWN + 1)
     pending_rows = [
         (pledge, sum(1 for item in pledge.items.all() if item_warnings(item, campaign))) for pledge in pending
     ]

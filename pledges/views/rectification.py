@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +20,6 @@ from orgs.models import Organization
 from orgs.scoping import access_organization, user_scope
 from pledges.forms import CloseForm, FollowUpForm, RectificationForm, SolveForm, SupervisionForm
 from pledges.models import (
-    FollowUp,
     PledgeItem,
     Rectification,
     RectificationSource,
@@ -33,7 +31,6 @@ from pledges.rectification import (
     MANAGING_ROLES,
     follow_up_add,
     is_late,
-    late_rectifications_q,
     may_close_supervision,
     may_follow_up,
     may_manage_rectification,
@@ -47,6 +44,15 @@ from pledges.rectification import (
     supervision_close,
     supervision_open,
     visible_supervisions,
+)
+from pledges.selectors import (
+    organizations_with_rectifications,
+    rectification_categories_used,
+    rectification_supervisions,
+    rectifications_listed,
+    solved_rectifications,
+    solved_rectifications_by_category,
+    supervisions_listed,
 )
 
 PER_PAGE = 30
@@ -86,25 +92,17 @@ def _user_may_manage_any(user) -> bool:
 @require_GET
 def rectification_list(request):
     today = timezone.localdate()
-    tasks = (
-        Rectification.objects.select_related("organization", "member", "campaign")
-        .annotate(supervised=Exists(Supervision.objects.filter(rectification=OuterRef("pk"), closed_at__isnull=True)))
-        .order_by("status", "deadline", "pk")
-    )
     status = request.GET.get("status", "")
-    if status in RectificationStatus.values:
-        tasks = tasks.filter(status=status)
     category = request.GET.get("category", "").strip()
-    if category:
-        tasks = tasks.filter(category=category)
-    organization = None
     code = request.GET.get("organization", "").strip()
-    if code:
-        organization = access_organization(request.user, code)
-        tasks = tasks.filter(organization__path__startswith=organization.path)
+    organization = access_organization(request.user, code) if code else None
     late_only = request.GET.get("late") == "1"
-    if late_only:
-        tasks = tasks.filter(late_rectifications_q(today))
+    tasks = rectifications_listed(
+        status=status if status in RectificationStatus.values else "",
+        category=category,
+        organization=organization,
+        late_on=today if late_only else None,
+    )
     page = Paginator(tasks, PER_PAGE).get_page(request.GET.get("page"))
     for task in page:
         task.late = is_late(task, today)
@@ -118,10 +116,8 @@ def rectification_list(request):
             "query_string": urlencode({key: value for key, value in filters.items() if value}),
             "organization": organization,
             "statuses": RectificationStatus.choices,
-            "categories": Rectification.objects.order_by("category").values_list("category", flat=True).distinct(),
-            "organizations": Organization.objects.filter(
-                pk__in=Rectification.objects.values("organization_id")
-            ).order_by("path"),
+            "categories": rectification_categories_used(),
+            "organizations": organizations_with_rectifications(),
             "can_create": _user_may_manage_any(request.user),
         },
     )
@@ -197,7 +193,7 @@ def rectification_create_view(request):
 
 
 def _categories() -> list[str]:
-    used = list(Rectification.objects.order_by("category").values_list("category", flat=True).distinct()[:50])
+    used = list(rectification_categories_used()[:50])
     return used + [str(name) for name in COMMON_CATEGORIES if str(name) not in used]
 
 
@@ -238,13 +234,7 @@ def rectification_edit(request, pk: int):
 @require_GET
 def rectification_detail(request, pk: int):
     rectification = _rectification_or_404(pk)
-    supervisions = (
-        visible_supervisions(request.user)
-        .filter(rectification=rectification)
-        .select_related("supervisor__member")
-        .prefetch_related(Prefetch("follow_ups", queryset=FollowUp.objects.select_related("noted_by__member")))
-    )
-    supervisions = list(supervisions)
+    supervisions = rectification_supervisions(user=request.user, rectification=rectification)
     organization = rectification.organization
     may_manage = may_manage_rectification(request.user, organization)
     open_supervision = next((item for item in supervisions if item.closed_at is None), None)
@@ -314,38 +304,23 @@ def rectification_unpublish_view(request, pk: int):
     return redirect(rectification)
 
 
-def _solved_in_filter(request):
-    tasks = Rectification.objects.filter(status=RectificationStatus.SOLVED)
+def _chosen_organization(request) -> Organization | None:
     code = request.GET.get("organization") or request.POST.get("organization") or ""
-    organization = None
-    if code:
-        organization = access_organization(request.user, code)
-        tasks = tasks.filter(organization__path__startswith=organization.path)
-    return tasks, organization
+    return access_organization(request.user, code) if code else None
 
 
 @login_required
 @require_GET
 def rectification_categories(request):
     """分门归类: solved tasks sorted by category, each category published in one go."""
-    tasks, organization = _solved_in_filter(request)
-    tasks = tasks.select_related("organization").order_by("category", "organization__path", "-solved_on", "pk")
-    groups: list[dict] = []
-    for task in tasks:
-        if not groups or groups[-1]["category"] != task.category:
-            groups.append({"category": task.category, "tasks": [], "unpublished": 0})
-        groups[-1]["tasks"].append(task)
-        if not task.is_published:
-            groups[-1]["unpublished"] += 1
+    organization = _chosen_organization(request)
     return render(
         request,
         "pledges/rectification_categories.html",
         {
-            "groups": groups,
+            "groups": solved_rectifications_by_category(organization=organization),
             "organization": organization,
-            "organizations": Organization.objects.filter(
-                pk__in=Rectification.objects.filter(status=RectificationStatus.SOLVED).values("organization_id")
-            ).order_by("path"),
+            "organizations": organizations_with_rectifications(solved_only=True),
             "can_publish": _user_may_manage_any(request.user),
         },
     )
@@ -357,10 +332,12 @@ def rectification_publish_category(request):
     if not _user_may_manage_any(request.user):
         raise PermissionDenied(_("您只能查看整改情况，不能公开。"))
     category = request.POST.get("category", "").strip()
-    tasks, organization = _solved_in_filter(request)
+    organization = _chosen_organization(request)
     waiting = [
         task
-        for task in tasks.filter(category=category, is_published=False).select_related("organization")
+        for task in solved_rectifications(organization=organization)
+        .filter(category=category, is_published=False)
+        .select_related("organization")
         if may_manage_rectification(request.user, task.organization)
     ]
     published = rectifications_publish(rectifications=waiting, by=request.user)
@@ -450,19 +427,9 @@ def supervision_open_rectification(request, pk: int):
 def supervision_list(request):
     today = timezone.localdate()
     show = request.GET.get("show", "open")
-    supervisions = (
-        visible_supervisions(request.user)
-        .select_related("organization", "pledge_item__pledge", "rectification", "supervisor__member")
-        .annotate(follow_up_count=Count("follow_ups"))
-        .prefetch_related(
-            Prefetch("follow_ups", queryset=FollowUp.objects.order_by("-noted_on", "-pk"), to_attr="recent")
-        )
-    )
-    if show == "closed":
-        supervisions = supervisions.filter(closed_at__isnull=False).order_by("-closed_at")
-    else:
+    if show != "closed":
         show = "open"
-        supervisions = supervisions.filter(closed_at__isnull=True).order_by("deadline", "pk")
+    supervisions = supervisions_listed(user=request.user, closed=show == "closed")
     page = Paginator(supervisions, PER_PAGE).get_page(request.GET.get("page"))
     for supervision in page:
         supervision.overdue = supervision.closed_at is None and supervision.deadline < today
