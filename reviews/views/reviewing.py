@@ -26,19 +26,17 @@ from campaign.models import Campaign, StandardDimension
 from campaign.selectors import current_campaign, day_within
 from orgs.models import Member, User
 from orgs.scoping import access_organization
-from pledges.models import PledgeItem, ProgressEntry
-from pledges.progress import ItemState, item_state
+from pledges.progress import ItemState
 from reviews.assignments import (
     Subject,
     may_review,
     period_end,
     period_start,
     reviewer_organization,
-    subject_q,
     subjects_of,
 )
 from reviews.forms import ReviewEditForm
-from reviews.models import OverdueReview, Review, ReviewForm, ReviewSection
+from reviews.models import Review, ReviewForm, ReviewSection
 from reviews.reviewing import (
     SECTION_FIELDS,
     current_pledge,
@@ -53,6 +51,7 @@ from reviews.reviewing import (
     review_update,
     standard_for,
 )
+from reviews.selectors import DONE, DUE, OVERDUE, current_pledge_progress, review_statuses
 
 REVIEWS_PER_PAGE = 30
 LATEST_ENTRIES = 5
@@ -79,22 +78,20 @@ def _campaign_or_404(user: User) -> Campaign:
 
 def _pledge_panel(campaign: Campaign, organization, member) -> dict:
     """The subject's current pledge, its items with their state and the latest progress
-    entries, for the column beside the form (four queries)."""
-    pledge = current_pledge(campaign, organization, member)
-    if pledge is None:
+    entries, for the column beside the form."""
+    progress = current_pledge_progress(
+        campaign=campaign,
+        organization=organization,
+        member=member,
+        today=timezone.localdate(),
+        latest=LATEST_ENTRIES,
+    )
+    if progress is None:
         return {"pledge": None}
-    items = list(PledgeItem.objects.filter(pledge=pledge).order_by("order", "pk"))
-    today = timezone.localdate()
-    for item in items:
-        item.state = item_state(item, today)
+    for item in progress.items:
         item.state_label = ItemState(item.state).label
         item.badge = ITEM_BADGES[item.state]
-    entries = list(
-        ProgressEntry.objects.filter(item__pledge=pledge)
-        .select_related("item")
-        .order_by("-recorded_on", "-pk")[:LATEST_ENTRIES]
-    )
-    return {"pledge": pledge, "items": items, "entries": entries}
+    return {"pledge": progress.pledge, "items": progress.items, "entries": progress.entries}
 
 
 # ---------------------------------------------------------------------------
@@ -102,60 +99,16 @@ def _pledge_panel(campaign: Campaign, organization, member) -> dict:
 # ---------------------------------------------------------------------------
 
 
-DONE, DUE, OVERDUE = "done", "due", "overdue"
 STATUS_LABELS = {DONE: gettext_lazy("已点评"), DUE: gettext_lazy("待点评"), OVERDUE: gettext_lazy("逾期")}
 STATUS_BADGES = {DONE: "success", DUE: "secondary", OVERDUE: "danger"}
 
 
-def _subject_key(organization_id: int, member_id: int | None) -> tuple[int, int | None]:
-    return (organization_id, member_id)
-
-
 def due_rows(campaign: Campaign, subjects: list[Subject], start: datetime.date) -> list[dict]:
-    """Each subject with its status this period: two queries whatever the number."""
-    if not subjects:
-        return []
-    q = subject_q(subjects)
-    overdue = list(
-        OverdueReview.objects.filter(q, campaign=campaign, period_start__lt=start).values_list(
-            "organization_id", "member_id", "period_start"
-        )
-    )
-    earliest = min([start, *(row[2] for row in overdue)])
-    reviews = Review.objects.filter(q, campaign=campaign, period_start__gte=earliest).values_list(
-        "pk", "organization_id", "member_id", "period_start"
-    )
-    this_period: dict[tuple, int] = {}
-    latest_period: dict[tuple, datetime.date] = {}
-    for pk, organization_id, member_id, review_period in reviews:
-        key = _subject_key(organization_id, None if member_id is None else member_id)
-        if review_period == start:
-            this_period.setdefault(key, pk)
-        latest_period[key] = max(review_period, latest_period.get(key, review_period))
-    overdue_since: dict[tuple, datetime.date] = {}
-    for organization_id, member_id, marked_period in overdue:
-        key = _subject_key(organization_id, member_id)
-        overdue_since[key] = max(marked_period, overdue_since.get(key, marked_period))
-    rows = []
-    for subject in subjects:
-        key = subject.key
-        if key in this_period:
-            status, review_pk = DONE, this_period[key]
-        else:
-            review_pk = None
-            marked = overdue_since.get(key)
-            reviewed_since = marked is not None and latest_period.get(key, datetime.date.min) > marked
-            status = OVERDUE if marked is not None and not reviewed_since else DUE
-        rows.append(
-            {
-                "subject": subject,
-                "status": status,
-                "label": STATUS_LABELS[status],
-                "badge": STATUS_BADGES[status],
-                "review_pk": review_pk,
-            }
-        )
-    return rows
+    """Each subject with its status this period, labelled for the due list."""
+    return [
+        {**row, "label": STATUS_LABELS[row["status"]], "badge": STATUS_BADGES[row["status"]]}
+        for row in review_statuses(campaign=campaign, subjects=subjects, start=start)
+    ]
 
 
 @login_required

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -55,6 +54,7 @@ from reviews.rounds import (
     subject_add,
     subject_remove,
 )
+from reviews.selectors import rounds_listed
 
 ROUNDS_PER_PAGE = 30
 STATE_BADGES = {
@@ -118,12 +118,7 @@ def round_list(request):
     state = request.GET.get("state", "")
     if state not in RoundState.values:
         state = ""
-    rounds = EvaluationRound.objects.select_related("organization", "campaign").annotate(
-        issued=Count("codes"), used=Count("codes", filter=Q(codes__used=True))
-    )
-    if state:
-        rounds = rounds.filter(state=state)
-    page = Paginator(rounds.order_by("-opens_at", "-pk"), ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(rounds_listed(state=state), ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
     for evaluation_round in page:
         evaluation_round.badge = STATE_BADGES[evaluation_round.state]
     return render(
