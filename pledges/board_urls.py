@@ -1,6 +1,12 @@
 """The public notice board (公开栏): no login, random tokens in every address."""
 
+from django.urls import path
+
 from pledges.views import board
 
 app_name = "board"
-urlpatterns = board.urlpatterns
+urlpatterns = [
+    path("<slug:token>/", board.board_page, name="organization"),
+    path("<slug:token>/qr/", board.board_poster, name="qr"),
+    path("<slug:token>/files/<int:pk>/", board.board_evidence, name="evidence"),
+]

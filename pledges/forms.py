@@ -1,14 +1,34 @@
-"""Forms for filing pledges and deciding on them. They validate input only; the writes
-are in pledges.services and pledges.lifecycle."""
+"""Forms of the pledge pages: filing a pledge and deciding on it, recording progress
+(践诺), rectification tasks and 挂牌督办, the coverage filters and the progress sheet
+upload. They validate input only; the writes are in pledges.services, pledges.lifecycle,
+pledges.progress, pledges.rectification and pledges.progress_sheet."""
 
 from __future__ import annotations
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from campaign.campaigns.models import StandardDimension, StandardSubject
-from pledges.models import Fulfillment, Opinion, Pledge, PledgeItem, PledgeKind, PublicationChannel
+from campaign.campaigns.models import Campaign, StandardDimension, StandardSubject
+from orgs.importing import ImportFileError, check_upload
+from orgs.models import Member, Organization, Sector
+from pledges.models import (
+    Fulfillment,
+    Opinion,
+    Pledge,
+    PledgeItem,
+    PledgeKind,
+    PublicationChannel,
+    Rectification,
+    RectificationStatus,
+)
+from pledges.progress import EVIDENCE_MAX_BYTES, EVIDENCE_MAX_FILES, EvidenceType
+from pledges.progress_sheet import read_progress_sheet
+from pledges.rectification import supervisor_candidates
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -146,3 +166,237 @@ class AssessForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("请写明评定意见。")},
     )
+
+
+# ---------------------------------------------------------------------------
+# 践诺: recording progress with evidence
+# ---------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the form's cleaned value is a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(EvidenceType.values)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(upload, initial) for upload in uploads if upload]
+
+
+class ProgressForm(forms.Form):
+    recorded_on = forms.DateField(label=_("日期"), widget=DATE_WIDGET)
+    text = forms.CharField(
+        label=_("进展情况"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("写清做了什么、为群众办成了什么，尽量有时间、数量。"),
+    )
+    marks_done = forms.BooleanField(label=_("该事项已全部完成"), required=False)
+    files = MultipleFileField(label=_("佐证材料"), required=False)
+    evidence_public = forms.BooleanField(
+        label=_("佐证材料在公开栏展示"),
+        required=False,
+        initial=True,
+        help_text=_("含有群众姓名、身份证号、电话等个人信息的材料，请取消勾选。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = gettext(
+            "可选多个文件：JPEG、PNG、WebP 照片或 PDF，每个不超过 %(mb)s MB，最多 %(count)s 个。"
+            "照片中的拍摄位置等信息会被去除。"
+        ) % {"mb": EVIDENCE_MAX_BYTES // 2**20, "count": EVIDENCE_MAX_FILES}
+        self.fields["recorded_on"].initial = timezone.localdate()
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", gettext("保存进展"), css_class="btn-lg"))
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if len(files) > EVIDENCE_MAX_FILES:
+            raise ValidationError(gettext("每条进展最多上传 %(count)s 个佐证材料。") % {"count": EVIDENCE_MAX_FILES})
+        return files
+
+
+# ---------------------------------------------------------------------------
+# 集中核查: rectification tasks and 挂牌督办
+# ---------------------------------------------------------------------------
+
+
+class RectificationForm(forms.ModelForm):
+    """The task as the responsible organization writes it; the service checks it again."""
+
+    class Meta:
+        model = Rectification
+        fields = ["campaign", "source", "category", "problem", "measure", "owner", "deadline", "member", "pledge_item"]
+        widgets = {
+            "deadline": DATE_WIDGET,
+            "category": forms.TextInput(attrs={"list": "rectification-categories", "autocomplete": "off"}),
+            "problem": forms.Textarea(attrs={"rows": 3}),
+            "measure": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "category": _("同类问题用同一个类别，整改完成后按类别向群众公开。"),
+            "owner": _("例如：支部书记 张某某"),
+        }
+
+    # Declared with their querysets set per request: a scoped manager cannot be queried
+    # when the form class is built at import time.
+    campaign = forms.ModelChoiceField(label=_("活动"), queryset=None)
+    member = forms.ModelChoiceField(label=_("责任党员"), queryset=None, required=False)
+    pledge_item = forms.ModelChoiceField(label=_("相关承诺事项"), queryset=None, required=False)
+    status = forms.ChoiceField(
+        label=_("整改状态"),
+        # Solved is reached through the solve page, which asks for the result.
+        choices=[choice for choice in RectificationStatus.choices if choice[0] != RectificationStatus.SOLVED],
+        required=False,
+    )
+
+    def __init__(self, *args, organization: Organization, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["campaign"].queryset = Campaign.objects.order_by("-starts_on", "-pk")
+        self.fields["member"].queryset = Member.objects.filter(organization=organization).order_by("name")
+        self.fields["pledge_item"].queryset = PledgeItem.objects.filter(
+            pledge__organization=organization, pledge__published_version__gt=0
+        ).select_related("pledge")
+        self.fields["pledge_item"].label_from_instance = lambda item: f"{item.pledge.title}：{item.target[:30]}"
+        if editing:
+            del self.fields["campaign"]
+            if self.instance.status == RectificationStatus.SOLVED:
+                del self.fields["status"]
+            else:
+                self.fields["status"].initial = self.instance.status
+                self.fields["status"].required = True
+        else:
+            del self.fields["status"]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", gettext("保存"), css_class="btn-lg"))
+
+    def clean(self):
+        cleaned = super().clean()
+        campaign = cleaned.get("campaign") or getattr(self.instance, "campaign", None)
+        if campaign is not None and not self.organization.is_within(campaign.organization):
+            self.add_error("campaign", gettext("该组织不在这项活动的范围内。"))
+        return cleaned
+
+
+class SolveForm(forms.Form):
+    result = forms.CharField(
+        label=_("整改结果"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("写明整改后的实际效果，这段文字将向群众公开。"),
+    )
+    solved_on = forms.DateField(label=_("完成日期"), widget=DATE_WIDGET)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", gettext("整改完成"), css_class="btn-lg"))
+
+
+class SupervisionForm(forms.Form):
+    supervisor = forms.ModelChoiceField(label=_("督办人"), queryset=None)
+    deadline = forms.DateField(label=_("督办时限"), widget=DATE_WIDGET)
+    notes = forms.CharField(label=_("督办要求"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, organization: Organization, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        candidates = supervisor_candidates(organization=organization, by=user)
+        self.fields["supervisor"].queryset = candidates
+        self.fields["supervisor"].label_from_instance = lambda account: (
+            gettext("%(name)s（%(organization)s）")
+            % {
+                "name": account.display_name,
+                "organization": account.organization.name,
+            }
+        )
+        if any(account.pk == user.pk for account in candidates):
+            self.fields["supervisor"].initial = user.pk
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", gettext("挂牌督办"), css_class="btn-lg btn-danger"))
+
+
+class FollowUpForm(forms.Form):
+    noted_on = forms.DateField(label=_("日期"), widget=DATE_WIDGET)
+    note = forms.CharField(label=_("跟踪情况"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["noted_on"].initial = timezone.localdate()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class CloseForm(forms.Form):
+    closing_note = forms.CharField(label=_("销号说明"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+# ---------------------------------------------------------------------------
+# 全覆盖: the coverage filters, and uploading a filled-in progress sheet
+# ---------------------------------------------------------------------------
+
+
+class CoverageFilterForm(forms.Form):
+    campaign = forms.ChoiceField(label=_("活动"), required=False)
+    org = forms.ChoiceField(label=_("组织"), required=False)
+    sector = forms.ChoiceField(label=_("领域"), required=False, choices=[("", _("全部领域")), *Sector.choices])
+    kind = forms.ChoiceField(label=_("承诺类型"), required=False, choices=[("", _("全部类型")), *PledgeKind.choices])
+    q = forms.CharField(label=_("组织名称"), required=False, max_length=50)
+
+    def __init__(self, *args, campaigns: list[Campaign], organizations: list[Organization], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [(str(campaign.pk), campaign.name) for campaign in campaigns]
+        self.fields["org"].choices = [("", gettext("全部（本级及下级）"))] + [
+            (organization.code, organization.name) for organization in organizations
+        ]
+        self.fields["q"].widget.attrs["placeholder"] = gettext("输入组织名称的一部分")
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_id = "coverage-filters"
+        self.helper.layout = Layout(
+            Row(
+                Column("campaign", css_class="col-12 col-md-4"),
+                Column("org", css_class="col-12 col-md-4"),
+                Column("sector", css_class="col-6 col-md-2"),
+                Column("kind", css_class="col-6 col-md-2"),
+            ),
+            Row(Column("q", css_class="col-12 col-md-8")),
+        )
+        self.helper.add_input(Submit("", gettext("筛选"), css_class="btn-danger"))
+
+
+class ProgressSheetUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("填好的进展表"),
+        help_text=_("从本系统下载、填写后保存的 Excel（.xlsx）文件。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", gettext("上传并预览"), css_class="btn-danger"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            extension = check_upload(upload, filename=upload.name, size=upload.size)
+            if extension != ".xlsx":
+                raise ImportFileError(gettext("请上传从本系统下载并填写好的进展表（.xlsx），不要另存为 CSV。"))
+            # Find the header now, so that a wrong file is refused at once with its reason.
+            read_progress_sheet(upload)
+        except ImportFileError as error:
+            raise ValidationError(str(error)) from None
+        finally:
+            upload.seek(0)
+        return upload

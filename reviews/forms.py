@@ -1,6 +1,6 @@
-"""Forms for running an evaluation round. They check input only; the writes and the
-rules that hold whatever the caller (code counts, states, who may) are in
-reviews.rounds and reviews.paper."""
+"""Forms for running an evaluation round and for writing a leader review (领导点评). They
+check input only; the writes and the rules that hold whatever the caller (code counts,
+states, who may) are in reviews.rounds, reviews.paper and reviews.reviewing."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaign.campaigns.models import StandardDimension
 from orgs.models import Member
-from reviews.models import BriefingKind, Choice, EvaluationSubject, EvaluatorCategory
+from reviews.models import BriefingKind, Choice, EvaluationSubject, EvaluatorCategory, Grade, Review, ReviewForm
+from reviews.reviewing import SECTION_FIELDS
 from reviews.rounds import MAX_CODES_PER_CATEGORY
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -215,3 +217,78 @@ def member_choices_for(evaluation_round) -> QuerySet[Member]:
     """Members of the round's organization who are not yet subjects."""
     taken = EvaluationSubject.objects.filter(round=evaluation_round, member__isnull=False).values("member_id")
     return Member.objects.filter(organization=evaluation_round.organization).exclude(pk__in=taken).order_by("name")
+
+
+# ---------------------------------------------------------------------------
+# 领导点评
+# ---------------------------------------------------------------------------
+
+
+def section_field(dimension: StandardDimension, name: str) -> str:
+    return f"d{dimension.pk}_{name}"
+
+
+class ReviewEditForm(forms.Form):
+    """The review's head fields, then four fields per dimension of the standard."""
+
+    form = forms.ChoiceField(label=gettext_lazy("点评方式"), choices=ReviewForm.choices)
+    reviewed_on = forms.DateField(label=gettext_lazy("点评日期"), widget=DATE_WIDGET)
+    requires_rectification = forms.BooleanField(label=gettext_lazy("需要整改"), required=False)
+    rectification_deadline = forms.DateField(
+        label=gettext_lazy("整改时限"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=gettext_lazy("勾选“需要整改”时必填；问题和措施取自下面各项的“问题”和“努力方向和整改措施”。"),
+    )
+
+    LABELS = {
+        "achievements": gettext_lazy("成绩"),
+        "problems": gettext_lazy("问题"),
+        "direction": gettext_lazy("努力方向和整改措施"),
+    }
+
+    def __init__(self, *args, dimensions: list[StandardDimension], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dimensions = dimensions
+        for dimension in dimensions:
+            for name in SECTION_FIELDS:
+                self.fields[section_field(dimension, name)] = forms.CharField(
+                    label=self.LABELS[name], required=False, widget=forms.Textarea(attrs={"rows": 2})
+                )
+            self.fields[section_field(dimension, "grade")] = forms.ChoiceField(
+                label=gettext_lazy("等次"), required=False, choices=[("", _("不评等次")), *Grade.choices]
+            )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("requires_rectification") and not data.get("rectification_deadline"):
+            self.add_error("rectification_deadline", _("需要整改时，请填写整改时限。"))
+        return data
+
+    def sections(self) -> dict[int, dict]:
+        return {
+            dimension.pk: {
+                name: self.cleaned_data.get(section_field(dimension, name), "") for name in (*SECTION_FIELDS, "grade")
+            }
+            for dimension in self.dimensions
+        }
+
+    def cards(self):
+        """(dimension, its four bound fields) for one card each in the template."""
+        return [
+            (dimension, [self[section_field(dimension, name)] for name in (*SECTION_FIELDS, "grade")])
+            for dimension in self.dimensions
+        ]
+
+    @classmethod
+    def initial_for(cls, review: Review) -> dict:
+        initial = {
+            "form": review.form,
+            "reviewed_on": review.reviewed_on,
+            "requires_rectification": review.requires_rectification,
+            "rectification_deadline": review.rectification.deadline if review.rectification_id else None,
+        }
+        for section in review.sections.all():
+            for name in (*SECTION_FIELDS, "grade"):
+                initial[f"d{section.dimension_id}_{name}"] = getattr(section, name)
+        return initial

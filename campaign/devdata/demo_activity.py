@@ -61,7 +61,7 @@ from campaign.nominations.services import (
 from campaign.reports.models import AdoptionLevel, InfoReport
 from campaign.reports.services import month_bounds
 from orgs.models import Member, Organization, OrganizationKind, Post, Sector, User
-from pledges.lifecycle import may_decide, may_file, pledge_assess
+from pledges.lifecycle import may_decide, may_file, pledge_assess, version_content
 from pledges.models import (
     Fulfillment,
     Opinion,
@@ -760,30 +760,14 @@ def _pledges_insert(world: _World, filed: list[_Filed]) -> None:
 
 
 def _content(plan: _Filed) -> dict:
-    """The pledge as pledges.lifecycle.pledge_content freezes it on publication, built
-    from the rows at hand instead of two queries a pledge (the demo's test holds the
-    two to the same result for every version)."""
-    pledge = plan.pledge
-    return {
-        "title": pledge.title,
-        "kind": pledge.kind,
-        "opinions": [
-            {"solicited_on": opinion.solicited_on.isoformat(), "method": opinion.method, "summary": opinion.summary}
-            for opinion in sorted(plan.opinions, key=lambda opinion: (opinion.solicited_on, opinion.pk))
-        ],
-        "items": [
-            {
-                "id": item.pk,
-                "target": item.target,
-                "work": item.work,
-                "practical_things": item.practical_things,
-                "dimension": item.dimension.name if item.dimension else "",
-                "due_date": item.due_date.isoformat() if item.due_date else "",
-                "measurable_result": item.measurable_result,
-            }
-            for item in sorted(plan.items, key=lambda item: (item.order, item.pk))
-        ],
-    }
+    """The pledge as pledges.lifecycle freezes it on publication, from the rows at hand
+    instead of two queries a pledge (the demo's test holds this to pledge_content for
+    every version)."""
+    return version_content(
+        pledge=plan.pledge,
+        opinions=sorted(plan.opinions, key=lambda opinion: (opinion.solicited_on, opinion.pk)),
+        items=sorted(plan.items, key=lambda item: (item.order, item.pk)),
+    )
 
 
 # ---------------------------------------------------------------------------

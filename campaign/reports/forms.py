@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from campaign.campaigns.forms import DateInput
 from campaign.reports.models import AdoptionLevel, InfoReportCategory
-from pledges.views.progress import MultipleFileField
+from pledges.forms import MultipleFileField
 
 
 class InfoReportForm(forms.Form):

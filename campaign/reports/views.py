@@ -28,8 +28,8 @@ from campaign.reports.services import (
 )
 from orgs.scoping import access_organization
 from orgs.uploads import xlsx_response
+from pledges.evidence_serving import evidence_response
 from pledges.progress import IMAGE_TYPES
-from pledges.views.board import evidence_response
 
 
 @login_required

@@ -6,18 +6,16 @@ from __future__ import annotations
 import segno
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
-from django.urls import path, reverse
-from django.utils.http import content_disposition_header
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from orgs.models import Organization
 from pledges.board import board_organization, organization_board, public_evidence
-from pledges.models import Evidence
-from pledges.progress import IMAGE_TYPES
+from pledges.evidence_serving import evidence_response
+from pledges.selectors import board_organizations
 
 BOARDS_PER_PAGE = 50
 
@@ -27,22 +25,6 @@ def _organization_or_404(token: str) -> Organization:
     if organization is None:
         raise Http404(_("找不到这个公开栏，请核对链接或二维码。"))
     return organization
-
-
-def evidence_response(evidence: Evidence, *, cache: str) -> FileResponse:
-    """Serve a stored evidence file safely: its checked type, never sniffed; PDFs as
-    downloads; and a sandbox, so a crafted file cannot run script in our origin."""
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404(_("文件已不存在。")) from None
-    is_image = evidence.content_type in IMAGE_TYPES
-    response = FileResponse(handle, content_type=evidence.content_type)
-    response["Content-Disposition"] = content_disposition_header(not is_image, evidence.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response["Cache-Control"] = cache
-    return response
 
 
 def board_url(request, organization: Organization) -> str:
@@ -95,17 +77,5 @@ def board_evidence(request, token: str, pk: int):
 def board_links(request):
     """The boards of the organizations in the user's scope, with their QR posters."""
     query = request.GET.get("q", "").strip()
-    organizations = Organization.objects.annotate(
-        published_pledges=Count("pledges", filter=Q(pledges__published_version__gt=0))
-    ).order_by("path")
-    if query:
-        organizations = organizations.filter(Q(name__icontains=query) | Q(code__icontains=query))
-    page = Paginator(organizations, BOARDS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(board_organizations(query=query), BOARDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "pledges/board_links.html", {"page": page, "query": query})
-
-
-urlpatterns = [
-    path("<slug:token>/", board_page, name="organization"),
-    path("<slug:token>/qr/", board_poster, name="qr"),
-    path("<slug:token>/files/<int:pk>/", board_evidence, name="evidence"),
-]

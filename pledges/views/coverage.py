@@ -5,32 +5,25 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.selectors import current_campaign, visible_campaigns
-from orgs.importing import ImportFileError, check_upload
-from orgs.models import Organization, OrganizationKind, Role, Sector
+from orgs.importing import ImportFileError
+from orgs.models import OrganizationKind, Role
 from orgs.scoping import access_organization, user_scope
 from orgs.selectors import visible_roots
 from orgs.uploads import PendingUploads, xlsx_response
 from pledges.coverage import (
-    MASS_KINDS,
     CoverageFilters,
     CoverageList,
     coverage_export,
@@ -42,9 +35,10 @@ from pledges.coverage import (
     open_supervisions,
     organizations_without_pledge,
 )
+from pledges.forms import CoverageFilterForm, ProgressSheetUploadForm
 from pledges.lifecycle import FILING_ROLES, may_file_for
-from pledges.models import PledgeKind
 from pledges.progress_sheet import progress_sheet_export, progress_sheet_import, read_progress_sheet
+from pledges.selectors import coverage_filter_organizations
 
 COVERAGE_ROLES = {Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.SECRETARY}
 PER_PAGE = 50
@@ -68,52 +62,10 @@ def _chosen_campaign(request) -> Campaign | None:
 # ---------------------------------------------------------------------------
 
 
-class CoverageFilterForm(forms.Form):
-    campaign = forms.ChoiceField(label=gettext_lazy("活动"), required=False)
-    org = forms.ChoiceField(label=gettext_lazy("组织"), required=False)
-    sector = forms.ChoiceField(
-        label=gettext_lazy("领域"), required=False, choices=[("", gettext_lazy("全部领域")), *Sector.choices]
-    )
-    kind = forms.ChoiceField(
-        label=gettext_lazy("承诺类型"), required=False, choices=[("", gettext_lazy("全部类型")), *PledgeKind.choices]
-    )
-    q = forms.CharField(label=gettext_lazy("组织名称"), required=False, max_length=50)
-
-    def __init__(self, *args, campaigns: list[Campaign], organizations: list[Organization], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [(str(campaign.pk), campaign.name) for campaign in campaigns]
-        self.fields["org"].choices = [("", _("全部（本级及下级）"))] + [
-            (organization.code, organization.name) for organization in organizations
-        ]
-        self.fields["q"].widget.attrs["placeholder"] = _("输入组织名称的一部分")
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.form_id = "coverage-filters"
-        self.helper.layout = Layout(
-            Row(
-                Column("campaign", css_class="col-12 col-md-4"),
-                Column("org", css_class="col-12 col-md-4"),
-                Column("sector", css_class="col-6 col-md-2"),
-                Column("kind", css_class="col-6 col-md-2"),
-            ),
-            Row(Column("q", css_class="col-12 col-md-8")),
-        )
-        self.helper.add_input(Submit("", _("筛选"), css_class="btn-danger"))
-
-
 def _require_coverage_viewer(user) -> None:
     if user.is_superuser or user.role in COVERAGE_ROLES:
         return
     raise PermissionDenied(_("承诺覆盖情况只对县委创先争优办、上级党组织负责人、巡回检查组和党支部书记开放。"))
-
-
-def _filter_organizations(roots: list[Organization], chosen: Organization | None) -> list[Organization]:
-    """The tops of the user's subtrees and their party children, for the organization filter."""
-    party_children = Q(parent__in=roots) & ~Q(kind__in=MASS_KINDS)
-    options = list(Organization.objects.filter(Q(pk__in=[root.pk for root in roots]) | party_children).order_by("path"))
-    if chosen is not None and chosen.pk not in {organization.pk for organization in options}:
-        options.append(chosen)
-    return options
 
 
 def _coverage_request(request):
@@ -129,7 +81,7 @@ def _coverage_request(request):
     form = CoverageFilterForm(
         data,
         campaigns=list(visible_campaigns(request.user)),
-        organizations=_filter_organizations(user_roots, chosen),
+        organizations=coverage_filter_organizations(roots=user_roots, chosen=chosen),
     )
     # A bad sector or kind in the query string is shown on the form and left out of the filter.
     form.is_valid()
@@ -238,33 +190,6 @@ def progress_sheet_export_view(request, code: str):
     return xlsx_response(content, filename)
 
 
-class ProgressSheetUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("填好的进展表"),
-        help_text=gettext_lazy("从本系统下载、填写后保存的 Excel（.xlsx）文件。"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("上传并预览"), css_class="btn-danger"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        try:
-            extension = check_upload(upload, filename=upload.name, size=upload.size)
-            if extension != ".xlsx":
-                raise ImportFileError(_("请上传从本系统下载并填写好的进展表（.xlsx），不要另存为 CSV。"))
-            # Find the header now, so that a wrong file is refused at once with its reason.
-            read_progress_sheet(upload)
-        except ImportFileError as error:
-            raise ValidationError(str(error)) from None
-        finally:
-            upload.seek(0)
-        return upload
-
-
 def _require_sheet_importer(user) -> None:
     if user.is_superuser or (user.role in FILING_ROLES and user_scope(user).writable):
         return
@@ -355,22 +280,3 @@ def progress_sheet_import_cancel(request, token: str):
     SHEET_UPLOADS.forget(request, token)
     messages.info(request, _("已取消本次导入，上传的文件已删除。"))
     return redirect("pledges:progress_sheet_import")
-
-
-urlpatterns = [
-    path("coverage/", coverage, name="coverage"),
-    path("coverage/export/", coverage_export_view, name="coverage_export"),
-    path("progress-sheet/<str:code>/export/", progress_sheet_export_view, name="progress_sheet_export"),
-    path("progress-sheet/import/", progress_sheet_import_view, name="progress_sheet_import"),
-    path("progress-sheet/import/<str:token>/", progress_sheet_import_preview, name="progress_sheet_import_preview"),
-    path(
-        "progress-sheet/import/<str:token>/confirm/",
-        progress_sheet_import_confirm,
-        name="progress_sheet_import_confirm",
-    ),
-    path(
-        "progress-sheet/import/<str:token>/cancel/",
-        progress_sheet_import_cancel,
-        name="progress_sheet_import_cancel",
-    ),
-]

@@ -14,10 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Value, When
+from django.db.models import Case, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -39,7 +38,6 @@ from pledges.forms import (
 from pledges.lifecycle import (
     TRANSITIONS,
     allowed_actions,
-    awaiting_decision,
     content_diff,
     may_edit,
     may_see_history,
@@ -56,6 +54,7 @@ from pledges.models import (
     PublicationChannel,
 )
 from pledges.progress import ItemState, item_state
+from pledges.selectors import pledge_state_counts, pledges_awaiting, pledges_listed
 from pledges.vagueness import item_warnings, pledge_warnings
 
 PLEDGES_PER_PAGE = 30
@@ -126,23 +125,12 @@ def pledge_list(request):
     if campaign is None:
         return render(request, "pledges/pledge_list.html", context)
 
-    in_campaign = Pledge.objects.filter(campaign=campaign)
     state = request.GET.get("state", "")
     if state not in PledgeState.values:
         state = ""
-    counts = dict(in_campaign.values("state").annotate(count=Count("pk")).values_list("state", "count"))
-    shown = (in_campaign.filter(state=state) if state else in_campaign).select_related("organization", "member")
-    # Aggregating drops Meta.ordering, so the order is spelled out for the paginators.
-    shown = shown.annotate(item_count=Count("items"), badge=BADGE).order_by(
-        "organization__path", "member__name", "-created_at", "pk"
-    )
-
-    pending = list(
-        awaiting_decision(request.user, in_campaign)
-        .select_related("organization", "member")
-        .prefetch_related("items")
-        .order_by("submitted_at", "pk")[: PENDING_SHOWN + 1]
-    )
+    counts = pledge_state_counts(campaign)
+    shown = pledges_listed(campaign=campaign, state=state).annotate(badge=BADGE)
+    pending = pledges_awaiting(user=request.user, campaign=campaign, limit=PENDING_SHOWN + 1)
     pending_rows = [
         (pledge, sum(1 for item in pledge.items.all() if item_warnings(item, campaign))) for pledge in pending
     ]
@@ -759,27 +747,3 @@ def pledge_history(request, pk: int):
     if not may_see_history(request.user, pledge):
         raise PermissionDenied(_("修改记录只对审核的上级党组织和县委创先争优办开放。"))
     return render(request, "pledges/pledge_history.html", {"pledge": pledge, "rows": history_rows(pledge)})
-
-
-urlpatterns = [
-    path("", pledge_list, name="list"),
-    path("new/", pledge_create, name="create"),
-    path("<int:pk>/", pledge_detail, name="detail"),
-    path("<int:pk>/edit/", pledge_edit, name="edit"),
-    path("<int:pk>/opinions/new/", opinion_add, name="opinion_add"),
-    path("opinions/<int:pk>/edit/", opinion_edit, name="opinion_edit"),
-    path("opinions/<int:pk>/delete/", opinion_delete, name="opinion_delete"),
-    path("<int:pk>/items/new/", item_add, name="item_add"),
-    path("items/<int:pk>/edit/", item_edit, name="item_edit"),
-    path("items/<int:pk>/delete/", item_delete, name="item_delete"),
-    path("items/<int:pk>/move/<str:direction>/", item_move, name="item_move"),
-    path("<int:pk>/submit/", pledge_submit, name="submit"),
-    path("<int:pk>/approve/", pledge_approve, name="approve"),
-    path("<int:pk>/return/", pledge_return, name="return"),
-    path("<int:pk>/publish/", pledge_publish, name="publish"),
-    path("<int:pk>/revise/", pledge_revise, name="revise"),
-    path("<int:pk>/assess/", pledge_assess, name="assess"),
-    path("<int:pk>/versions/", pledge_versions, name="versions"),
-    path("<int:pk>/diff/<int:old>/<int:new>/", pledge_diff, name="diff"),
-    path("<int:pk>/history/", pledge_history, name="history"),
-]

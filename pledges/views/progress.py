@@ -2,85 +2,26 @@
 
 from __future__ import annotations
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from pledges.evidence_serving import evidence_response
+from pledges.forms import ProgressForm
 from pledges.lifecycle import may_file
 from pledges.models import Evidence, PledgeItem, Rectification
 from pledges.progress import (
-    EVIDENCE_MAX_BYTES,
-    EVIDENCE_MAX_FILES,
     IMAGE_TYPES,
     RECORDABLE_STATES,
-    EvidenceType,
     ItemState,
     evidence_set_public,
     item_state,
     progress_record,
 )
 from pledges.rectification import may_manage_rectification, may_supervise
-from pledges.views.board import board_links, evidence_response
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; the form's cleaned value is a list."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(EvidenceType.values)}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        uploads = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(upload, initial) for upload in uploads if upload]
-
-
-class ProgressForm(forms.Form):
-    recorded_on = forms.DateField(
-        label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    text = forms.CharField(
-        label=gettext_lazy("进展情况"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("写清做了什么、为群众办成了什么，尽量有时间、数量。"),
-    )
-    marks_done = forms.BooleanField(label=gettext_lazy("该事项已全部完成"), required=False)
-    files = MultipleFileField(label=gettext_lazy("佐证材料"), required=False)
-    evidence_public = forms.BooleanField(
-        label=gettext_lazy("佐证材料在公开栏展示"),
-        required=False,
-        initial=True,
-        help_text=gettext_lazy("含有群众姓名、身份证号、电话等个人信息的材料，请取消勾选。"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = _(
-            "可选多个文件：JPEG、PNG、WebP 照片或 PDF，每个不超过 %(mb)s MB，最多 %(count)s 个。"
-            "照片中的拍摄位置等信息会被去除。"
-        ) % {"mb": EVIDENCE_MAX_BYTES // 2**20, "count": EVIDENCE_MAX_FILES}
-        self.fields["recorded_on"].initial = timezone.localdate()
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("保存进展"), css_class="btn-lg"))
-
-    def clean_files(self):
-        files = self.cleaned_data["files"]
-        if len(files) > EVIDENCE_MAX_FILES:
-            raise ValidationError(_("每条进展最多上传 %(count)s 个佐证材料。") % {"count": EVIDENCE_MAX_FILES})
-        return files
 
 
 @login_required
@@ -167,12 +108,3 @@ def evidence_visibility(request, pk: int):
     else:
         messages.success(request, _("“%(name)s”已不在公开栏展示。") % {"name": evidence.original_name})
     return redirect("pledges:item_progress", pk=evidence.entry.item_id)
-
-
-urlpatterns = [
-    path("items/<int:pk>/progress/", item_progress, name="item_progress"),
-    path("evidence/<int:pk>/", evidence_download, name="evidence"),
-    path("evidence/<int:pk>/visibility/", evidence_visibility, name="evidence_visibility"),
-    # The list of notice boards is a logged-in page, so it sits here, not under /gk/.
-    path("boards/", board_links, name="board_links"),
-]

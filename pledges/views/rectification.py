@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from campaign.campaigns.models import Campaign
 from campaign.campaigns.selectors import current_campaign
-from orgs.models import Member, Organization
+from orgs.models import Organization
 from orgs.scoping import access_organization, user_scope
+from pledges.forms import CloseForm, FollowUpForm, RectificationForm, SolveForm, SupervisionForm
 from pledges.models import (
-    FollowUp,
     PledgeItem,
     Rectification,
     RectificationSource,
@@ -36,7 +31,6 @@ from pledges.rectification import (
     MANAGING_ROLES,
     follow_up_add,
     is_late,
-    late_rectifications_q,
     may_close_supervision,
     may_follow_up,
     may_manage_rectification,
@@ -49,8 +43,16 @@ from pledges.rectification import (
     rectifications_publish,
     supervision_close,
     supervision_open,
-    supervisor_candidates,
     visible_supervisions,
+)
+from pledges.selectors import (
+    organizations_with_rectifications,
+    rectification_categories_used,
+    rectification_supervisions,
+    rectifications_listed,
+    solved_rectifications,
+    solved_rectifications_by_category,
+    supervisions_listed,
 )
 
 PER_PAGE = 30
@@ -64,129 +66,6 @@ COMMON_CATEGORIES = [
     gettext_lazy("基础设施"),
     gettext_lazy("承诺兑现"),
 ]
-
-
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-# ---------------------------------------------------------------------------
-# Forms
-# ---------------------------------------------------------------------------
-
-
-class RectificationForm(forms.ModelForm):
-    """The task as the responsible organization writes it; the service checks it again."""
-
-    class Meta:
-        model = Rectification
-        fields = ["campaign", "source", "category", "problem", "measure", "owner", "deadline", "member", "pledge_item"]
-        widgets = {
-            "deadline": _date_input(),
-            "category": forms.TextInput(attrs={"list": "rectification-categories", "autocomplete": "off"}),
-            "problem": forms.Textarea(attrs={"rows": 3}),
-            "measure": forms.Textarea(attrs={"rows": 3}),
-        }
-        help_texts = {
-            "category": gettext_lazy("同类问题用同一个类别，整改完成后按类别向群众公开。"),
-            "owner": gettext_lazy("例如：支部书记 张某某"),
-        }
-
-    # Declared with their querysets set per request: a scoped manager cannot be queried
-    # when the form class is built at import time.
-    campaign = forms.ModelChoiceField(label=gettext_lazy("活动"), queryset=None)
-    member = forms.ModelChoiceField(label=gettext_lazy("责任党员"), queryset=None, required=False)
-    pledge_item = forms.ModelChoiceField(label=gettext_lazy("相关承诺事项"), queryset=None, required=False)
-    status = forms.ChoiceField(
-        label=gettext_lazy("整改状态"),
-        # Solved is reached through the solve page, which asks for the result.
-        choices=[choice for choice in RectificationStatus.choices if choice[0] != RectificationStatus.SOLVED],
-        required=False,
-    )
-
-    def __init__(self, *args, organization: Organization, editing: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organization = organization
-        self.fields["campaign"].queryset = Campaign.objects.order_by("-starts_on", "-pk")
-        self.fields["member"].queryset = Member.objects.filter(organization=organization).order_by("name")
-        self.fields["pledge_item"].queryset = PledgeItem.objects.filter(
-            pledge__organization=organization, pledge__published_version__gt=0
-        ).select_related("pledge")
-        self.fields["pledge_item"].label_from_instance = lambda item: f"{item.pledge.title}：{item.target[:30]}"
-        if editing:
-            del self.fields["campaign"]
-            if self.instance.status == RectificationStatus.SOLVED:
-                del self.fields["status"]
-            else:
-                self.fields["status"].initial = self.instance.status
-                self.fields["status"].required = True
-        else:
-            del self.fields["status"]
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("保存"), css_class="btn-lg"))
-
-    def clean(self):
-        cleaned = super().clean()
-        campaign = cleaned.get("campaign") or getattr(self.instance, "campaign", None)
-        if campaign is not None and not self.organization.is_within(campaign.organization):
-            self.add_error("campaign", _("该组织不在这项活动的范围内。"))
-        return cleaned
-
-
-class SolveForm(forms.Form):
-    result = forms.CharField(
-        label=gettext_lazy("整改结果"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("写明整改后的实际效果，这段文字将向群众公开。"),
-    )
-    solved_on = forms.DateField(label=gettext_lazy("完成日期"), widget=_date_input())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("整改完成"), css_class="btn-lg"))
-
-
-class SupervisionForm(forms.Form):
-    supervisor = forms.ModelChoiceField(label=gettext_lazy("督办人"), queryset=None)
-    deadline = forms.DateField(label=gettext_lazy("督办时限"), widget=_date_input())
-    notes = forms.CharField(label=gettext_lazy("督办要求"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-    def __init__(self, *args, organization: Organization, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        candidates = supervisor_candidates(organization=organization, by=user)
-        self.fields["supervisor"].queryset = candidates
-        self.fields["supervisor"].label_from_instance = lambda account: (
-            _("%(name)s（%(organization)s）")
-            % {
-                "name": account.display_name,
-                "organization": account.organization.name,
-            }
-        )
-        if any(account.pk == user.pk for account in candidates):
-            self.fields["supervisor"].initial = user.pk
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("挂牌督办"), css_class="btn-lg btn-danger"))
-
-
-class FollowUpForm(forms.Form):
-    noted_on = forms.DateField(label=gettext_lazy("日期"), widget=_date_input())
-    note = forms.CharField(label=gettext_lazy("跟踪情况"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["noted_on"].initial = timezone.localdate()
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class CloseForm(forms.Form):
-    closing_note = forms.CharField(label=gettext_lazy("销号说明"), widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
 
 
 # ---------------------------------------------------------------------------
@@ -213,25 +92,17 @@ def _user_may_manage_any(user) -> bool:
 @require_GET
 def rectification_list(request):
     today = timezone.localdate()
-    tasks = (
-        Rectification.objects.select_related("organization", "member", "campaign")
-        .annotate(supervised=Exists(Supervision.objects.filter(rectification=OuterRef("pk"), closed_at__isnull=True)))
-        .order_by("status", "deadline", "pk")
-    )
     status = request.GET.get("status", "")
-    if status in RectificationStatus.values:
-        tasks = tasks.filter(status=status)
     category = request.GET.get("category", "").strip()
-    if category:
-        tasks = tasks.filter(category=category)
-    organization = None
     code = request.GET.get("organization", "").strip()
-    if code:
-        organization = access_organization(request.user, code)
-        tasks = tasks.filter(organization__path__startswith=organization.path)
+    organization = access_organization(request.user, code) if code else None
     late_only = request.GET.get("late") == "1"
-    if late_only:
-        tasks = tasks.filter(late_rectifications_q(today))
+    tasks = rectifications_listed(
+        status=status if status in RectificationStatus.values else "",
+        category=category,
+        organization=organization,
+        late_on=today if late_only else None,
+    )
     page = Paginator(tasks, PER_PAGE).get_page(request.GET.get("page"))
     for task in page:
         task.late = is_late(task, today)
@@ -245,10 +116,8 @@ def rectification_list(request):
             "query_string": urlencode({key: value for key, value in filters.items() if value}),
             "organization": organization,
             "statuses": RectificationStatus.choices,
-            "categories": Rectification.objects.order_by("category").values_list("category", flat=True).distinct(),
-            "organizations": Organization.objects.filter(
-                pk__in=Rectification.objects.values("organization_id")
-            ).order_by("path"),
+            "categories": rectification_categories_used(),
+            "organizations": organizations_with_rectifications(),
             "can_create": _user_may_manage_any(request.user),
         },
     )
@@ -324,7 +193,7 @@ def rectification_create_view(request):
 
 
 def _categories() -> list[str]:
-    used = list(Rectification.objects.order_by("category").values_list("category", flat=True).distinct()[:50])
+    used = list(rectification_categories_used()[:50])
     return used + [str(name) for name in COMMON_CATEGORIES if str(name) not in used]
 
 
@@ -365,13 +234,7 @@ def rectification_edit(request, pk: int):
 @require_GET
 def rectification_detail(request, pk: int):
     rectification = _rectification_or_404(pk)
-    supervisions = (
-        visible_supervisions(request.user)
-        .filter(rectification=rectification)
-        .select_related("supervisor__member")
-        .prefetch_related(Prefetch("follow_ups", queryset=FollowUp.objects.select_related("noted_by__member")))
-    )
-    supervisions = list(supervisions)
+    supervisions = rectification_supervisions(user=request.user, rectification=rectification)
     organization = rectification.organization
     may_manage = may_manage_rectification(request.user, organization)
     open_supervision = next((item for item in supervisions if item.closed_at is None), None)
@@ -441,38 +304,23 @@ def rectification_unpublish_view(request, pk: int):
     return redirect(rectification)
 
 
-def _solved_in_filter(request):
-    tasks = Rectification.objects.filter(status=RectificationStatus.SOLVED)
+def _chosen_organization(request) -> Organization | None:
     code = request.GET.get("organization") or request.POST.get("organization") or ""
-    organization = None
-    if code:
-        organization = access_organization(request.user, code)
-        tasks = tasks.filter(organization__path__startswith=organization.path)
-    return tasks, organization
+    return access_organization(request.user, code) if code else None
 
 
 @login_required
 @require_GET
 def rectification_categories(request):
     """分门归类: solved tasks sorted by category, each category published in one go."""
-    tasks, organization = _solved_in_filter(request)
-    tasks = tasks.select_related("organization").order_by("category", "organization__path", "-solved_on", "pk")
-    groups: list[dict] = []
-    for task in tasks:
-        if not groups or groups[-1]["category"] != task.category:
-            groups.append({"category": task.category, "tasks": [], "unpublished": 0})
-        groups[-1]["tasks"].append(task)
-        if not task.is_published:
-            groups[-1]["unpublished"] += 1
+    organization = _chosen_organization(request)
     return render(
         request,
         "pledges/rectification_categories.html",
         {
-            "groups": groups,
+            "groups": solved_rectifications_by_category(organization=organization),
             "organization": organization,
-            "organizations": Organization.objects.filter(
-                pk__in=Rectification.objects.filter(status=RectificationStatus.SOLVED).values("organization_id")
-            ).order_by("path"),
+            "organizations": organizations_with_rectifications(solved_only=True),
             "can_publish": _user_may_manage_any(request.user),
         },
     )
@@ -484,10 +332,12 @@ def rectification_publish_category(request):
     if not _user_may_manage_any(request.user):
         raise PermissionDenied(_("您只能查看整改情况，不能公开。"))
     category = request.POST.get("category", "").strip()
-    tasks, organization = _solved_in_filter(request)
+    organization = _chosen_organization(request)
     waiting = [
         task
-        for task in tasks.filter(category=category, is_published=False).select_related("organization")
+        for task in solved_rectifications(organization=organization)
+        .filter(category=category, is_published=False)
+        .select_related("organization")
         if may_manage_rectification(request.user, task.organization)
     ]
     published = rectifications_publish(rectifications=waiting, by=request.user)
@@ -577,19 +427,9 @@ def supervision_open_rectification(request, pk: int):
 def supervision_list(request):
     today = timezone.localdate()
     show = request.GET.get("show", "open")
-    supervisions = (
-        visible_supervisions(request.user)
-        .select_related("organization", "pledge_item__pledge", "rectification", "supervisor__member")
-        .annotate(follow_up_count=Count("follow_ups"))
-        .prefetch_related(
-            Prefetch("follow_ups", queryset=FollowUp.objects.order_by("-noted_on", "-pk"), to_attr="recent")
-        )
-    )
-    if show == "closed":
-        supervisions = supervisions.filter(closed_at__isnull=False).order_by("-closed_at")
-    else:
+    if show != "closed":
         show = "open"
-        supervisions = supervisions.filter(closed_at__isnull=True).order_by("deadline", "pk")
+    supervisions = supervisions_listed(user=request.user, closed=show == "closed")
     page = Paginator(supervisions, PER_PAGE).get_page(request.GET.get("page"))
     for supervision in page:
         supervision.overdue = supervision.closed_at is None and supervision.deadline < today
@@ -658,22 +498,3 @@ def supervision_close_view(request, pk: int):
     else:
         messages.error(request, _("销号时请写明整改落实情况。"))
     return redirect("pledges:supervision", pk=supervision.pk)
-
-
-urlpatterns = [
-    path("rectifications/", rectification_list, name="rectifications"),
-    path("rectifications/new/", rectification_create_view, name="rectification_create"),
-    path("rectifications/categories/", rectification_categories, name="rectification_categories"),
-    path("rectifications/categories/publish/", rectification_publish_category, name="rectification_publish_category"),
-    path("rectifications/<int:pk>/", rectification_detail, name="rectification"),
-    path("rectifications/<int:pk>/edit/", rectification_edit, name="rectification_edit"),
-    path("rectifications/<int:pk>/solve/", rectification_solve_view, name="rectification_solve"),
-    path("rectifications/<int:pk>/publish/", rectification_publish_view, name="rectification_publish"),
-    path("rectifications/<int:pk>/unpublish/", rectification_unpublish_view, name="rectification_unpublish"),
-    path("rectifications/<int:pk>/supervise/", supervision_open_rectification, name="supervision_open_rectification"),
-    path("items/<int:pk>/supervise/", supervision_open_item, name="supervision_open_item"),
-    path("supervisions/", supervision_list, name="supervisions"),
-    path("supervisions/<int:pk>/", supervision_detail, name="supervision"),
-    path("supervisions/<int:pk>/follow-up/", supervision_follow_up, name="supervision_follow_up"),
-    path("supervisions/<int:pk>/close/", supervision_close_view, name="supervision_close"),
-]

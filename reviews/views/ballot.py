@@ -20,7 +20,6 @@ from functools import wraps
 from django import forms
 from django.core.cache import cache
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -301,11 +300,3 @@ def ballot_form(request, code: str):
 def ballot_done(request):
     """The same page for every form: it says nothing about the code or the choices."""
     return render(request, "reviews/ballot_done.html")
-
-
-urlpatterns = [
-    path("", ballot_enter, name="enter"),
-    # Before the code: "done" has lower-case letters, which no normalised code has.
-    path("done/", ballot_done, name="done"),
-    path("<str:code>/", ballot_form, name="form"),
-]

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -104,10 +104,3 @@ def results_export_view(request, pk: int):
         "date": f"{timezone.localdate():%Y%m%d}",
     }
     return xlsx_response(results_export(results), filename)
-
-
-urlpatterns = [
-    path("<int:pk>/results/", results_page, name="results"),
-    path("<int:pk>/results/publish/", publish, name="publish"),
-    path("<int:pk>/results/export/", results_export_view, name="results_export"),
-]

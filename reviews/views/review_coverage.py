@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -80,9 +79,3 @@ def coverage_export_view(request):
     coverage = review_coverage(request.user, campaign, today, organization=_chosen_organization(request))
     filename = _("%(campaign)s点评覆盖情况-%(date)s.xlsx") % {"campaign": campaign.name, "date": f"{today:%Y%m%d}"}
     return xlsx_response(coverage_export(coverage), filename)
-
-
-urlpatterns = [
-    path("coverage/", coverage_page, name="review_coverage"),
-    path("coverage/export/", coverage_export_view, name="review_coverage_export"),
-]

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import datetime
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,18 +26,17 @@ from campaign.campaigns.models import Campaign, StandardDimension
 from campaign.campaigns.selectors import current_campaign, day_within
 from orgs.models import Member, User
 from orgs.scoping import access_organization
-from pledges.models import PledgeItem, ProgressEntry
-from pledges.progress import ItemState, item_state
+from pledges.progress import ItemState
 from reviews.assignments import (
     Subject,
     may_review,
     period_end,
     period_start,
     reviewer_organization,
-    subject_q,
     subjects_of,
 )
-from reviews.models import Grade, OverdueReview, Review, ReviewForm, ReviewSection
+from reviews.forms import ReviewEditForm
+from reviews.models import Review, ReviewForm, ReviewSection
 from reviews.reviewing import (
     SECTION_FIELDS,
     current_pledge,
@@ -54,6 +51,7 @@ from reviews.reviewing import (
     review_update,
     standard_for,
 )
+from reviews.selectors import DONE, DUE, OVERDUE, current_pledge_progress, review_statuses
 
 REVIEWS_PER_PAGE = 30
 LATEST_ENTRIES = 5
@@ -78,101 +76,22 @@ def _campaign_or_404(user: User) -> Campaign:
     return campaign
 
 
-# ---------------------------------------------------------------------------
-# The form
-# ---------------------------------------------------------------------------
-
-
-def section_field(dimension: StandardDimension, name: str) -> str:
-    return f"d{dimension.pk}_{name}"
-
-
-class ReviewEditForm(forms.Form):
-    """The review's head fields, then four fields per dimension of the standard."""
-
-    form = forms.ChoiceField(label=gettext_lazy("点评方式"), choices=ReviewForm.choices)
-    reviewed_on = forms.DateField(
-        label=gettext_lazy("点评日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    requires_rectification = forms.BooleanField(label=gettext_lazy("需要整改"), required=False)
-    rectification_deadline = forms.DateField(
-        label=gettext_lazy("整改时限"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=gettext_lazy("勾选“需要整改”时必填；问题和措施取自下面各项的“问题”和“努力方向和整改措施”。"),
-    )
-
-    LABELS = {
-        "achievements": gettext_lazy("成绩"),
-        "problems": gettext_lazy("问题"),
-        "direction": gettext_lazy("努力方向和整改措施"),
-    }
-
-    def __init__(self, *args, dimensions: list[StandardDimension], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.dimensions = dimensions
-        for dimension in dimensions:
-            for name in SECTION_FIELDS:
-                self.fields[section_field(dimension, name)] = forms.CharField(
-                    label=self.LABELS[name], required=False, widget=forms.Textarea(attrs={"rows": 2})
-                )
-            self.fields[section_field(dimension, "grade")] = forms.ChoiceField(
-                label=gettext_lazy("等次"), required=False, choices=[("", _("不评等次")), *Grade.choices]
-            )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("requires_rectification") and not data.get("rectification_deadline"):
-            self.add_error("rectification_deadline", _("需要整改时，请填写整改时限。"))
-        return data
-
-    def sections(self) -> dict[int, dict]:
-        return {
-            dimension.pk: {
-                name: self.cleaned_data.get(section_field(dimension, name), "") for name in (*SECTION_FIELDS, "grade")
-            }
-            for dimension in self.dimensions
-        }
-
-    def cards(self):
-        """(dimension, its four bound fields) for one card each in the template."""
-        return [
-            (dimension, [self[section_field(dimension, name)] for name in (*SECTION_FIELDS, "grade")])
-            for dimension in self.dimensions
-        ]
-
-    @classmethod
-    def initial_for(cls, review: Review) -> dict:
-        initial = {
-            "form": review.form,
-            "reviewed_on": review.reviewed_on,
-            "requires_rectification": review.requires_rectification,
-            "rectification_deadline": review.rectification.deadline if review.rectification_id else None,
-        }
-        for section in review.sections.all():
-            for name in (*SECTION_FIELDS, "grade"):
-                initial[f"d{section.dimension_id}_{name}"] = getattr(section, name)
-        return initial
-
-
 def _pledge_panel(campaign: Campaign, organization, member) -> dict:
     """The subject's current pledge, its items with their state and the latest progress
-    entries, for the column beside the form (four queries)."""
-    pledge = current_pledge(campaign, organization, member)
-    if pledge is None:
+    entries, for the column beside the form."""
+    progress = current_pledge_progress(
+        campaign=campaign,
+        organization=organization,
+        member=member,
+        today=timezone.localdate(),
+        latest=LATEST_ENTRIES,
+    )
+    if progress is None:
         return {"pledge": None}
-    items = list(PledgeItem.objects.filter(pledge=pledge).order_by("order", "pk"))
-    today = timezone.localdate()
-    for item in items:
-        item.state = item_state(item, today)
+    for item in progress.items:
         item.state_label = ItemState(item.state).label
         item.badge = ITEM_BADGES[item.state]
-    entries = list(
-        ProgressEntry.objects.filter(item__pledge=pledge)
-        .select_related("item")
-        .order_by("-recorded_on", "-pk")[:LATEST_ENTRIES]
-    )
-    return {"pledge": pledge, "items": items, "entries": entries}
+    return {"pledge": progress.pledge, "items": progress.items, "entries": progress.entries}
 
 
 # ---------------------------------------------------------------------------
@@ -180,60 +99,16 @@ def _pledge_panel(campaign: Campaign, organization, member) -> dict:
 # ---------------------------------------------------------------------------
 
 
-DONE, DUE, OVERDUE = "done", "due", "overdue"
 STATUS_LABELS = {DONE: gettext_lazy("已点评"), DUE: gettext_lazy("待点评"), OVERDUE: gettext_lazy("逾期")}
 STATUS_BADGES = {DONE: "success", DUE: "secondary", OVERDUE: "danger"}
 
 
-def _subject_key(organization_id: int, member_id: int | None) -> tuple[int, int | None]:
-    return (organization_id, member_id)
-
-
 def due_rows(campaign: Campaign, subjects: list[Subject], start: datetime.date) -> list[dict]:
-    """Each subject with its status this period: two queries whatever the number."""
-    if not subjects:
-        return []
-    q = subject_q(subjects)
-    overdue = list(
-        OverdueReview.objects.filter(q, campaign=campaign, period_start__lt=start).values_list(
-            "organization_id", "member_id", "period_start"
-        )
-    )
-    earliest = min([start, *(row[2] for row in overdue)])
-    reviews = Review.objects.filter(q, campaign=campaign, period_start__gte=earliest).values_list(
-        "pk", "organization_id", "member_id", "period_start"
-    )
-    this_period: dict[tuple, int] = {}
-    latest_period: dict[tuple, datetime.date] = {}
-    for pk, organization_id, member_id, review_period in reviews:
-        key = _subject_key(organization_id, None if member_id is None else member_id)
-        if review_period == start:
-            this_period.setdefault(key, pk)
-        latest_period[key] = max(review_period, latest_period.get(key, review_period))
-    overdue_since: dict[tuple, datetime.date] = {}
-    for organization_id, member_id, marked_period in overdue:
-        key = _subject_key(organization_id, member_id)
-        overdue_since[key] = max(marked_period, overdue_since.get(key, marked_period))
-    rows = []
-    for subject in subjects:
-        key = subject.key
-        if key in this_period:
-            status, review_pk = DONE, this_period[key]
-        else:
-            review_pk = None
-            marked = overdue_since.get(key)
-            reviewed_since = marked is not None and latest_period.get(key, datetime.date.min) > marked
-            status = OVERDUE if marked is not None and not reviewed_since else DUE
-        rows.append(
-            {
-                "subject": subject,
-                "status": status,
-                "label": STATUS_LABELS[status],
-                "badge": STATUS_BADGES[status],
-                "review_pk": review_pk,
-            }
-        )
-    return rows
+    """Each subject with its status this period, labelled for the due list."""
+    return [
+        {**row, "label": STATUS_LABELS[row["status"]], "badge": STATUS_BADGES[row["status"]]}
+        for row in review_statuses(campaign=campaign, subjects=subjects, start=start)
+    ]
 
 
 @login_required
@@ -526,15 +401,3 @@ def _display(record, name: str, value) -> str:
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return str(value)
-
-
-urlpatterns = [
-    path("leader/due/", review_due, name="due"),
-    path("leader/", review_list, name="reviews"),
-    path("leader/new/", review_create_view, name="review_create"),
-    path("leader/<int:pk>/", review_detail, name="review"),
-    path("leader/<int:pk>/edit/", review_edit, name="review_edit"),
-    path("leader/<int:pk>/acknowledge/", review_acknowledge_view, name="review_acknowledge"),
-    path("leader/<int:pk>/revise-pledge/", review_revise_pledge, name="review_revise_pledge"),
-    path("leader/<int:pk>/history/", review_history, name="review_history"),
-]

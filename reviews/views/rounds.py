@@ -14,10 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -55,6 +54,7 @@ from reviews.rounds import (
     subject_add,
     subject_remove,
 )
+from reviews.selectors import rounds_listed
 
 ROUNDS_PER_PAGE = 30
 STATE_BADGES = {
@@ -118,12 +118,7 @@ def round_list(request):
     state = request.GET.get("state", "")
     if state not in RoundState.values:
         state = ""
-    rounds = EvaluationRound.objects.select_related("organization", "campaign").annotate(
-        issued=Count("codes"), used=Count("codes", filter=Q(codes__used=True))
-    )
-    if state:
-        rounds = rounds.filter(state=state)
-    page = Paginator(rounds.order_by("-opens_at", "-pk"), ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(rounds_listed(state=state), ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
     for evaluation_round in page:
         evaluation_round.badge = STATE_BADGES[evaluation_round.state]
     return render(
@@ -485,18 +480,3 @@ def paper_entry(request, pk: int):
             "history": [(record, _category_label(record.category)) for record in history[:50]],
         },
     )
-
-
-urlpatterns = [
-    path("", round_list, name="rounds"),
-    path("new/", round_create_view, name="round_create"),
-    path("<int:pk>/", round_detail, name="round"),
-    path("<int:pk>/edit/", round_edit, name="round_edit"),
-    path("<int:pk>/subjects/", round_subjects, name="round_subjects"),
-    path("<int:pk>/subjects/<int:subject_pk>/remove/", round_subject_remove, name="round_subject_remove"),
-    path("<int:pk>/open/", round_open_view, name="round_open"),
-    path("<int:pk>/close/", round_close_view, name="round_close"),
-    path("<int:pk>/progress/", round_progress_view, name="round_progress"),
-    path("<int:pk>/codes/", code_sheet, name="code_sheet"),
-    path("<int:pk>/paper/", paper_entry, name="paper"),
-]
