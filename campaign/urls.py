@@ -40,7 +40,7 @@ urlpatterns = [
     # Short, to type from a vote code slip or scan from its QR code (公示票选).
     path("v/", include("campaign.nominations.votes.public_urls")),
     # Short, for the QR codes on printed notice boards.
-    path("gk/", include("pledges.board_urls")),
+    path("gk/", include("campaign.board.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

@@ -1,9 +1,9 @@
 """The pledge pages under /pledges/, by area: filing, 践诺 progress, 集中核查, 全覆盖.
-The public notice board has its own module (pledges.board_urls), mounted at /gk/."""
+The public notice board has its own module (campaign.board.urls), mounted at /gk/."""
 
 from django.urls import path
 
-from pledges.views import board, coverage, filing, progress, rectification
+from pledges.views import board_links, coverage, filing, progress, rectification
 
 app_name = "pledges"
 urlpatterns = [
@@ -33,7 +33,7 @@ urlpatterns = [
     path("evidence/<int:pk>/", progress.evidence_download, name="evidence"),
     path("evidence/<int:pk>/visibility/", progress.evidence_visibility, name="evidence_visibility"),
     # The list of notice boards is a logged-in page, so it sits here, not under /gk/.
-    path("boards/", board.board_links, name="board_links"),
+    path("boards/", board_links.board_links, name="board_links"),
     # 集中核查: rectification tasks and 挂牌督办
     path("rectifications/", rectification.rectification_list, name="rectifications"),
     path("rectifications/new/", rectification.rectification_create_view, name="rectification_create"),

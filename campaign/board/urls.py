@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pledges.views import board
+from campaign.board import views as board
 
 app_name = "board"
 urlpatterns = [

@@ -1,23 +1,18 @@
 """The public notice board (公开栏): read without login, reached by the organization's
-random token (a link or a printed QR code). What it shows is decided in pledges.board."""
+random token (a link or a printed QR code). What it shows is decided in campaign.board.selectors."""
 
 from __future__ import annotations
 
 import segno
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_safe
 
+from campaign.board.selectors import board_organization, organization_board, public_evidence
 from orgs.models import Organization
-from pledges.board import board_organization, organization_board, public_evidence
 from pledges.evidence_serving import evidence_response
-from pledges.selectors import board_organizations
-
-BOARDS_PER_PAGE = 50
 
 
 def _organization_or_404(token: str) -> Organization:
@@ -36,7 +31,7 @@ def board_page(request, token: str):
     organization = _organization_or_404(token)
     response = render(
         request,
-        "pledges/board_organization.html",
+        "campaign/board_organization.html",
         {"board": organization_board(organization), "poster_url": reverse("board:qr", args=[token])},
     )
     # Public to the masses who hold the link, but not a page for search engines to index by name.
@@ -52,7 +47,7 @@ def board_poster(request, token: str):
     qr = segno.make(url, error="m")
     response = render(
         request,
-        "pledges/board_poster.html",
+        "campaign/board_poster.html",
         {
             "organization": organization,
             "url": url,
@@ -70,12 +65,3 @@ def board_evidence(request, token: str, pk: int):
         raise Http404(_("找不到该文件。"))
     # Short: a file taken off the board should not linger in shared caches.
     return evidence_response(evidence, cache="public, max-age=300")
-
-
-@login_required
-@require_GET
-def board_links(request):
-    """The boards of the organizations in the user's scope, with their QR posters."""
-    query = request.GET.get("q", "").strip()
-    page = Paginator(board_organizations(query=query), BOARDS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "pledges/board_links.html", {"page": page, "query": query})
