@@ -102,7 +102,8 @@ def circular_list(request):
     kind = request.GET.get("kind", "")
     query = request.GET.get("q", "").strip()
     circulars = Circular.objects.select_related("issuer", "corrects")
-    if year.isdigit():
+    # A year the calendar has (year=0 or 99999 from a hand-typed address would fail the date lookup).
+    if year.isdigit() and 1 <= int(year) <= 9999:
         circulars = circulars.filter(Q(number_year=int(year)) | Q(number_year__isnull=True, created_at__year=int(year)))
     if kind in CircularKind.values:
         circulars = circulars.filter(kind=kind)

@@ -546,6 +546,14 @@ def test_archive_searches_by_year_kind_and_number(client, county, circulars):
     assert "发给各乡镇" not in client.get(url, {"kind": "evaluation"}).text
 
 
+def test_archive_ignores_a_year_the_calendar_has_not(client, county, circulars):
+    # Found by the query-string property: ?year=0 answered 500 (year 0 is out of range).
+    client.force_login(county.office)
+    for year in ("0", "10000", "99999999"):
+        page = client.get(reverse("campaign:circulars"), {"year": year})
+        assert page.status_code == 200 and "发给各乡镇" in page.text
+
+
 def test_archive_costs_the_same_queries_however_many_circulars(
     client, county, campaign, circulars, django_assert_max_num_queries
 ):
