@@ -1,33 +1,17 @@
 """The office's audit log page (修改记录): campaign.audit.selectors, read only."""
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from campaign.audit.selectors import AUDITED, audit_entries
+from campaign.audit.forms import AuditFilter
+from campaign.audit.selectors import audit_entries
 from orgs.models import Role
 from orgs.scoping import active_scope
 
 PAGE_SIZE = 50
-
-
-class AuditFilter(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("类别"),
-        required=False,
-        choices=[("", _("全部"))] + [(a.key, a.label) for a in AUDITED],
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    since = forms.DateField(
-        label=_("从"), required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
-    until = forms.DateField(
-        label=_("到"), required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
-    page = forms.IntegerField(required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput)
 
 
 @login_required
