@@ -856,8 +856,6 @@ def _next_serial(issuer: Organization, year: int) -> int:
 @transaction.atomic
 def circular_issue(*, circular: Circular, by: User | None, today: datetime.date | None = None) -> Circular:
     """签发: freeze the data, take the next number and queue the PDF, in one transaction."""
-    from campaign.tasks import render_circular
-
     circular = _locked(circular)
     _require_issuer(by, circular)
     _refuse_unless_draft(circular)
@@ -874,22 +872,20 @@ def circular_issue(*, circular: Circular, by: User | None, today: datetime.date 
     circular.state, circular.progress, circular.error = CircularState.QUEUED, 0, ""
     circular.save()
     circular.concerned.set(built.concerned)
-    outbox_enqueue(render_circular, circular.pk)
+    outbox_enqueue("campaign.tasks.render_circular", circular.pk)
     return circular
 
 
 @transaction.atomic
 def circular_requeue(*, circular: Circular, by: User | None) -> Circular:
     """Queue a failed render again; the circular keeps its number and its frozen data."""
-    from campaign.tasks import render_circular
-
     circular = _locked(circular)
     _require_issuer(by, circular)
     if circular.state != CircularState.FAILED:
         raise CircularRefused(_("只有生成失败的通报可以重新生成。"))
     circular.state, circular.progress = CircularState.QUEUED, 0
     circular.save(update_fields=["state", "progress"])
-    outbox_enqueue(render_circular, circular.pk)
+    outbox_enqueue("campaign.tasks.render_circular", circular.pk)
     return circular
 
 

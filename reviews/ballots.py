@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from redis.exceptions import RedisError
 
+from campaign.outbox import task_send
 from orgs.scoping import unscoped
 from reviews.codes import code_claim, codes_put_back_shuffled, normalise_code
 from reviews.models import (
@@ -332,8 +333,6 @@ def used_codes_rewrite_soon(*, round_id: int, category: str) -> None:
     code too, since it reads the codes after it starts. So on evaluation day a burst
     of casts costs one rewrite, not one each, and the evaluator does not wait for it.
     Without a broker the rewrite runs here, at once."""
-    from reviews.tasks import rewrite_used_codes
-
     try:
         first = cache.add(_rewrite_pending_key(round_id, category), True, REWRITE_PENDING_SECONDS)
     except CACHE_DOWN:
@@ -343,7 +342,7 @@ def used_codes_rewrite_soon(*, round_id: int, category: str) -> None:
         logger.warning("used-code rewrite not queued: the cache does not answer", exc_info=True)
         return
     if first:
-        rewrite_used_codes.apply_async(args=[round_id, category], ignore_result=True)
+        task_send("reviews.tasks.rewrite_used_codes", round_id, category)
 
 
 def used_codes_rewrite_started(*, round_id: int, category: str) -> None:
