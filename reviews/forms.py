@@ -1,6 +1,7 @@
-"""Forms for running an evaluation round. They check input only; the writes and the
-rules that hold whatever the caller (code counts, states, who may) are in
-reviews.rounds and reviews.paper."""
+"""Forms for running an evaluation round, and the code-entry form of the public ballots
+(reviews.public_ballot). They check input only; the writes and the rules that hold
+whatever the caller (code counts, states, who may) are in reviews.rounds and
+reviews.paper."""
 
 from __future__ import annotations
 
@@ -215,3 +216,19 @@ def member_choices_for(evaluation_round) -> QuerySet[Member]:
     """Members of the round's organization who are not yet subjects."""
     taken = EvaluationSubject.objects.filter(round=evaluation_round, member__isnull=False).values("member_id")
     return Member.objects.filter(organization=evaluation_round.organization).exclude(pk__in=taken).order_by("name")
+
+
+class CodeForm(forms.Form):
+    """A one-time code typed from its slip; ``label`` names the kind of code (评议码, 投票码)."""
+
+    code = forms.CharField(
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args, label: str, required_message: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = label
+        self.fields["code"].error_messages["required"] = required_message

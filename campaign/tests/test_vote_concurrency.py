@@ -13,7 +13,7 @@ from campaign.models import PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
 from campaign.tests.factories import make_nomination, make_vote
 from campaign.votes import vote_cast, vote_close
 from orgs.scoping import unscoped
-from reviews.ballots import BallotRefused
+from reviews.public_ballot import BallotRefused
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
