@@ -36,7 +36,6 @@ Nothing here logs or keeps the code beyond the request that carries it.
 from __future__ import annotations
 
 import datetime
-import enum
 import logging
 import uuid
 from dataclasses import dataclass
@@ -46,11 +45,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from redis.exceptions import RedisError
 
+from campaign.infra.outbox import task_send
 from orgs.scoping import unscoped
-from reviews.codes import code_claim, codes_put_back_shuffled, normalise_code
+from reviews.codes import code_claim, codes_put_back_shuffled
 from reviews.models import (
     Ballot,
     Choice,
@@ -60,10 +58,9 @@ from reviews.models import (
     RoundCategory,
     RoundState,
 )
+from reviews.public_ballot import CACHE_DOWN, BallotRefused, Refusal, code_row_unused
 
 logger = logging.getLogger(__name__)
-# What the cache raises when Redis is down or unreachable.
-CACHE_DOWN = (RedisError, OSError)
 COMMENT_MAX_LENGTH = 500
 # A queued rewrite of used codes is trusted to come this long; after that (a lost task)
 # the next cast queues another. The round's scrub at its close covers every code anyway.
@@ -72,47 +69,8 @@ REWRITE_PENDING_SECONDS = 60
 CHOICES_PER_INSERT = 100
 # The form is public; these run with no user, and decide what they may read themselves.
 SCOPE_LABEL = "ballot"
-
-
-class Refusal(enum.Enum):
-    """Why a code cannot cast a form; each has its own page and status."""
-
-    UNKNOWN = "unknown"
-    USED = "used"
-    NOT_OPEN = "not_open"
-    ENDED = "ended"
-
-    @property
-    def title(self) -> str:
-        return str(REFUSAL_TITLES[self])
-
-    @property
-    def explanation(self) -> str:
-        return str(REFUSAL_EXPLANATIONS[self])
-
-
-REFUSAL_TITLES = {
-    Refusal.UNKNOWN: gettext_lazy("评议码不存在"),
-    Refusal.USED: gettext_lazy("评议码已经使用过"),
-    Refusal.NOT_OPEN: gettext_lazy("评议尚未开始"),
-    Refusal.ENDED: gettext_lazy("评议已经结束"),
-}
-REFUSAL_EXPLANATIONS = {
-    Refusal.UNKNOWN: gettext_lazy("没有找到这个评议码，请核对评议码纸条上的字母和数字后重新输入。"),
-    Refusal.USED: gettext_lazy(
-        "这个评议码已经提交过评议表，每个评议码只能使用一次。如果不是您本人提交的，请向发放评议码的同志反映。"
-    ),
-    Refusal.NOT_OPEN: gettext_lazy("这次评议还没有开始，请在规定的评议时间内再打开本页。"),
-    Refusal.ENDED: gettext_lazy("这次评议已经截止，不再接收评议表。感谢您的关心。"),
-}
-
-
-class BallotRefused(Exception):
-    """The code cannot cast a form. Carries only the reason, never the code."""
-
-    def __init__(self, reason: Refusal) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
+# What a cast reads of its code's row, beside its id and whether it is used.
+CODE_COLUMNS = ("round_id", "category")
 
 
 class BallotInvalid(ValidationError):
@@ -156,18 +114,6 @@ def _round_refusal(evaluation_round: EvaluationRound, now: datetime.datetime) ->
     if now < evaluation_round.opens_at:
         return Refusal.NOT_OPEN
     return None
-
-
-def _code_row(code: str) -> dict | None:
-    normalised = normalise_code(code)
-    if not normalised:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id, round_id, category, used FROM reviews_evaluationcode WHERE code = %s", [normalised])
-        found = cursor.fetchone()
-    if found is None:
-        return None
-    return dict(zip(("pk", "round_id", "category", "used"), found, strict=True))
 
 
 # The statements of a cast are written out rather than built by the ORM: on evaluation
@@ -233,11 +179,7 @@ def ballot_paper(code: str) -> BallotPaper:
     """The form a code opens, or BallotRefused saying why it opens none. Two queries
     and the subjects; reads only, so opening a form never uses the code up."""
     with unscoped(SCOPE_LABEL):
-        row = _code_row(code)
-        if row is None:
-            raise BallotRefused(Refusal.UNKNOWN)
-        if row["used"]:
-            raise BallotRefused(Refusal.USED)
+        row = code_row_unused(EvaluationCode, code, CODE_COLUMNS)
         evaluation_round = EvaluationRound.objects.select_related("organization").get(pk=row["round_id"])
         refusal = _round_refusal(evaluation_round, timezone.now())
         if refusal is not None:
@@ -298,11 +240,7 @@ def ballot_cast(*, code: str, choices: dict[int, str], comments: dict[int, str])
     decides on: the code, the round (share-locked, see hold_open) and the subjects'
     ids and names, three queries, then the claim and two inserts."""
     with unscoped(SCOPE_LABEL):
-        row = _code_row(code)
-        if row is None:
-            raise BallotRefused(Refusal.UNKNOWN)
-        if row["used"]:
-            raise BallotRefused(Refusal.USED)
+        row = code_row_unused(EvaluationCode, code, CODE_COLUMNS)
         round_id, category = row["round_id"], row["category"]
         evaluation_round, organization_name = _round_held_open(round_id)
         refusal = _round_refusal(evaluation_round, timezone.now())
@@ -332,8 +270,6 @@ def used_codes_rewrite_soon(*, round_id: int, category: str) -> None:
     code too, since it reads the codes after it starts. So on evaluation day a burst
     of casts costs one rewrite, not one each, and the evaluator does not wait for it.
     Without a broker the rewrite runs here, at once."""
-    from reviews.tasks import rewrite_used_codes
-
     try:
         first = cache.add(_rewrite_pending_key(round_id, category), True, REWRITE_PENDING_SECONDS)
     except CACHE_DOWN:
@@ -343,7 +279,7 @@ def used_codes_rewrite_soon(*, round_id: int, category: str) -> None:
         logger.warning("used-code rewrite not queued: the cache does not answer", exc_info=True)
         return
     if first:
-        rewrite_used_codes.apply_async(args=[round_id, category], ignore_result=True)
+        task_send("reviews.tasks.rewrite_used_codes", round_id, category)
 
 
 def used_codes_rewrite_started(*, round_id: int, category: str) -> None:

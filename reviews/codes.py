@@ -126,6 +126,22 @@ def codes_generate(*, evaluation_round: EvaluationRound, categories: Iterable[Ro
 # ---------------------------------------------------------------------------
 
 
+def code_row(model: type[models.Model], code: str, columns: Sequence[str]) -> dict | None:
+    """The row of the normalised ``code`` in ``model``: its "pk", "used" and ``columns``
+    (attribute names, such as "round_id"), or None when there is no such code."""
+    if not code:
+        return None
+    # Written out, as code_claim: it runs for every form opened and every form cast.
+    quote = connection.ops.quote_name
+    names = ("pk", "used", *columns)
+    fields = [model._meta.pk if name == "pk" else model._meta.get_field(name) for name in names]
+    selected = ", ".join(quote(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {selected} FROM {quote(model._meta.db_table)} WHERE code = %s", [code])
+        found = cursor.fetchone()
+    return None if found is None else dict(zip(names, found, strict=True))
+
+
 def code_claim(model: type[models.Model], pk: int) -> bool:
     """Mark the code used, if nobody has; True when this call did. One conditional
     UPDATE on the code's own row (``WHERE id = … AND used = false``): two claims of

@@ -1,6 +1,7 @@
-"""Forms for running an evaluation round and for writing a leader review (领导点评). They
-check input only; the writes and the rules that hold whatever the caller (code counts,
-states, who may) are in reviews.rounds, reviews.paper and reviews.reviewing."""
+"""Forms for running an evaluation round, for writing a leader review (领导点评), and the
+code-entry form of the public ballots (reviews.public_ballot). They check input only; the
+writes and the rules that hold whatever the caller (code counts, states, who may) are in
+reviews.rounds, reviews.paper and reviews.reviewing."""
 
 from __future__ import annotations
 
@@ -292,3 +293,19 @@ class ReviewEditForm(forms.Form):
             for name in (*SECTION_FIELDS, "grade"):
                 initial[f"d{section.dimension_id}_{name}"] = getattr(section, name)
         return initial
+
+
+class CodeForm(forms.Form):
+    """A one-time code typed from its slip; ``label`` names the kind of code (评议码, 投票码)."""
+
+    code = forms.CharField(
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args, label: str, required_message: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = label
+        self.fields["code"].error_messages["required"] = required_message

@@ -84,12 +84,10 @@ def round_transition(evaluation_round: EvaluationRound, name: str, **fields) -> 
 def round_close(*, evaluation_round: EvaluationRound, by: User | None) -> EvaluationRound:
     """Stop accepting forms and queue the tally once this transaction has committed.
     ``by`` is None when the beat job closes a round whose time is up."""
-    from reviews.tasks import tally_round
-
     if by is not None and not may_run_round(by, evaluation_round.organization):
         raise PermissionDenied(_("您无权结束这次评议。"))
     evaluation_round = round_transition(evaluation_round, "close", closed_at=timezone.now())
-    outbox_enqueue(tally_round, evaluation_round.pk)
+    outbox_enqueue("reviews.tasks.tally_round", evaluation_round.pk)
     return evaluation_round
 
 

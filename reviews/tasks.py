@@ -1,4 +1,5 @@
-"""Thin tasks: ids in, a service does the work (see reviews.rounds and reviews.tally)."""
+"""Thin tasks: ids in, a service does the work (see reviews.rounds and reviews.tally).
+Services queue these by name (campaign.infra.outbox), never by importing this module."""
 
 from celery import shared_task
 

@@ -44,7 +44,7 @@ from campaign.campaigns.services import campaign_may_edit
 from campaign.circulars.models import Circular, CircularCounter, CircularKind, CircularState
 from campaign.dashboard.figures import FRESH_MINUTES, Figures, figures_ensure, figures_totals_by, group_figures
 from campaign.dashboard.models import OrganizationFigures
-from campaign.infra.outbox import outbox_enqueue
+from campaign.infra.outbox import outbox_enqueue, task_send
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.nominations.services import quarter_bounds
 from campaign.reports.services import month_bounds
@@ -849,8 +849,6 @@ def _next_serial(issuer: Organization, year: int) -> int:
 @transaction.atomic
 def circular_issue(*, circular: Circular, by: User | None, today: datetime.date | None = None) -> Circular:
     """签发: freeze the data, take the next number and queue the PDF, in one transaction."""
-    from campaign.circulars.tasks import render_circular
-
     circular = _locked(circular)
     _require_issuer(by, circular)
     _refuse_unless_draft(circular)
@@ -867,22 +865,20 @@ def circular_issue(*, circular: Circular, by: User | None, today: datetime.date 
     circular.state, circular.progress, circular.error = CircularState.QUEUED, 0, ""
     circular.save()
     circular.concerned.set(built.concerned)
-    outbox_enqueue(render_circular, circular.pk)
+    outbox_enqueue("campaign.circulars.tasks.render_circular", circular.pk)
     return circular
 
 
 @transaction.atomic
 def circular_requeue(*, circular: Circular, by: User | None) -> Circular:
     """Queue a failed render again; the circular keeps its number and its frozen data."""
-    from campaign.circulars.tasks import render_circular
-
     circular = _locked(circular)
     _require_issuer(by, circular)
     if circular.state != CircularState.FAILED:
         raise CircularRefused(_("只有生成失败的通报可以重新生成。"))
     circular.state, circular.progress = CircularState.QUEUED, 0
     circular.save(update_fields=["state", "progress"])
-    outbox_enqueue(render_circular, circular.pk)
+    outbox_enqueue("campaign.circulars.tasks.render_circular", circular.pk)
     return circular
 
 
@@ -896,8 +892,6 @@ def circulars_resume_stalled(*, now: datetime.datetime | None = None) -> list[in
     older than STALE_CLAIM) or whose queue message may be lost; returns their ids. Beat
     runs it every two minutes, so a killed render resumes within about five: the task
     delivered again at once finds the dead worker's claim still fresh, and quits."""
-    from campaign.circulars.tasks import render_circular
-
     now = now or timezone.now()
     stalled = list(
         Circular.objects.filter(
@@ -909,7 +903,7 @@ def circulars_resume_stalled(*, now: datetime.datetime | None = None) -> list[in
         .values_list("pk", flat=True)
     )
     for circular_id in stalled:
-        render_circular.delay(circular_id)
+        task_send("campaign.circulars.tasks.render_circular", circular_id)
     return stalled
 
 

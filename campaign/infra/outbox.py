@@ -1,6 +1,6 @@
 """Tasks that must not be lost while the broker is away: a transactional outbox.
 
-``outbox_enqueue(task, *args)`` stores an OutboxEntry in the caller's transaction. Once
+``outbox_enqueue(task_name, *args)`` stores an OutboxEntry in the caller's transaction. Once
 that commits, the entry is handed to the broker and deleted. When Redis does not answer,
 the entry stays and the page is served as usual; beat's ``send_outbox`` hands the
 waiting entries over once Redis is back. So a round closed or a circular issued during
@@ -9,19 +9,27 @@ an outage is stored at once, and its tally or PDF follows when the broker return
 Delivery is at least once (an entry handed over whose delete then fails is sent again),
 so every task sent this way is idempotent: tallies, renders and recomputes claim their
 work.
+
+Services name their tasks (Celery's name, e.g. "reviews.tasks.tally_round") rather than
+import them, so that a service and the tasks calling it never import each other.
+``task_send`` hands a task over at once, without an entry, for work whose loss a later
+run makes good.
 """
 
 import datetime
 import logging
+import threading
 
+# The project's Celery app (campaign.celery) as the current app: infrastructure sits below
+# the project package and imports nothing of it.
 from celery import Task
+from celery import current_app as app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from campaign.celery import app
 from campaign.infra.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -30,11 +38,29 @@ logger = logging.getLogger(__name__)
 BROKER_DOWN = (OperationalError, OSError)
 # Entries beat hands over in one run; more wait for the next.
 SEND_BATCH = 500
+# One thread at a time looks for task modules: Celery's discovery returns at once, having
+# found nothing, when called while another call is still importing.
+_discovering = threading.RLock()
 
 
-def outbox_enqueue(task: Task, *args) -> OutboxEntry:
-    """Ask for ``task(*args)`` once the current transaction commits, durably."""
-    entry = OutboxEntry.objects.create(task=task.name, args=list(args))
+def registered_task(name: str) -> Task:
+    """The task Celery knows by ``name``; NotRegistered (a KeyError) when no app has it.
+
+    A worker imports every app's tasks module when it starts; a web process only those
+    something imported, and services name their tasks rather than import them. So the
+    first miss imports them all here, as the worker does."""
+    if name not in app.tasks:
+        with _discovering:
+            if name not in app.tasks:
+                app.autodiscover_tasks(force=True)
+    return app.tasks[name]
+
+
+def outbox_enqueue(task_name: str, *args) -> OutboxEntry:
+    """Ask for the task named ``task_name`` with ``args`` once the current transaction
+    commits, durably."""
+    registered_task(task_name)  # a misspelt name fails here, not after the commit
+    entry = OutboxEntry.objects.create(task=task_name, args=list(args))
     if app.conf.task_always_eager:
         # No broker: the task runs in this process after the commit, as delay_on_commit
         # would, and its errors reach the caller.
@@ -47,7 +73,7 @@ def outbox_enqueue(task: Task, *args) -> OutboxEntry:
 
 def _run_here(entry: OutboxEntry) -> None:
     OutboxEntry.objects.filter(pk=entry.pk).delete()
-    app.tasks[entry.task].apply_async(args=entry.args)
+    registered_task(entry.task).apply_async(args=entry.args)
 
 
 def _hand_over(entry: OutboxEntry) -> bool:
@@ -55,13 +81,20 @@ def _hand_over(entry: OutboxEntry) -> bool:
     try:
         # Nobody waits for these results; asking for them would also have the result
         # backend retry Redis for 20 s and then raise, before the broker is even tried.
-        app.tasks[entry.task].apply_async(args=entry.args, ignore_result=True)
+        registered_task(entry.task).apply_async(args=entry.args, ignore_result=True)
     except BROKER_DOWN as error:
         OutboxEntry.objects.filter(pk=entry.pk).update(attempts=F("attempts") + 1, last_error=str(error)[:1000])
         logger.warning("task %s%s kept in the outbox: the broker does not answer", entry.task, entry.args)
         return False
     OutboxEntry.objects.filter(pk=entry.pk).delete()
     return True
+
+
+def task_send(task_name: str, *args) -> None:
+    """Hand the task named ``task_name`` its ``args`` now, with no outbox entry: for work
+    that a later run makes good if the broker loses it. Nobody waits for its result. With
+    no broker it runs here, at once, and its errors reach the caller."""
+    registered_task(task_name).apply_async(args=list(args), ignore_result=True)
 
 
 def outbox_send_waiting(*, now: datetime.datetime | None = None) -> int:

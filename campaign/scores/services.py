@@ -583,8 +583,6 @@ def periods_request_recompute(periods: QuerySet[ScorePeriod], *, refresh_figures
     """Mark open periods for recomputing and queue the task after the commit. Several
     requests before the task runs are one piece of work: the first run claims it.
     ``refresh_figures``: recount the figures of every month, not only the stale ones."""
-    from campaign.scores.tasks import recompute_scores
-
     pks = list(
         ScorePeriod._base_manager.filter(pk__in=periods.values("pk"), finalized_at__isnull=True).values_list(
             "pk", flat=True
@@ -593,7 +591,7 @@ def periods_request_recompute(periods: QuerySet[ScorePeriod], *, refresh_figures
     changes = {"recompute_requested_at": timezone.now(), **({"refresh_figures": True} if refresh_figures else {})}
     ScorePeriod._base_manager.filter(pk__in=pks).update(**changes)
     for pk in pks:
-        outbox_enqueue(recompute_scores, pk)
+        outbox_enqueue("campaign.scores.tasks.recompute_scores", pk)
     return pks
 
 

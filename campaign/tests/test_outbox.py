@@ -3,6 +3,9 @@ needed it and handed over once the broker answers again (campaign/outbox.py). Th
 broker is simulated here; reviews/tests/test_faults_outbox.py stops a real Redis."""
 
 import datetime
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -17,6 +20,7 @@ from reviews.tasks import tally_round
 from reviews.tests.test_tally_task import open_round_with_votes
 
 pytestmark = pytest.mark.django_db
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 class Broker:
@@ -49,7 +53,7 @@ def test_without_a_broker_the_task_runs_here_after_the_commit(county, campaign, 
     EvaluationRound.objects.filter(pk=evaluation_round.pk).update(state=RoundState.CLOSED)
 
     with django_capture_on_commit_callbacks(execute=True):
-        outbox_enqueue(tally_round, evaluation_round.pk)
+        outbox_enqueue("reviews.tasks.tally_round", evaluation_round.pk)
         assert OutboxEntry.objects.count() == 1
 
     assert not OutboxEntry.objects.exists()
@@ -58,7 +62,7 @@ def test_without_a_broker_the_task_runs_here_after_the_commit(county, campaign, 
 
 def test_an_entry_the_broker_took_is_gone(broker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        outbox_enqueue(tally_round, 7)
+        outbox_enqueue("reviews.tasks.tally_round", 7)
 
     assert broker.received == [[7]]
     assert not OutboxEntry.objects.exists()
@@ -67,7 +71,7 @@ def test_an_entry_the_broker_took_is_gone(broker, django_capture_on_commit_callb
 def test_an_entry_the_broker_refused_waits_and_says_why(broker, django_capture_on_commit_callbacks):
     broker.up = False
     with django_capture_on_commit_callbacks(execute=True):
-        outbox_enqueue(tally_round, 7)
+        outbox_enqueue("reviews.tasks.tally_round", 7)
 
     entry = OutboxEntry.objects.get()
     assert (entry.task, entry.args, entry.attempts) == ("reviews.tasks.tally_round", [7], 1)
@@ -80,7 +84,7 @@ def test_nothing_is_sent_when_the_change_is_rolled_back(broker, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         try:
             with transaction.atomic():
-                outbox_enqueue(tally_round, 7)
+                outbox_enqueue("reviews.tasks.tally_round", 7)
                 raise RuntimeError("the change failed")
         except RuntimeError:
             pass
@@ -94,9 +98,9 @@ def test_beat_sends_the_waiting_entries_in_order_once_the_broker_answers(broker,
     broker.up = False
     old = timezone.now() - datetime.timedelta(minutes=5)
     for round_id in (3, 1, 2):
-        entry = outbox_enqueue(tally_round, round_id)
+        entry = outbox_enqueue("reviews.tasks.tally_round", round_id)
         OutboxEntry.objects.filter(pk=entry.pk).update(created_at=old)
-    young = outbox_enqueue(tally_round, 9)
+    young = outbox_enqueue("reviews.tasks.tally_round", 9)
 
     assert outbox_send_waiting() == 0, "the broker is still down"
     assert list(OutboxEntry.objects.order_by("pk").values_list("attempts", flat=True)) == [1, 0, 0, 0], (
@@ -129,3 +133,22 @@ def test_closing_a_round_while_the_broker_is_down_is_stored_and_its_tally_follow
     assert outbox_send_waiting() == 1
     assert EvaluationRound.objects.get(pk=evaluation_round.pk).state == RoundState.TALLIED
     assert TallyResult.objects.filter(round=evaluation_round, below_threshold=True).count() == 1
+
+
+def test_a_task_name_no_app_has_is_refused_before_anything_is_stored():
+    with pytest.raises(KeyError, match="reviews.tasks.tally_rounds"):
+        outbox_enqueue("reviews.tasks.tally_rounds", 7)
+    assert not OutboxEntry.objects.exists()
+
+
+def test_a_web_process_finds_a_task_by_name_without_anyone_importing_its_module():
+    """Services name their tasks and never import them; the web process must still find them."""
+    script = (
+        "import sys, django; django.setup(); from campaign.infra.outbox import registered_task; "
+        "assert 'reviews.tasks' not in sys.modules; print(registered_task('reviews.tasks.tally_round').name)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=BASE_DIR, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "reviews.tasks.tally_round"

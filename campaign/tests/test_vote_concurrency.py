@@ -13,7 +13,7 @@ from campaign.nominations.votes.models import PublicVoteNominee, VoteBallot, Vot
 from campaign.nominations.votes.services import vote_cast, vote_close
 from campaign.tests.factories import make_nomination, make_vote
 from orgs.scoping import unscoped
-from reviews.ballots import BallotRefused
+from reviews.public_ballot import BallotRefused
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

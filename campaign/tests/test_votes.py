@@ -30,9 +30,9 @@ from campaign.tests.factories import make_nomination, make_vote
 from orgs.models import User
 from orgs.tests.factories import make_organization
 from reviews import codes
-from reviews.ballots import BallotRefused, Refusal
 from reviews.codes import CODE_LENGTH, format_code, is_well_formed
 from reviews.models import EvaluationCode, RoundCategory
+from reviews.public_ballot import BallotRefused, Refusal
 from reviews.tests.factories import make_round
 
 pytestmark = pytest.mark.django_db
@@ -471,7 +471,7 @@ def test_a_code_typed_in_lower_case_with_a_dash_goes_to_its_paper(client, vote):
 
 
 def test_guessing_on_the_vote_page_and_the_evaluation_form_counts_together(client, county, campaign, vote):
-    from reviews.views.ballot import FAILURE_LIMIT
+    from reviews.public_ballot import FAILURE_LIMIT
 
     for number in range(FAILURE_LIMIT // 2):
         client.get(reverse("vote:form", args=[f"WRONG{number:05d}"]), REMOTE_ADDR="203.0.113.9")

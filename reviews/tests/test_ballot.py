@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orgs.tests.factories import make_member
-from reviews.ballots import BallotInvalid, BallotRefused, Refusal, ballot_cast, ballot_paper
+from reviews.ballots import BallotInvalid, ballot_cast, ballot_paper
 from reviews.models import (
     Ballot,
     BallotChoice,
@@ -18,6 +18,7 @@ from reviews.models import (
     EvaluatorCategory,
     RoundState,
 )
+from reviews.public_ballot import BallotRefused, Refusal
 from reviews.tests.factories import make_round
 
 

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection, transaction
 
 from orgs.scoping import unscoped
-from reviews.ballots import BallotRefused, ballot_cast
+from reviews.ballots import ballot_cast
 from reviews.models import Ballot, BallotChoice, Choice, EvaluationCode, EvaluationSubject, RoundState
+from reviews.public_ballot import BallotRefused
 from reviews.rounds import round_transition
 from reviews.tests.factories import make_round
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews.models import Ballot, EvaluationCode, EvaluationSubject, EvaluatorCategory, RoundState
+from reviews.public_ballot import BLOCK_SECONDS, FAILURE_LIMIT
 from reviews.tests.factories import make_round
-from reviews.views.ballot import BLOCK_SECONDS, FAILURE_LIMIT
 
 GUESSER = "203.0.113.7"
 NEIGHBOUR = "203.0.113.8"

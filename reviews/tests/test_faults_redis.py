@@ -88,7 +88,7 @@ def test_forms_are_cast_while_redis_is_down_and_the_guessing_limit_resumes_with_
         assert Ballot.objects.filter(round=evaluation_round).count() == 4
         assert EvaluationCode.objects.filter(round=evaluation_round, used=True).count() == 4
     # Counting wrong codes works again once Redis is back.
-    from reviews.views.ballot import FAILURE_LIMIT
+    from reviews.public_ballot import FAILURE_LIMIT
 
     for _ in range(FAILURE_LIMIT):
         cast_over_http(live_server.url, "ZZZZZZZZZZ", subjects)

@@ -1,13 +1,8 @@
-"""The public vote's paper: no login, reached by a one-time vote code (short, for typing and QR codes)."""
-
-from django.urls import path
+"""The public vote's paper: no login, reached by a one-time vote code (short, for typing and
+QR codes). The addresses are those of every public ballot (reviews.public_ballot.ballot_urls)."""
 
 from campaign.nominations.votes import views
+from reviews.public_ballot import PUBLIC_VOTE, ballot_urls
 
 app_name = "vote"
-urlpatterns = [
-    path("", views.vote_enter, name="enter"),
-    # Before the code: "done" has lower-case letters, which no normalised code has.
-    path("done/", views.vote_done, name="done"),
-    path("<str:code>/", views.vote_form, name="form"),
-]
+urlpatterns = ballot_urls(PUBLIC_VOTE, views.vote_form)

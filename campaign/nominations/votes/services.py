@@ -5,8 +5,8 @@ nominees, and the counts show on the office's pages, the nomination pages and in
 
 The codes are the evaluation codes' machinery, not a copy of it (reviews.codes): made
 by ``codes_issue``, read back with ``normalise_code``, claimed by ``code_claim``,
-printed by ``sheet_html`` and hidden by ``codes_put_back_shuffled``. The public pages
-share the evaluation form's headers and its guessing limit (reviews.views.ballot).
+printed by ``sheet_html`` and hidden by ``codes_put_back_shuffled``; looked up, and
+refused when unknown or used, by ``code_row_unused`` (reviews.public_ballot).
 
 Once per code: the code's row is unique, and it is claimed with one conditional
 UPDATE (``WHERE id = … AND used = false``) in the same transaction as the paper, so of
@@ -45,17 +45,16 @@ from campaign.nominations.votes.models import PublicVote, PublicVoteNominee, Vot
 from orgs.models import Organization, Role, User
 from orgs.scoping import unscoped, user_scope
 from orgs.uploads import xlsx_tables
-from reviews.ballots import BallotRefused, Refusal
 from reviews.codes import (
     Slip,
     code_claim,
     codes_issue,
     codes_put_back_shuffled,
     hold_open,
-    normalise_code,
     sheet_html,
     sheet_pdf,
 )
+from reviews.public_ballot import BallotRefused, Refusal, code_row_unused
 
 MAX_VOTE_CODES = 5000
 # The public pages run with no user and decide what they may read themselves.
@@ -83,22 +82,6 @@ def vote_state(vote: PublicVote, now: datetime.datetime | None = None) -> str:
     if now < vote.opens_at:
         return VoteState.SCHEDULED
     return VoteState.OPEN
-
-
-VOTE_REFUSAL_TITLES = {
-    Refusal.UNKNOWN: gettext_lazy("投票码不存在"),
-    Refusal.USED: gettext_lazy("投票码已经使用过"),
-    Refusal.NOT_OPEN: gettext_lazy("投票尚未开始"),
-    Refusal.ENDED: gettext_lazy("投票已经结束"),
-}
-VOTE_REFUSAL_EXPLANATIONS = {
-    Refusal.UNKNOWN: gettext_lazy("没有找到这个投票码，请核对投票码纸条上的字母和数字后重新输入。"),
-    Refusal.USED: gettext_lazy(
-        "这个投票码已经投过票，每个投票码只能投票一次。如果不是您本人投的，请向发放投票码的同志反映。"
-    ),
-    Refusal.NOT_OPEN: gettext_lazy("这次公示票选还没有开始，请在规定的投票时间内再打开本页。"),
-    Refusal.ENDED: gettext_lazy("这次公示票选已经截止，不再接收投票。感谢您的关心。"),
-}
 
 
 class VoteInvalid(ValidationError):
@@ -260,27 +243,11 @@ def _vote_refusal(vote: PublicVote, now: datetime.datetime) -> Refusal | None:
     return None
 
 
-def _code_row(code: str) -> dict | None:
-    normalised = normalise_code(code)
-    if not normalised:
-        return None
-    return VoteCode.objects.filter(code=normalised).values("pk", "vote_id", "used").first()
-
-
-def _checked_code(code: str) -> dict:
-    row = _code_row(code)
-    if row is None:
-        raise BallotRefused(Refusal.UNKNOWN)
-    if row["used"]:
-        raise BallotRefused(Refusal.USED)
-    return row
-
-
 def vote_paper(code: str) -> VotePaper:
     """The paper a code opens, or BallotRefused saying why it opens none. Reads only,
     so opening the paper never uses the code up."""
     with unscoped(SCOPE_LABEL):
-        row = _checked_code(code)
+        row = code_row_unused(VoteCode, code, ["vote_id"])
         vote = PublicVote.objects.select_related("campaign__organization").get(pk=row["vote_id"])
         refusal = _vote_refusal(vote, timezone.now())
         if refusal is not None:
@@ -328,7 +295,7 @@ def vote_cast(*, code: str, nominee_ids: Iterable[int]) -> None:
     """Store one paper for the code and use the code up, or raise BallotRefused /
     VoteInvalid and store nothing (module docstring)."""
     with unscoped(SCOPE_LABEL):
-        row = _checked_code(code)
+        row = code_row_unused(VoteCode, code, ["vote_id"])
         hold_open(PublicVote, row["vote_id"])
         vote = PublicVote.objects.only("opens_at", "closes_at", "closed_at", "max_choices").get(pk=row["vote_id"])
         refusal = _vote_refusal(vote, timezone.now())

@@ -2,9 +2,9 @@
 it, the result and its .xlsx), and the public's, reached by a vote code with no login
 (short, at /v/, for typing and QR codes). The rules are in campaign.nominations.votes.services.
 
-The public pages get the evaluation form's treatment (reviews.views.ballot): not cached,
-not indexed, not logged, no Referer with the code, and the same per-address limit on
-unknown or used codes, counted together with the evaluation form's.
+The public pages are the evaluation form's, in the vote's words (reviews.public_ballot):
+not cached, not indexed, not logged, no Referer with the code, and the same per-address
+limit on unknown or used codes, counted together with the evaluation form's.
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ from campaign.nominations.services import parse_quarter, quarter_bounds, quarter
 from campaign.nominations.votes.models import PublicVote
 from campaign.nominations.votes.services import (
     MAX_VOTE_CODES,
-    VOTE_REFUSAL_EXPLANATIONS,
-    VOTE_REFUSAL_TITLES,
     VoteInvalid,
     VoteState,
     may_run_votes,
@@ -48,17 +46,9 @@ from campaign.nominations.votes.services import (
     votes_in_scope,
 )
 from orgs.uploads import xlsx_response
-from reviews.ballots import BallotRefused
-from reviews.codes import SLIPS_PER_PART, normalise_code, sheet_parts
+from reviews.codes import SLIPS_PER_PART, sheet_parts
 from reviews.forms import datetime_field
-from reviews.views.ballot import (
-    COUNTED_REFUSALS,
-    REFUSAL_STATUS,
-    CodeForm,
-    client_blocked,
-    client_failed,
-    private_page,
-)
+from reviews.public_ballot import code_page
 
 OFFICE_ONLY = gettext_lazy("公示票选由创先争优办组织。")
 STATE_BADGES = {
@@ -292,75 +282,16 @@ def vote_export(request, pk: int):
 # ---------------------------------------------------------------------------
 
 
-class VoteCodeForm(CodeForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["code"]
-        field.label = _("投票码")
-        field.error_messages["required"] = _("请输入投票码。")
-
-
-def _too_many(request):
-    return render(
-        request,
-        "campaign/vote_refused.html",
-        {"title": _("尝试次数过多"), "explanation": _("您输入了太多无效的投票码，请过10分钟后再试。")},
-        status=429,
-    )
-
-
-def _refused(request, refused: BallotRefused):
-    if refused.reason in COUNTED_REFUSALS:
-        client_failed(request)
-    return render(
-        request,
-        "campaign/vote_refused.html",
-        {
-            "title": VOTE_REFUSAL_TITLES[refused.reason],
-            "explanation": VOTE_REFUSAL_EXPLANATIONS[refused.reason],
-            "reason": refused.reason.value,
-        },
-        status=REFUSAL_STATUS[refused.reason],
-    )
-
-
-@private_page
-@require_http_methods(["GET", "POST"])
-def vote_enter(request):
-    """Type the code from the slip (for those who do not scan the QR code)."""
-    form = VoteCodeForm(request.POST or None)
-    if request.method == "POST":
-        if client_blocked(request):
-            return _too_many(request)
-        if form.is_valid():
-            code = normalise_code(form.cleaned_data["code"])
-            if code:
-                return redirect("vote:form", code)
-            form.add_error("code", _("投票码只包含字母和数字，请核对后重新输入。"))
-    return render(request, "campaign/vote_enter.html", {"form": form}, status=400 if form.errors else 200)
-
-
-@private_page
-@require_http_methods(["GET", "POST"])
+@code_page
 def vote_form(request, code: str):
-    if client_blocked(request):
-        return _too_many(request)
-    normalised = normalise_code(code)
-    if request.method == "GET" and normalised and normalised != code:
-        # Typed in lower case or with the dash of the slip: one address per code.
-        return redirect("vote:form", normalised)
-    try:
-        paper = vote_paper(normalised)
-    except BallotRefused as refused:
-        return _refused(request, refused)
+    """The paper the code opens, and casting it (code_page checks and normalises the code)."""
+    paper = vote_paper(code)
     chosen: set[int] = set()
     error = ""
     if request.method == "POST":
         chosen = {int(value) for value in request.POST.getlist("nominee") if value.isdigit()}
         try:
-            vote_cast(code=normalised, nominee_ids=chosen)
-        except BallotRefused as refused:
-            return _refused(request, refused)
+            vote_cast(code=code, nominee_ids=chosen)
         except VoteInvalid as invalid:
             error = " ".join(invalid.messages)
         else:
@@ -371,10 +302,3 @@ def vote_form(request, code: str):
         {"paper": paper, "chosen": chosen, "error": error},
         status=400 if error else 200,
     )
-
-
-@private_page
-@require_GET
-def vote_done(request):
-    """The same page for every paper: it says nothing about the code or the choices."""
-    return render(request, "campaign/vote_done.html")
