@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from campaign.campaigns.models import StandardDimension
 from orgs.models import Member
+from reviews.ballots import COMMENT_MAX_LENGTH, BallotPaper
 from reviews.models import BriefingKind, Choice, EvaluationSubject, EvaluatorCategory, Grade, Review, ReviewForm
 from reviews.reviewing import SECTION_FIELDS
 from reviews.rounds import MAX_CODES_PER_CATEGORY
@@ -309,3 +310,78 @@ class CodeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["code"].label = label
         self.fields["code"].error_messages["required"] = required_message
+
+
+# ---------------------------------------------------------------------------
+# The evaluation form (群众评议表)
+# ---------------------------------------------------------------------------
+
+
+CHOICE_STYLES = {
+    Choice.SATISFIED: "btn-outline-success",
+    Choice.BASICALLY_SATISFIED: "btn-outline-primary",
+    Choice.DISSATISFIED: "btn-outline-danger",
+    Choice.UNKNOWN: "btn-outline-secondary",
+}
+
+
+class BallotForm(forms.Form):
+    """A choice and an optional comment per subject of the paper."""
+
+    def __init__(self, paper: BallotPaper, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.paper = paper
+        for subject in paper.subjects:
+            missing = _("请对“%(name)s”作出评价。") % {"name": subject.name}
+            self.fields[f"choice_{subject.id}"] = forms.ChoiceField(
+                choices=Choice.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": missing, "invalid_choice": missing},
+            )
+            self.fields[f"comment_{subject.id}"] = forms.CharField(
+                required=False,
+                max_length=COMMENT_MAX_LENGTH,
+                widget=forms.Textarea,
+                error_messages={
+                    "max_length": _("意见请不要超过%(limit)s字。") % {"limit": COMMENT_MAX_LENGTH},
+                },
+            )
+
+    def choices(self) -> dict[int, str]:
+        return {subject.id: self.cleaned_data[f"choice_{subject.id}"] for subject in self.paper.subjects}
+
+    def comments(self) -> dict[int, str]:
+        return {subject.id: self.cleaned_data[f"comment_{subject.id}"] for subject in self.paper.subjects}
+
+    def add_subject_errors(self, subject_errors: dict[int, str]) -> None:
+        for subject_id, message in subject_errors.items():
+            self.add_error(f"choice_{subject_id}", message)
+
+    def rows(self) -> list[dict]:
+        """Per subject what the template draws: the four buttons, the comment, the error."""
+        rows = []
+        for subject in self.paper.subjects:
+            choice = self[f"choice_{subject.id}"]
+            comment = self[f"comment_{subject.id}"]
+            errors = list(choice.errors) + list(comment.errors)
+            rows.append(
+                {
+                    "subject": subject,
+                    "choice_name": choice.html_name,
+                    "options": [
+                        {
+                            "value": value,
+                            "label": label,
+                            "id": f"s{subject.id}-{value}",
+                            "checked": choice.value() == value,
+                            "style": CHOICE_STYLES[value],
+                        }
+                        for value, label in Choice.choices
+                    ],
+                    "comment_name": comment.html_name,
+                    "comment_id": f"s{subject.id}-comment",
+                    "comment": comment.value() or "",
+                    "error": errors[0] if errors else "",
+                }
+            )
+        return rows

@@ -8,87 +8,11 @@ links a form to its code is in reviews.ballots.
 
 from __future__ import annotations
 
-from django import forms
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 
-from reviews.ballots import COMMENT_MAX_LENGTH, BallotInvalid, BallotPaper, ballot_cast, ballot_paper
-from reviews.models import Choice
-from reviews.public_ballot import code_page
-
-CHOICE_STYLES = {
-    Choice.SATISFIED: "btn-outline-success",
-    Choice.BASICALLY_SATISFIED: "btn-outline-primary",
-    Choice.DISSATISFIED: "btn-outline-danger",
-    Choice.UNKNOWN: "btn-outline-secondary",
-}
-
-
-# ---------------------------------------------------------------------------
-# The form
-# ---------------------------------------------------------------------------
-
-
-class BallotForm(forms.Form):
-    """A choice and an optional comment per subject of the paper."""
-
-    def __init__(self, paper: BallotPaper, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.paper = paper
-        for subject in paper.subjects:
-            missing = _("请对“%(name)s”作出评价。") % {"name": subject.name}
-            self.fields[f"choice_{subject.id}"] = forms.ChoiceField(
-                choices=Choice.choices,
-                widget=forms.RadioSelect,
-                error_messages={"required": missing, "invalid_choice": missing},
-            )
-            self.fields[f"comment_{subject.id}"] = forms.CharField(
-                required=False,
-                max_length=COMMENT_MAX_LENGTH,
-                widget=forms.Textarea,
-                error_messages={
-                    "max_length": _("意见请不要超过%(limit)s字。") % {"limit": COMMENT_MAX_LENGTH},
-                },
-            )
-
-    def choices(self) -> dict[int, str]:
-        return {subject.id: self.cleaned_data[f"choice_{subject.id}"] for subject in self.paper.subjects}
-
-    def comments(self) -> dict[int, str]:
-        return {subject.id: self.cleaned_data[f"comment_{subject.id}"] for subject in self.paper.subjects}
-
-    def add_subject_errors(self, subject_errors: dict[int, str]) -> None:
-        for subject_id, message in subject_errors.items():
-            self.add_error(f"choice_{subject_id}", message)
-
-    def rows(self) -> list[dict]:
-        """Per subject what the template draws: the four buttons, the comment, the error."""
-        rows = []
-        for subject in self.paper.subjects:
-            choice = self[f"choice_{subject.id}"]
-            comment = self[f"comment_{subject.id}"]
-            errors = list(choice.errors) + list(comment.errors)
-            rows.append(
-                {
-                    "subject": subject,
-                    "choice_name": choice.html_name,
-                    "options": [
-                        {
-                            "value": value,
-                            "label": label,
-                            "id": f"s{subject.id}-{value}",
-                            "checked": choice.value() == value,
-                            "style": CHOICE_STYLES[value],
-                        }
-                        for value, label in Choice.choices
-                    ],
-                    "comment_name": comment.html_name,
-                    "comment_id": f"s{subject.id}-comment",
-                    "comment": comment.value() or "",
-                    "error": errors[0] if errors else "",
-                }
-            )
-        return rows
+from reviews.ballots import BallotInvalid, ballot_cast, ballot_paper
+from reviews.forms import BallotForm
+from reviews.public_pages import code_page
 
 
 def _keyed(data, prefix: str) -> dict[int, str]:

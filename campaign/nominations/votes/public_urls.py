@@ -2,7 +2,7 @@
 QR codes). The addresses are those of every public ballot (reviews.public_ballot.ballot_urls)."""
 
 from campaign.nominations.votes import views
-from reviews.public_ballot import PUBLIC_VOTE, ballot_urls
+from reviews.public_pages import PUBLIC_VOTE, ballot_urls
 
 app_name = "vote"
 urlpatterns = ballot_urls(PUBLIC_VOTE, views.vote_form)
