@@ -35,8 +35,9 @@ from campaign.circulars import (
 from campaign.documents import STYLESHEET
 from campaign.models import Campaign, Circular, CircularKind, CircularState
 from campaign.selectors import current_campaign
+from orgs.access import user_scope
 from orgs.models import Role, User
-from orgs.scoping import scope_activated, user_scope
+from orgs.scoping import scope_activated
 
 PER_PAGE = 30
 

@@ -36,8 +36,8 @@ from campaign.outbox import BROKER_DOWN
 from campaign.reports import parse_month
 from campaign.selectors import current_campaign, day_within, visible_campaigns
 from campaign.tasks import refresh_figures
+from orgs.access import access_organization, user_scope
 from orgs.models import Organization, Role, Sector
-from orgs.scoping import access_organization, user_scope
 from orgs.uploads import xlsx_response
 from pledges.coverage import CoverageFilters, coverage_roots
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.models import Campaign, ModelNomination, NominationOpinion, NominationStatus
+from orgs.access import user_scope
 from orgs.models import Member, Organization, Role, User
-from orgs.scoping import PATH_SEGMENT_LENGTH, user_scope
+from orgs.scoping import PATH_SEGMENT_LENGTH
 from orgs.uploads import xlsx_tables
 
 NOMINATOR_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.SECRETARY})

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.models import AdoptionLevel, Campaign, InfoReport, InfoReportCategory, InfoReportPhoto
+from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role, User
-from orgs.scoping import user_scope
 from orgs.uploads import xlsx_tables
 from pledges.progress import EVIDENCE_MAX_FILES, CheckedEvidence, evidence_check
 

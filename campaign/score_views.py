@@ -38,8 +38,8 @@ from campaign.scoring import (
     score_sheet_set,
 )
 from campaign.selectors import current_campaign
+from orgs.access import access_organization, user_scope
 from orgs.models import Organization, OrganizationKind
-from orgs.scoping import access_organization, user_scope
 from orgs.uploads import xlsx_response
 
 

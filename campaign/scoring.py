@@ -57,8 +57,8 @@ from campaign.models import (
 from campaign.outbox import outbox_enqueue
 from campaign.reports import month_bounds
 from campaign.services import Problem, campaign_may_edit
+from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role, User
-from orgs.scoping import user_scope
 from orgs.uploads import as_text, sheet_row
 
 MASS_KINDS = OrganizationKind.mass_organizations()

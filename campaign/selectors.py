@@ -10,8 +10,9 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from campaign.models import Campaign, Phase, Standard, StandardDimension
+from orgs.access import user_scope
 from orgs.models import Sector, User
-from orgs.scoping import scope_activated, user_scope
+from orgs.scoping import scope_activated
 from pledges.models import PledgeItem
 
 

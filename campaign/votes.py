@@ -49,8 +49,9 @@ from campaign.models import (
     VoteCode,
 )
 from campaign.nominations import quarter_bounds
+from orgs.access import user_scope
 from orgs.models import Organization, Role, User
-from orgs.scoping import unscoped, user_scope
+from orgs.scoping import unscoped
 from orgs.uploads import xlsx_tables
 from reviews.ballots import BallotRefused, Refusal
 from reviews.codes import (

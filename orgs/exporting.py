@@ -20,9 +20,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from orgs.access import user_scope
 from orgs.importing import COLUMNS, MEMBER_COLUMNS, ORGANIZATION_COLUMNS, Column, ImportKind
 from orgs.models import Gender, Member, MemberStatus, Organization, OrganizationKind, Post, Sector
-from orgs.scoping import scope_activated, user_scope
+from orgs.scoping import scope_activated
 from orgs.uploads import sheet_row
 
 if TYPE_CHECKING:

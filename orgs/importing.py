@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_excel
 
+from orgs.access import user_scope
 from orgs.models import (
     PATH_SEGMENT_LENGTH,
     Gender,
@@ -49,7 +50,7 @@ from orgs.models import (
     Role,
     Sector,
 )
-from orgs.scoping import Scope, scope_activated, unscoped, user_scope
+from orgs.scoping import Scope, scope_activated, unscoped
 from orgs.services import MAX_DEPTH, assign_paths, organization_move
 
 if TYPE_CHECKING:

@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from orgs.access import access_organization, user_scope
 from orgs.exporting import export_members, export_organizations, export_template, sheet_title
 from orgs.forms import RosterUploadForm
 from orgs.importing import ImportFileError, ImportKind, read_roster_file, roster_import, user_can_import
 from orgs.models import Member, Role
-from orgs.scoping import access_organization, user_scope
 from orgs.selectors import (
     access_reminder,
     ancestors,

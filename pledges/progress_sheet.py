@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaign.models import Campaign
+from orgs.access import user_scope
 from orgs.importing import (
     CellError,
     ImportFileError,
@@ -45,7 +46,7 @@ from orgs.importing import (
     xlsx_rows,
 )
 from orgs.models import Organization
-from orgs.scoping import scope_activated, unscoped, user_scope
+from orgs.scoping import scope_activated, unscoped
 from orgs.uploads import as_text, sheet_row
 from pledges.lifecycle import may_file
 from pledges.models import PledgeItem, ProgressEntry

@@ -6,9 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from orgs.access import scope_for_user
 from orgs.demo import DEMO_PASSWORD, SPEECH_DATE
 from orgs.models import Member, MemberStatus, Organization, OrganizationKind, Post, Role, Sector, User
-from orgs.scoping import scope_for_user
 
 pytestmark = pytest.mark.django_db
 

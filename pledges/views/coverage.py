@@ -24,9 +24,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaign.models import Campaign
 from campaign.selectors import current_campaign, visible_campaigns
+from orgs.access import access_organization, user_scope
 from orgs.importing import ImportFileError, check_upload
 from orgs.models import Organization, OrganizationKind, Role, Sector
-from orgs.scoping import access_organization, user_scope
 from orgs.selectors import visible_roots
 from orgs.uploads import PendingUploads, xlsx_response
 from pledges.coverage import (

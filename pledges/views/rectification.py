@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaign.models import Campaign
 from campaign.selectors import current_campaign
+from orgs.access import access_organization, user_scope
 from orgs.models import Member, Organization
-from orgs.scoping import access_organization, user_scope
 from pledges.models import (
     FollowUp,
     PledgeItem,

@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaign.models import Campaign, StandardDimension
 from campaign.selectors import current_campaign, day_within
+from orgs.access import access_organization
 from orgs.models import Member, User
-from orgs.scoping import access_organization
 from pledges.models import PledgeItem, ProgressEntry
 from pledges.progress import ItemState, item_state
 from reviews.assignments import (
