@@ -24,7 +24,7 @@ from campaign.figures import Figures, Period, figures_totals_by, group_figures
 from campaign.models import Campaign, OrganizationFigures
 from orgs.models import Organization, Sector
 from orgs.selectors import subtree_group_key, under_roots
-from orgs.uploads import sheet_row
+from orgs.sheets.writing import sheet_row
 from pledges.coverage import CoverageFilters, coverage_roots
 from reviews.models import EvaluationRound, RoundState, TallyResult
 

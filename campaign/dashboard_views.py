@@ -38,7 +38,7 @@ from campaign.selectors import current_campaign, day_within, visible_campaigns
 from campaign.tasks import refresh_figures
 from orgs.access import access_organization, user_scope
 from orgs.models import Organization, Role, Sector
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 from pledges.coverage import CoverageFilters, coverage_roots
 
 logger = logging.getLogger(__name__)

@@ -40,7 +40,7 @@ from campaign.scoring import (
 from campaign.selectors import current_campaign
 from orgs.access import access_organization, user_scope
 from orgs.models import Organization, OrganizationKind
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 
 
 def _manage_refusal() -> str:

@@ -59,7 +59,7 @@ from campaign.reports import month_bounds
 from campaign.services import Problem, campaign_may_edit
 from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role, User
-from orgs.uploads import as_text, sheet_row
+from orgs.sheets.writing import as_text, sheet_row
 
 MASS_KINDS = OrganizationKind.mass_organizations()
 HUNDRED = Decimal(100)

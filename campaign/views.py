@@ -76,7 +76,7 @@ from campaign.votes import may_run_votes, nomination_vote_results
 from orgs.access import access_organization, user_scope
 from orgs.models import Member, Organization, OrganizationKind
 from orgs.selectors import open_reminders, organization_search, tree_with_member_counts, visible_roots
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 from pledges.progress import IMAGE_TYPES
 from pledges.views.board import evidence_response
 from pledges.views.progress import MultipleFileField

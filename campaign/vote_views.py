@@ -48,7 +48,7 @@ from campaign.votes import (
     vote_state,
     votes_in_scope,
 )
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 from reviews.ballots import BallotRefused
 from reviews.codes import SLIPS_PER_PART, normalise_code, sheet_parts
 from reviews.forms import datetime_field

@@ -39,7 +39,7 @@ from openpyxl.utils import get_column_letter
 from campaign.models import Campaign
 from orgs.models import Member, Organization, OrganizationKind, Sector
 from orgs.selectors import subtree_group_key, under_roots, visible_roots
-from orgs.uploads import as_text, sheet_row
+from orgs.sheets.writing import as_text, sheet_row
 from pledges.models import Pledge, PledgeItem, PledgeKind, PledgeState, Supervision
 from pledges.progress import late_items_q
 

@@ -24,7 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from orgs.models import Role, User
-from orgs.uploads import as_text, sheet_row
+from orgs.sheets.writing import as_text, sheet_row
 from pledges.models import Rectification
 from reviews.models import (
     Ballot,

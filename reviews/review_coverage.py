@@ -22,7 +22,7 @@ from campaign.models import Campaign
 from orgs.models import Member, Organization, OrganizationKind, Post, User
 from orgs.scoping import PATH_SEGMENT_LENGTH
 from orgs.selectors import under_roots, visible_roots
-from orgs.uploads import as_text, sheet_row
+from orgs.sheets.writing import as_text, sheet_row
 from reviews.assignments import Subject, period_end, period_start, reviewer_of, reviewer_organization, subject_q
 from reviews.models import OverdueReview, Review
 

@@ -25,10 +25,11 @@ from django.views.decorators.http import require_GET, require_POST
 from campaign.models import Campaign
 from campaign.selectors import current_campaign, visible_campaigns
 from orgs.access import access_organization, user_scope
-from orgs.importing import ImportFileError, check_upload
 from orgs.models import Organization, OrganizationKind, Role, Sector
 from orgs.selectors import visible_roots
-from orgs.uploads import PendingUploads, xlsx_response
+from orgs.sheets.reading import ImportFileError, check_upload
+from orgs.sheets.uploads import PendingUploads
+from orgs.sheets.writing import xlsx_response
 from pledges.coverage import (
     MASS_KINDS,
     CoverageFilters,
@@ -271,7 +272,7 @@ def _require_sheet_importer(user) -> None:
     raise PermissionDenied(_("只有党支部书记和上级党组织可以导入践诺进展表。"))
 
 
-# Sheets hold names and work notes; see orgs.uploads.
+# Sheets hold names and work notes; see orgs.sheets.uploads.
 SHEET_UPLOADS = PendingUploads(folder="progress_sheets", session_key="progress_sheets")
 
 

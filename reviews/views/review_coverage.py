@@ -20,7 +20,7 @@ from campaign.models import Campaign
 from campaign.selectors import current_campaign, day_within, visible_campaigns
 from orgs.access import access_organization
 from orgs.models import Role
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 from reviews.review_coverage import coverage_export, review_coverage
 
 

@@ -11,9 +11,10 @@ from openpyxl import Workbook
 from psycopg2.extras import execute_values
 
 from campaign.benchmarks import Report
-from orgs.exporting import export_members
-from orgs.importing import ImportKind, read_roster_file, roster_import_members, roster_import_organizations
 from orgs.models import Member, Organization, Role, User
+from orgs.roster.exporting import export_members
+from orgs.roster.format import ImportKind, read_roster_file
+from orgs.roster.services import roster_import_members, roster_import_organizations
 from orgs.scoping import unscoped
 from orgs.services import organization_create
 
