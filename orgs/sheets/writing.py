@@ -116,18 +116,6 @@ def _formula_like(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("=")
 
 
-def as_text(cell):
-    """Keep a text that starts with "=" as text (for the exports not yet on ``add_table``)."""
-    if _formula_like(cell.value):
-        cell.data_type = "s"
-    return cell
-
-
-def sheet_row(sheet, values: Iterable) -> list:
-    """The values for ``sheet.append`` (for the exports not yet on ``add_table``)."""
-    return _cells(sheet, values)
-
-
 def _cells(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> list:
     """The values for ``sheet.append``, with every text kept as text (``_styled_cell``)."""
     cells = []
