@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from orgs.access import user_scope
 from orgs.models import Member, Organization, User
-from orgs.scoping import user_scope
 from orgs.services import organization_check_parent, organization_create, organization_move
 
 

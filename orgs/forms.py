@@ -4,7 +4,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from orgs.importing import ImportFileError, ImportKind, check_upload, read_roster_file
+from orgs.roster.format import ImportKind, read_roster_file
+from orgs.sheets.reading import ImportFileError, check_upload
 
 
 class LoginForm(AuthenticationForm):

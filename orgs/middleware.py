@@ -1,4 +1,5 @@
-from orgs.scoping import no_scope, scope_activated, user_scope
+from orgs.access import user_scope
+from orgs.scoping import no_scope, scope_activated
 
 
 class ScopeMiddleware:

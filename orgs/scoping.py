@@ -6,6 +6,7 @@ manager. The manager restricts each queryset to the *active scope*, which
 the manager refuses to build a queryset at all (``ScopeMissing``), so a query that
 forgot about scope fails loudly instead of leaking. Code that runs outside a request
 (commands, tasks, tests) says what it means with ``unscoped()`` or ``scope_activated()``.
+Which scope an account has, and the ``access_*`` lookups built on it, are in orgs.access.
 
 Related managers, admin changelists, model form choices and ``get_object_or_404`` all
 go through the default manager and so are scoped too; foreign-key attribute access
@@ -16,23 +17,24 @@ an organization the viewer could not otherwise open.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
-from django.http import Http404
-from django.utils.translation import gettext as _
-
-if TYPE_CHECKING:
-    from orgs.models import Organization, User
-
 
 # Width of one organization's segment of the materialized path (orgs.models).
 PATH_SEGMENT_LENGTH = 6
+
+
+class InTree(Protocol):
+    """What a scope reads of an organization (orgs.models.Organization): this module
+    sits below the models, which use its manager, so it does not import them."""
+
+    pk: int
+    path: str
 
 
 class ScopeMissing(RuntimeError):
@@ -112,7 +114,7 @@ class Scope:
             return queryset.filter(self.reach_q(path_field))
         return queryset.filter(self.organization_q(path_field, member_field=member_field))
 
-    def contains(self, organization: Organization) -> bool:
+    def contains(self, organization: InTree) -> bool:
         """Whether the organization itself is visible (no query)."""
         if self.everything:
             return True
@@ -120,7 +122,7 @@ class Scope:
             return True
         return any(organization.path.startswith(path) for path in self.subtree_paths)
 
-    def can_change(self, organization: Organization) -> bool:
+    def can_change(self, organization: InTree) -> bool:
         return self.writable and self.contains(organization)
 
 
@@ -186,73 +188,3 @@ class ScopedManager(models.Manager):
             declared.member_field,
             include_ancestors=declared.include_ancestors,
         )
-
-
-def scope_for_user(user: User) -> Scope:
-    """The scope of one account. Runs one query for an inspection group's assignments."""
-    from orgs.models import Role
-
-    if not user.is_authenticated or not user.is_active:
-        return Scope.nothing()
-    if user.is_superuser:
-        return Scope.all(label="superuser")
-    label = f"{user.role}:{user.pk}"
-    if user.role == Role.INSPECTOR:
-        # The scope is being decided here, so this one lookup runs outside any scope.
-        with unscoped("scope lookup"):
-            paths = tuple(user.inspected_organizations.values_list("path", flat=True))
-        return Scope(subtree_paths=paths, writable=False, label=label)
-    if user.organization_id is None:
-        if user.role == Role.MEMBER and user.member_id:
-            return _member_scope(user, label)
-        return Scope.nothing()
-    if user.role in (Role.OFFICE, Role.LEADER, Role.SECRETARY):
-        return Scope(subtree_paths=(user.organization.path,), writable=True, label=label)
-    return _member_scope(user, label)
-
-
-def _member_scope(user: User, label: str) -> Scope:
-    if not user.member_id:
-        return Scope.nothing()
-    return Scope(
-        own_organization_ids=(user.member.organization_id,),
-        own_organization_paths=(user.member.organization.path,),
-        member_id=user.member_id,
-        writable=False,
-        label=label,
-    )
-
-
-def user_scope(user: User) -> Scope:
-    """The user's scope, computed once per user object (i.e. once per request)."""
-    cached = getattr(user, "_scope_cache", None)
-    if cached is None:
-        cached = scope_for_user(user)
-        user._scope_cache = cached
-    return cached
-
-
-def access_organization(user: User, code: str, *, for_change: bool = False) -> Organization:
-    """Fetch an organization the user may see, by code; 404 alike for missing and not
-    visible, 403 when visible but the user may not change it."""
-    from orgs.models import Organization
-
-    # A code comes from an address or a form: PostgreSQL refuses a NUL in any string,
-    # and no code holds one, so such a value is simply not found.
-    if "\x00" in code:
-        raise Http404(_("找不到该组织，或您无权查看。"))
-    with scope_activated(user_scope(user)):
-        organization = Organization.objects.filter(code=code).first()
-    if organization is None:
-        raise Http404(_("找不到该组织，或您无权查看。"))
-    if for_change and not user_scope(user).can_change(organization):
-        raise PermissionDenied(_("您只能查看该组织，不能修改。"))
-    return organization
-
-
-def require_change(user: User, organizations: Iterable[Organization]) -> None:
-    """Refuse a write that touches any organization the user may not change."""
-    scope = user_scope(user)
-    for organization in organizations:
-        if not scope.can_change(organization):
-            raise PermissionDenied(_("“%(name)s”不在您的管理范围内。") % {"name": organization.name})

@@ -92,7 +92,7 @@ def tree_with_member_counts(
 
 def visible_roots(user) -> list[Organization]:
     """The top organizations of what the user may see (the county for the office)."""
-    from orgs.scoping import user_scope
+    from orgs.access import user_scope
 
     scope = user_scope(user)
     if scope.everything:

@@ -14,9 +14,10 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orgs.access import user_scope
 from orgs.models import Member, Organization, OrganizationKind, Post, Reminder, Role, User, path_segment
 from orgs.notifications import notify
-from orgs.scoping import PATH_SEGMENT_LENGTH, user_scope
+from orgs.scoping import PATH_SEGMENT_LENGTH
 
 # The materialized path holds 255 characters, one fixed-width segment per level: the
 # tree is at most 42 levels deep (县委 is level 1). Real counties use four or five; the

@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from orgs.exporting import export_members, export_organizations, export_template, sheet_title
+from orgs.access import access_organization, user_scope
 from orgs.forms import RosterUploadForm
-from orgs.importing import ImportFileError, ImportKind, read_roster_file, roster_import, user_can_import
 from orgs.models import Member, Role
-from orgs.scoping import access_organization, user_scope
+from orgs.roster.exporting import export_members, export_organizations, export_template, sheet_title
+from orgs.roster.format import ImportKind, read_roster_file
+from orgs.roster.importing import user_can_import
+from orgs.roster.services import roster_import
 from orgs.selectors import (
     access_reminder,
     ancestors,
@@ -23,7 +25,9 @@ from orgs.selectors import (
     organization_members,
 )
 from orgs.services import account_may_grant, account_reset_password, accounts_open, reminder_dismiss
-from orgs.uploads import PendingUploads, xlsx_response
+from orgs.sheets.reading import ImportFileError
+from orgs.sheets.uploads import PendingUploads
+from orgs.sheets.writing import xlsx_response
 
 MEMBERS_PER_PAGE = 50
 

@@ -13,8 +13,8 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from orgs.access import user_scope
 from orgs.admin import ScopedAdminMixin
-from orgs.scoping import user_scope
 from pledges.lifecycle import EDITABLE_STATES
 from pledges.models import (
     Evidence,

@@ -14,7 +14,6 @@ the pledger is still covered.
 from __future__ import annotations
 
 import datetime
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,15 +30,11 @@ from django.db.models import (
     TextChoices,
 )
 from django.utils.translation import gettext, gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from campaign.campaigns.models import Campaign
 from orgs.models import Member, Organization, OrganizationKind, Sector
 from orgs.selectors import subtree_group_key, under_roots, visible_roots
-from orgs.uploads import as_text, sheet_row
+from orgs.sheets.writing import TINTED, Table, xlsx_tables
 from pledges.models import Pledge, PledgeItem, PledgeKind, PledgeState, Supervision
 from pledges.progress import late_items_q
 
@@ -431,24 +426,6 @@ def supervision_subject(supervision: Supervision) -> tuple[str, str]:
     return gettext("整改任务"), supervision.rectification.problem
 
 
-def _header_row(sheet, headers: Sequence[str]) -> None:
-    cells = []
-    for header in headers:
-        cell = as_text(WriteOnlyCell(sheet, value=header))
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F2DCDB")
-        cells.append(cell)
-    sheet.append(cells)
-
-
-def _date(sheet, value: datetime.date | None) -> WriteOnlyCell | str:
-    if value is None:
-        return ""
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = "yyyy-mm-dd"
-    return cell
-
-
 def coverage_export(
     *,
     list_name: str,
@@ -458,8 +435,6 @@ def coverage_export(
     today: datetime.date,
 ) -> bytes:
     """One of the coverage page's lists as .xlsx, every row (two queries at most)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(CoverageList(list_name).label))
     kinds = dict(OrganizationKind.choices)
     sectors = dict(Sector.choices)
     if list_name == CoverageList.ORGANIZATIONS:
@@ -500,9 +475,9 @@ def coverage_export(
                 item.pledge.organization.name,
                 item.pledge.title,
                 item.target,
-                _date(sheet, item.due_date),
+                item.due_date or "",
                 days_late(item, today),
-                _date(sheet, item.last_progress_on),
+                item.last_progress_on or "",
                 gettext("是") if item.is_supervised else gettext("否"),
             )
             for item in late_items(campaign, roots, filters, today=today).iterator(chunk_size=2000)
@@ -516,18 +491,11 @@ def coverage_export(
                 *supervision_subject(supervision),
                 supervision.organization.name,
                 supervision.supervisor.display_name,
-                _date(sheet, supervision.deadline),
+                supervision.deadline or "",
                 supervision.notes,
                 gettext("是") if supervision.deadline < today else gettext("否"),
             )
             for supervision in open_supervisions(campaign, roots, filters).iterator(chunk_size=2000)
         )
-    for position, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = width
-    sheet.freeze_panes = "A2"
-    _header_row(sheet, headers)
-    for row in rows:
-        sheet.append(sheet_row(sheet, row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    title = str(CoverageList(list_name).label)
+    return xlsx_tables([Table(title=title, header=headers, rows=rows, widths=widths, header_style=TINTED, freeze="A2")])

@@ -14,8 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.campaigns.models import Campaign, StandardDimension, StandardSubject
-from orgs.importing import ImportFileError, check_upload
 from orgs.models import Member, Organization, Sector
+from orgs.sheets.reading import ImportFileError, check_upload
 from pledges.models import (
     Fulfillment,
     Opinion,

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from orgs.access import user_scope
 from orgs.models import Organization, Role, User
-from orgs.scoping import user_scope
 from pledges.models import (
     Fulfillment,
     Opinion,

@@ -16,37 +16,38 @@ a row whose item already has an entry with the same date and text is left alone.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING, Any
 
-import openpyxl
 from django.core import signing
 from django.db import transaction
 from django.db.models import F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaign.campaigns.models import Campaign
-from orgs.importing import (
-    CellError,
+from orgs.access import user_scope
+from orgs.models import Organization
+from orgs.scoping import scope_activated, unscoped
+from orgs.sheets.cells import CellError, formula_message, header_text, parse_date
+from orgs.sheets.importing import SheetImport, SheetImportResult
+from orgs.sheets.reading import (
     ImportFileError,
-    RowError,
-    formula_message,
+    cell_at,
+    data_rows,
+    header_candidates,
     header_rows,
     open_xlsx,
-    parse_date,
     xlsx_rows,
 )
-from orgs.models import Organization
-from orgs.scoping import scope_activated, unscoped, user_scope
-from orgs.uploads import as_text, sheet_row
+from orgs.sheets.writing import TINTED, CellStyle, Styled, Table, add_table, xlsx_bytes
 from pledges.lifecycle import may_file
 from pledges.models import PledgeItem, ProgressEntry
 from pledges.progress import RECORDABLE_STATES, ItemState, item_state, progress_record
@@ -74,7 +75,6 @@ REQUIRED = (KEY, *FILL_IN)
 YES, NO = "是", "否"
 TEXT_MAX_LENGTH = 2000
 SHEET_MAX_ROWS = 5000
-HEADER_SEARCH_ROWS = 10
 PREVIEW_LIMIT = 200
 
 _SALT = "pledges.progress_sheet.item"
@@ -82,10 +82,13 @@ _SALT = "pledges.progress_sheet.item"
 _SIGNATURE_LENGTH = 8
 _KEY_PATTERN = re.compile(r"^(\d{1,12})-([A-Za-z0-9_-]+)$")
 _STRIP = " \t\r\n\u3000\xa0\ufeff\u200b"
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
-_FILL_IN_FILL = PatternFill("solid", fgColor="FFF9E6")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+_SHOWN = CellStyle(alignment=Alignment(wrap_text=True, vertical="top"))
+# The columns to fill in: tinted, and the only cells the sheet's protection leaves open.
+_FILL_IN = replace(_SHOWN, fill=PatternFill("solid", fgColor="FFF9E6"), protection=Protection(locked=False))
+_STYLES = tuple(
+    (replace(_FILL_IN, number_format="yyyy-mm-dd") if header == DATE else _FILL_IN) if header in FILL_IN else _SHOWN
+    for header in HEADERS
+)
 
 
 def item_key(pk: int) -> str:
@@ -129,24 +132,10 @@ def progress_sheet_export(*, organization: Organization, campaign: Campaign, by:
     """The sheet of one organization's items, for ``by`` to fill in (three queries)."""
     today = timezone.localdate()
     states = {value: str(label) for value, label in ItemState.choices}
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "践诺进展"
-    for position, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = width
-        cell = sheet.cell(row=1, column=position, value=header)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-    # The key is for the import, not for people: hidden, and locked like every column
-    # but the three to fill in.
-    sheet.column_dimensions["A"].hidden = True
-    sheet.freeze_panes = "B2"
-    unlocked = Protection(locked=False)
-    fill_columns = [HEADERS.index(header) + 1 for header in FILL_IN]
-
     with scope_activated(user_scope(by)):
         items = list(sheet_items(organization=organization, campaign=campaign))
-    for row, item in enumerate(items, start=2):
+
+    def row(item: PledgeItem) -> list[Styled]:
         pledger = item.pledge.member.name if item.pledge.member_id else organization.name
         last = ""
         if item.last_progress_on:
@@ -163,38 +152,39 @@ def progress_sheet_export(*, organization: Organization, campaign: Campaign, by:
             None,
             None,
         )
-        for column, value in enumerate(values, start=1):
-            cell = as_text(sheet.cell(row=row, column=column, value=value))
-            cell.alignment = _WRAP
-            if value is not None and isinstance(value, datetime.date):
-                cell.number_format = "yyyy-mm-dd"
-        for column in fill_columns:
-            cell = sheet.cell(row=row, column=column)
-            cell.protection = unlocked
-            cell.fill = _FILL_IN_FILL
-        sheet.cell(row=row, column=HEADERS.index(DATE) + 1).number_format = "yyyy-mm-dd"
+        return [Styled(value, style) for value, style in zip(values, _STYLES, strict=True)]
 
+    workbook = Workbook(write_only=True)
+    sheet = add_table(
+        workbook,
+        Table(
+            title="践诺进展",
+            header=HEADERS,
+            rows=(row(item) for item in items),
+            widths=WIDTHS,
+            header_style=TINTED,
+            # The key is for the import, not for people: hidden, and locked like every
+            # column but the three to fill in.
+            hidden=("A",),
+            freeze="B2",
+        ),
+    )
     if items:
         last_row = len(items) + 1
         done_letter = get_column_letter(HEADERS.index(DONE) + 1)
         choice = DataValidation(type="list", formula1=f'"{YES},{NO}"', allow_blank=True, showErrorMessage=True)
         choice.error = _("请选择“是”或“否”。")
         choice.add(f"{done_letter}2:{done_letter}{last_row}")
-        sheet.add_data_validation(choice)
+        sheet.data_validations.append(choice)
     # Protected without a password: it guards against slips, not against intent (the
     # signed key does that). Column widths and row heights may still be changed.
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False
     sheet.protection.formatRows = False
     sheet.protection.formatCells = False
-
-    notes = workbook.create_sheet("填写说明")
-    notes.column_dimensions["A"].width = 100
-    for line in _notes(organization, campaign, today):
-        notes.append(sheet_row(notes, [line]))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    notes = _notes(organization, campaign, today)
+    add_table(workbook, Table(title="填写说明", header=(), rows=([line] for line in notes), widths=(100,)))
+    return xlsx_bytes(workbook)
 
 
 def _notes(organization: Organization, campaign: Campaign, today: datetime.date) -> list[str]:
@@ -239,38 +229,24 @@ def _cell_text(value: Any) -> str:
     return str(value).strip(_STRIP)
 
 
-def _header_text(value: Any) -> str:
-    return re.sub(r"[\s*＊]", "", str(value)) if value is not None else ""
-
-
 def read_progress_sheet(upload: IO[bytes]) -> list[SheetRow]:
     """The rows of an uploaded progress sheet; ImportFileError with a message for the
     user when the file cannot be used at all."""
-    workbook = open_xlsx(upload)
-    try:
+    with open_xlsx(upload) as workbook:
         return _rows(_find_sheet_rows(workbook))
-    except ImportFileError:
-        raise
-    except Exception:
-        raise ImportFileError(_("无法读取这个 Excel 文件，文件可能已损坏，请检查后重新上传。")) from None
-    finally:
-        workbook.close()
 
 
 def _find_sheet_rows(workbook) -> Iterator[tuple[int, Sequence[Any]]]:
     for worksheet in workbook.worksheets:
-        if any(KEY in {_header_text(cell) for cell in row} for row in header_rows(worksheet)):
+        if any(KEY in {header_text(cell) for cell in row} for row in header_rows(worksheet)):
             return xlsx_rows(worksheet, max_rows=SHEET_MAX_ROWS)
     raise ImportFileError(_("这不是践诺进展表：找不到“事项编号”列。请先下载本支部的进展表，填写后再上传。"))
 
 
 def _rows(raw: Iterator[tuple[int, Sequence[Any]]]) -> list[SheetRow]:
     positions: dict[str, int] | None = None
-    for number, row in raw:
-        cells = [_header_text(cell) for cell in row]
+    for _number, cells in header_candidates(raw):
         if KEY not in cells:
-            if number >= HEADER_SEARCH_ROWS:
-                break
             continue
         missing = [header for header in REQUIRED if header not in cells]
         if missing:
@@ -283,25 +259,17 @@ def _rows(raw: Iterator[tuple[int, Sequence[Any]]]) -> list[SheetRow]:
     if positions is None:
         raise ImportFileError(_("这不是践诺进展表：找不到“事项编号”列。请先下载本支部的进展表，填写后再上传。"))
 
-    def cell(row: Sequence[Any], header: str) -> Any:
-        position = positions[header]
-        return row[position] if position < len(row) else None
-
-    rows = []
-    for number, row in raw:
+    def build(number: int, row: Sequence[Any]) -> SheetRow | None:
         sheet_row = SheetRow(
             number=number,
-            key=_cell_text(cell(row, KEY)),
-            date=cell(row, DATE),
-            text=_cell_text(cell(row, TEXT)),
-            done=_cell_text(cell(row, DONE)),
+            key=_cell_text(cell_at(row, positions[KEY])),
+            date=cell_at(row, positions[DATE]),
+            text=_cell_text(cell_at(row, positions[TEXT])),
+            done=_cell_text(cell_at(row, positions[DONE])),
         )
-        if sheet_row.is_blank:
-            continue
-        if len(rows) >= SHEET_MAX_ROWS:
-            raise ImportFileError(_("文件超过 %(limit)s 行，请拆分后分批导入。") % {"limit": SHEET_MAX_ROWS})
-        rows.append(sheet_row)
-    return rows
+        return None if sheet_row.is_blank else sheet_row
+
+    return data_rows(raw, build, max_rows=SHEET_MAX_ROWS)
 
 
 # ---------------------------------------------------------------------------
@@ -325,22 +293,14 @@ class SheetEntry:
         return pledge.member.name if pledge.member_id else pledge.organization.name
 
 
-@dataclass
-class SheetImportResult:
+@dataclass(kw_only=True)
+class ProgressSheetResult(SheetImportResult):
     """What an import did or, on a dry run, would do. Rows with nothing filled in are
     not counted at all."""
 
-    total: int = 0
     entries: list[SheetEntry] = field(default_factory=list)
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    written: bool = False
     # Items not done yet that the import marks done.
     completes: set[int] = field(default_factory=set)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     @property
     def completed(self) -> int:
@@ -349,9 +309,6 @@ class SheetImportResult:
     @property
     def preview(self) -> list[SheetEntry]:
         return self.entries[:PREVIEW_LIMIT]
-
-    def add_error(self, row: int, message: str, column: str = "") -> None:
-        self.errors.append(RowError(row=row, message=message, column=column))
 
 
 @dataclass
@@ -363,7 +320,7 @@ class _Parsed:
     valid: bool = True
 
 
-def _parse(result: SheetImportResult, row: SheetRow, today: datetime.date) -> _Parsed:
+def _parse(result: ProgressSheetResult, row: SheetRow, today: datetime.date) -> _Parsed:
     parsed = _Parsed(row=row)
 
     def error(message: str, column: str) -> None:
@@ -417,102 +374,116 @@ def _parse(result: SheetImportResult, row: SheetRow, today: datetime.date) -> _P
 
 
 @transaction.atomic
-def progress_sheet_import(*, rows: Sequence[SheetRow], by: User, dry_run: bool = False) -> SheetImportResult:
+def progress_sheet_import(*, rows: Sequence[SheetRow], by: User, dry_run: bool = False) -> ProgressSheetResult:
     """Add the progress entries of a filled-in sheet, all or nothing.
 
     Nothing is written when any row has an error, nor on a dry run (the preview). A
     row whose item already has an entry with the same date and text is unchanged.
     """
-    today = timezone.localdate()
-    result = SheetImportResult(total=len(rows))
-    parsed = [_parse(result, row, today) for row in rows]
+    return _ProgressSheetImport(by=by).run(rows, dry_run=dry_run)
 
-    scope = user_scope(by)
-    wanted = sorted({item.pk for item in parsed if item.pk is not None})
-    with scope_activated(scope):
-        items = {
-            item.pk: item
-            for item in PledgeItem.objects.filter(pk__in=wanted).select_related(
-                "pledge__organization", "pledge__member"
-            )
-        }
-    missing = [pk for pk in wanted if pk not in items]
-    if missing:
-        # Across the whole tree on purpose, to say "not yours" rather than "gone".
-        with unscoped(f"progress sheet check by {by.pk}"):
-            elsewhere = set(PledgeItem.objects.filter(pk__in=missing).values_list("pk", flat=True))
-    else:
-        elsewhere = set()
-    # One pledge object per pledge: the first entry starts the pledge's 践诺, and the
-    # next item of the same pledge must see that.
-    pledges = {}
-    for item in items.values():
-        item.pledge = pledges.setdefault(item.pledge_id, item.pledge)
-    with scope_activated(scope):
-        existing = {
-            (item_id, recorded_on, _cell_text(text)): marks_done
-            for item_id, recorded_on, text, marks_done in ProgressEntry.objects.filter(
-                item_id__in=list(items)
-            ).values_list("item_id", "recorded_on", "text", "marks_done")
-        }
 
-    for entry in parsed:
-        if entry.pk is None:
-            continue
-        item = items.get(entry.pk)
-        if item is None:
-            message = (
-                _("这个事项不在您的管理范围内，请只填写本支部进展表中的事项。")
-                if entry.pk in elsewhere
-                else _("这个承诺事项已被删除，请重新下载进展表。")
-            )
-            result.add_error(entry.row.number, message, KEY)
-            continue
-        pledge = item.pledge
-        if not may_file(by, pledge):
-            result.add_error(entry.row.number, _("您无权为“%(title)s”记录进展。") % {"title": pledge.title}, KEY)
-            continue
-        if pledge.state not in RECORDABLE_STATES:
-            result.add_error(
-                entry.row.number,
-                _("承诺“%(title)s”当前状态为“%(state)s”，只有已公示、践诺中的承诺才能记录进展。")
-                % {"title": pledge.title, "state": pledge.get_state_display()},
-                KEY,
-            )
-            continue
-        if not entry.valid:
-            continue
-        same = (item.pk, entry.recorded_on, entry.row.text)
-        if same in existing:
-            if entry.marks_done and not existing[same] and not item.completed_on:
-                result.add_error(
-                    entry.row.number,
-                    _("这条进展已经记录过，但当时没有标记完成；如果该事项现已完成，请另写一条完成情况的进展。"),
-                    DONE,
+class _ProgressSheetImport(SheetImport[SheetRow, _Parsed, ProgressSheetResult]):
+    def __init__(self, *, by: User) -> None:
+        super().__init__(ProgressSheetResult())
+        self.by = by
+        self.scope = user_scope(by)
+        self.today = timezone.localdate()
+
+    def read(self, row: SheetRow) -> _Parsed:
+        return _parse(self.result, row, self.today)
+
+    def check(self, parsed: list[_Parsed]) -> None:
+        items, elsewhere, existing = self._stored(sorted({item.pk for item in parsed if item.pk is not None}))
+        for entry in parsed:
+            if entry.pk is None:
+                continue
+            item = items.get(entry.pk)
+            if item is None:
+                message = (
+                    _("这个事项不在您的管理范围内，请只填写本支部进展表中的事项。")
+                    if entry.pk in elsewhere
+                    else _("这个承诺事项已被删除，请重新下载进展表。")
                 )
-            else:
-                result.unchanged += 1
-            continue
-        existing[same] = entry.marks_done
-        if entry.marks_done and not item.completed_on:
-            result.completes.add(item.pk)
-        result.entries.append(
-            SheetEntry(
-                row=entry.row.number,
-                item=item,
-                recorded_on=entry.recorded_on,
-                text=entry.row.text,
-                marks_done=entry.marks_done,
+                self.result.add_error(entry.row.number, message, KEY)
+                continue
+            pledge = item.pledge
+            if not may_file(self.by, pledge):
+                message = _("您无权为“%(title)s”记录进展。") % {"title": pledge.title}
+                self.result.add_error(entry.row.number, message, KEY)
+                continue
+            if pledge.state not in RECORDABLE_STATES:
+                self.result.add_error(
+                    entry.row.number,
+                    _("承诺“%(title)s”当前状态为“%(state)s”，只有已公示、践诺中的承诺才能记录进展。")
+                    % {"title": pledge.title, "state": pledge.get_state_display()},
+                    KEY,
+                )
+                continue
+            if not entry.valid:
+                continue
+            same = (item.pk, entry.recorded_on, entry.row.text)
+            if same in existing:
+                if entry.marks_done and not existing[same] and not item.completed_on:
+                    self.result.add_error(
+                        entry.row.number,
+                        _("这条进展已经记录过，但当时没有标记完成；如果该事项现已完成，请另写一条完成情况的进展。"),
+                        DONE,
+                    )
+                else:
+                    self.result.unchanged += 1
+                continue
+            existing[same] = entry.marks_done
+            if entry.marks_done and not item.completed_on:
+                self.result.completes.add(item.pk)
+            self.result.entries.append(
+                SheetEntry(
+                    row=entry.row.number,
+                    item=item,
+                    recorded_on=entry.recorded_on,
+                    text=entry.row.text,
+                    marks_done=entry.marks_done,
+                )
             )
-        )
-    result.errors.sort(key=lambda error: error.row)
 
-    if result.errors or dry_run:
-        return result
-    with scope_activated(scope):
-        for entry in result.entries:
-            progress_record(
-                item=entry.item, by=by, recorded_on=entry.recorded_on, text=entry.text, marks_done=entry.marks_done
-            )
-    result.written = True
-    return result
+    def _stored(self, wanted: list[int]) -> tuple[dict[int, PledgeItem], set[int], dict[tuple, bool]]:
+        """The wanted items the user may see, the ids of those outside the user's scope,
+        and whether each stored entry of the items (by item, date and text) marks it done."""
+        with scope_activated(self.scope):
+            items = {
+                item.pk: item
+                for item in PledgeItem.objects.filter(pk__in=wanted).select_related(
+                    "pledge__organization", "pledge__member"
+                )
+            }
+        missing = [pk for pk in wanted if pk not in items]
+        if missing:
+            # Across the whole tree on purpose, to say "not yours" rather than "gone".
+            with unscoped(f"progress sheet check by {self.by.pk}"):
+                elsewhere = set(PledgeItem.objects.filter(pk__in=missing).values_list("pk", flat=True))
+        else:
+            elsewhere = set()
+        # One pledge object per pledge: the first entry starts the pledge's 践诺, and the
+        # next item of the same pledge must see that.
+        pledges = {}
+        for item in items.values():
+            item.pledge = pledges.setdefault(item.pledge_id, item.pledge)
+        with scope_activated(self.scope):
+            existing = {
+                (item_id, recorded_on, _cell_text(text)): marks_done
+                for item_id, recorded_on, text, marks_done in ProgressEntry.objects.filter(
+                    item_id__in=list(items)
+                ).values_list("item_id", "recorded_on", "text", "marks_done")
+            }
+        return items, elsewhere, existing
+
+    def write(self) -> None:
+        with scope_activated(self.scope):
+            for entry in self.result.entries:
+                progress_record(
+                    item=entry.item,
+                    by=self.by,
+                    recorded_on=entry.recorded_on,
+                    text=entry.text,
+                    marks_done=entry.marks_done,
+                )

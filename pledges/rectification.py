@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.campaigns.models import Campaign
+from orgs.access import user_scope
 from orgs.models import Member, Organization, Role, User
-from orgs.scoping import user_scope
 from pledges.models import (
     FollowUp,
     PledgeItem,

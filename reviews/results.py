@@ -10,7 +10,6 @@ further categories are hidden with them.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,12 +18,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from orgs.models import Role, User
-from orgs.uploads import as_text, sheet_row
+from orgs.sheets.writing import Table, xlsx_tables
 from pledges.models import Rectification
 from reviews.models import (
     Ballot,
@@ -231,7 +227,6 @@ def _verdict(row: TallyResult) -> str:
 
 def results_export(results: RoundResults) -> bytes:
     """The results as an .xlsx: the overall sheet, then one sheet per category shown."""
-    workbook = Workbook(write_only=True)
     header = [
         _("评议对象"),
         _("评议表（份）"),
@@ -245,16 +240,8 @@ def results_export(results: RoundResults) -> bytes:
         _("补课整改时限"),
     ]
 
-    def sheet(title: str, rows: list[tuple[SubjectResult, TallyResult]], *, with_remedial: bool) -> None:
-        worksheet = workbook.create_sheet(title[:31])
-        worksheet.column_dimensions["A"].width = 24
-        bold = Font(bold=True)
-        cells = []
-        for text in header if with_remedial else header[:-1]:
-            cell = as_text(WriteOnlyCell(worksheet, value=text))
-            cell.font = bold
-            cells.append(cell)
-        worksheet.append(cells)
+    def sheet(title: str, rows: list[tuple[SubjectResult, TallyResult]], *, with_remedial: bool) -> Table:
+        lines = []
         for result, row in rows:
             values = [
                 result.name,
@@ -269,11 +256,12 @@ def results_export(results: RoundResults) -> bytes:
             ]
             if with_remedial:
                 values.append(result.remedial.deadline if result.remedial else "")
-            worksheet.append(sheet_row(worksheet, values))
+            lines.append(values)
+        return Table(title=title, header=header if with_remedial else header[:-1], rows=lines, widths=(24,))
 
-    sheet(_("评议结果"), results.lines, with_remedial=True)
-    for category in results.shown_categories:
-        sheet(category.label, category.rows, with_remedial=False)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_tables(
+        [
+            sheet(_("评议结果"), results.lines, with_remedial=True),
+            *(sheet(category.label, category.rows, with_remedial=False) for category in results.shown_categories),
+        ]
+    )

@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from io import BytesIO
 from typing import NamedTuple
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from campaign.campaigns.models import Campaign
 from orgs.models import Member, Organization, OrganizationKind, Post, User
 from orgs.scoping import PATH_SEGMENT_LENGTH
 from orgs.selectors import under_roots, visible_roots
-from orgs.uploads import as_text, sheet_row
+from orgs.sheets.writing import Table, xlsx_tables
 from reviews.assignments import Subject, period_end, period_start, reviewer_of, reviewer_organization, subject_q
 from reviews.models import OverdueReview, Review
 
@@ -263,56 +259,52 @@ def overdue_reviews_mark(*, today: datetime.date) -> int:
 
 def coverage_export(coverage: Coverage) -> bytes:
     """The coverage as an .xlsx: the counts, then the subjects not reviewed, then the overdue."""
-    workbook = Workbook(write_only=True)
-
-    def sheet(title: str, header: list[str], rows) -> None:
-        worksheet = workbook.create_sheet(title[:31])
-        worksheet.column_dimensions["A"].width = 24
-        bold = Font(bold=True)
-        cells = []
-        for text in header:
-            cell = as_text(WriteOnlyCell(worksheet, value=text))
-            cell.font = bold
-            cells.append(cell)
-        worksheet.append(cells)
-        for row in rows:
-            worksheet.append(sheet_row(worksheet, row))
-
-    sheet(
-        _("覆盖情况"),
-        [_("组织"), _("应点评组织"), _("已点评组织"), _("应点评党员"), _("已点评党员")],
-        [
-            [row.organization.name, row.organizations, row.organizations_reviewed, row.members, row.members_reviewed]
-            for row in [*coverage.rows, _total_row(coverage.total)]
-        ],
-    )
     subject_header = [_("点评对象"), _("所在组织"), _("点评组织")]
-    sheet(
-        _("未点评组织"),
-        subject_header,
-        [[s.name, s.organization.name, reviewer.name] for reviewer, s in coverage.organizations_pending],
-    )
-    sheet(
-        _("未点评党员"),
-        subject_header,
-        [[s.name, s.organization.name, reviewer.name] for reviewer, s in coverage.members_pending],
-    )
-    sheet(
-        _("逾期未点评"),
-        [*subject_header, _("逾期周期")],
+    return xlsx_tables(
         [
-            [
-                mark.member.name if mark.member else mark.organization.name,
-                mark.organization.name,
-                mark.reviewer_organization.name,
-                str(mark.period_start),
-            ]
-            for mark in coverage.overdue
-        ],
+            Table(
+                title=_("覆盖情况"),
+                header=[_("组织"), _("应点评组织"), _("已点评组织"), _("应点评党员"), _("已点评党员")],
+                rows=[
+                    [
+                        row.organization.name,
+                        row.organizations,
+                        row.organizations_reviewed,
+                        row.members,
+                        row.members_reviewed,
+                    ]
+                    for row in [*coverage.rows, _total_row(coverage.total)]
+                ],
+                widths=(24,),
+            ),
+            Table(
+                title=_("未点评组织"),
+                header=subject_header,
+                rows=[[s.name, s.organization.name, reviewer.name] for reviewer, s in coverage.organizations_pending],
+                widths=(24,),
+            ),
+            Table(
+                title=_("未点评党员"),
+                header=subject_header,
+                rows=[[s.name, s.organization.name, reviewer.name] for reviewer, s in coverage.members_pending],
+                widths=(24,),
+            ),
+            Table(
+                title=_("逾期未点评"),
+                header=[*subject_header, _("逾期周期")],
+                rows=[
+                    [
+                        mark.member.name if mark.member else mark.organization.name,
+                        mark.organization.name,
+                        mark.reviewer_organization.name,
+                        str(mark.period_start),
+                    ]
+                    for mark in coverage.overdue
+                ],
+                widths=(24,),
+            ),
+        ]
     )
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
 
 
 def _total_row(total: CoverageRow) -> CoverageRow:

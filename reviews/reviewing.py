@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.campaigns.models import Campaign, Standard, StandardDimension, StandardSubject
+from orgs.access import user_scope
 from orgs.models import Member, Organization, Role, User
-from orgs.scoping import user_scope
 from pledges.lifecycle import pledge_revise
 from pledges.models import Pledge, PledgeState, Rectification, RectificationSource
 from pledges.rectification import rectification_create, rectification_update

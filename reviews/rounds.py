@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 
 from campaign.campaigns.models import Campaign
 from campaign.infra.outbox import outbox_enqueue
+from orgs.access import user_scope
 from orgs.models import Member, Organization, Post, Role, User
-from orgs.scoping import user_scope
 from reviews.models import (
     BriefingKind,
     EvaluationCode,

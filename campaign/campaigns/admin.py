@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.campaigns.forms import BasePhaseFormSet
 from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension
+from orgs.access import user_scope
 from orgs.admin import ScopedAdminMixin
-from orgs.scoping import user_scope
 
 
 class CampaignInlineMixin:

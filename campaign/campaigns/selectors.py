@@ -11,8 +11,9 @@ from django.db.models import PROTECT, Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from campaign.campaigns.models import Campaign, Phase, Standard, StandardDimension
+from orgs.access import user_scope
 from orgs.models import Sector, User
-from orgs.scoping import scope_activated, user_scope
+from orgs.scoping import scope_activated
 
 
 def visible_campaigns(user: User) -> QuerySet[Campaign]:

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
 from campaign.campaigns.selectors import dimension_use_counts
+from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role, Sector, User
-from orgs.scoping import scope_activated, user_scope
+from orgs.scoping import scope_activated
 
 # ---------------------------------------------------------------------------
 # What a new campaign starts with

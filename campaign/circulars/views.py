@@ -35,8 +35,9 @@ from campaign.circulars.services import (
     status_of,
 )
 from campaign.infra.documents import STYLESHEET
+from orgs.access import user_scope
 from orgs.models import Role, User
-from orgs.scoping import scope_activated, user_scope
+from orgs.scoping import scope_activated
 
 PER_PAGE = 30
 

@@ -9,7 +9,6 @@ through the scoped manager, so a township leader's sums cover her township only.
 from __future__ import annotations
 
 import datetime
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,14 +17,13 @@ from django.db.models import F, Q, QuerySet
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
-from openpyxl import Workbook
 
 from campaign.campaigns.models import Campaign
 from campaign.dashboard.figures import Figures, Period, figures_totals_by, group_figures
 from campaign.dashboard.models import OrganizationFigures
 from orgs.models import Organization, Sector
 from orgs.selectors import subtree_group_key, under_roots
-from orgs.uploads import sheet_row
+from orgs.sheets.writing import PLAIN, Table, xlsx_tables
 from pledges.coverage import CoverageFilters, coverage_roots
 from reviews.models import EvaluationRound, RoundState, TallyResult
 
@@ -264,68 +262,56 @@ def dashboard_export(dashboard: Dashboard, table: str) -> bytes:
     """One table of the dashboard (by organization or by sector) as .xlsx, with its total."""
     rows = dashboard.sectors if table == "sectors" else dashboard.rows
     columns = _columns()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(gettext("按领域") if table == "sectors" else gettext("按组织"))
-    sheet.append(
-        sheet_row(
-            sheet,
-            [
-                gettext("%(campaign)s：%(month)s 工作进度（统计截至 %(as_of)s）")
-                % {
-                    "campaign": dashboard.campaign.name,
-                    "month": dashboard.period.month.strftime("%Y-%m"),
-                    "as_of": dashboard.period.as_of.isoformat(),
-                }
-            ],
-        )
-    )
+    caption = gettext("%(campaign)s：%(month)s 工作进度（统计截至 %(as_of)s）") % {
+        "campaign": dashboard.campaign.name,
+        "month": dashboard.period.month.strftime("%Y-%m"),
+        "as_of": dashboard.period.as_of.isoformat(),
+    }
     heading = gettext("领域") if table == "sectors" else gettext("组织")
-    sheet.append([heading, *(title for title, _name in columns)])
-    for row in rows:
-        sheet.append(sheet_row(sheet, [row.label, *(_cell(getattr(row.figures, name)) for _title, name in columns)]))
-    total_label = gettext("合计")
-    sheet.append([total_label, *(_cell(getattr(dashboard.total, name)) for _title, name in columns)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    lines = [[row.label, *(_cell(getattr(row.figures, name)) for _title, name in columns)] for row in rows]
+    total = [gettext("合计"), *(_cell(getattr(dashboard.total, name)) for _title, name in columns)]
+    return xlsx_tables(
+        [
+            Table(
+                title=gettext("按领域") if table == "sectors" else gettext("按组织"),
+                caption=caption,
+                header=[heading, *(title for title, _name in columns)],
+                header_style=PLAIN,
+                rows=[*lines, total],
+                widths=(),
+            )
+        ]
+    )
 
 
 def flagged_export(campaign: Campaign, results: Sequence[TallyResult]) -> bytes:
     """The subjects under the threshold as .xlsx, with their remedial task."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(gettext("未达标对象"))
-    sheet.append(
-        [
-            gettext("评议组织"),
-            gettext("评议期间"),
-            gettext("评议对象"),
-            gettext("所在组织"),
-            gettext("满意率(%)"),
-            gettext("补课整改时限"),
-            gettext("整改状态"),
-        ]
-    )
+    header = [
+        gettext("评议组织"),
+        gettext("评议期间"),
+        gettext("评议对象"),
+        gettext("所在组织"),
+        gettext("满意率(%)"),
+        gettext("补课整改时限"),
+        gettext("整改状态"),
+    ]
+    rows = []
     for result in results:
         member = result.subject.member
         remedial = getattr(result.subject, "remedial", None)
         rectification = remedial.rectification if remedial else None
-        sheet.append(
-            sheet_row(
-                sheet,
-                [
-                    result.round.organization.name,
-                    result.round.period,
-                    member.name if member else result.round.organization.name,
-                    member.organization.name if member else result.round.organization.name,
-                    _cell(result.satisfaction),
-                    rectification.deadline.isoformat() if rectification else "",
-                    rectification.get_status_display() if rectification else gettext("未建立"),
-                ],
-            )
+        rows.append(
+            [
+                result.round.organization.name,
+                result.round.period,
+                member.name if member else result.round.organization.name,
+                member.organization.name if member else result.round.organization.name,
+                _cell(result.satisfaction),
+                rectification.deadline.isoformat() if rectification else "",
+                rectification.get_status_display() if rectification else gettext("未建立"),
+            ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_tables([Table(title=gettext("未达标对象"), header=header, header_style=PLAIN, rows=rows, widths=())])
 
 
 # ---------------------------------------------------------------------------

@@ -37,9 +37,9 @@ from campaign.dashboard.selectors import (
 from campaign.dashboard.tasks import refresh_figures
 from campaign.infra.outbox import BROKER_DOWN
 from campaign.reports.services import parse_month
+from orgs.access import access_organization, user_scope
 from orgs.models import Organization, Role, Sector
-from orgs.scoping import access_organization, user_scope
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 from pledges.coverage import CoverageFilters, coverage_roots
 
 logger = logging.getLogger(__name__)

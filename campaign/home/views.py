@@ -14,7 +14,7 @@ from campaign.campaigns.selectors import (
     day_within,
 )
 from campaign.home.tasks import health_probe
-from orgs.scoping import user_scope
+from orgs.access import user_scope
 from orgs.selectors import open_reminders, organization_search, tree_with_member_counts, visible_roots
 from reviews.assignments import reviewer_organization
 from reviews.review_coverage import overdue_for_reviewer

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from campaign.campaigns.models import Campaign
 from campaign.nominations.models import ModelNomination, NominationOpinion, NominationStatus
+from orgs.access import user_scope
 from orgs.models import Member, Organization, Role, User
-from orgs.scoping import PATH_SEGMENT_LENGTH, user_scope
-from orgs.uploads import xlsx_tables
+from orgs.scoping import PATH_SEGMENT_LENGTH
+from orgs.sheets.writing import Table, xlsx_tables
 
 NOMINATOR_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.SECRETARY})
 
@@ -252,4 +253,9 @@ def nomination_quota_export(rows: list[NominationQuotaRow], quarter: datetime.da
             yield [row.organization.name, row.nominated, row.selected, row.quota, verdict, period]
 
     below = [row for row in rows if row.below]
-    return xlsx_tables([(_("典型培树情况"), header, lines(rows)), (_("未达标乡镇（系统）"), header, lines(below))])
+    return xlsx_tables(
+        [
+            Table(title=_("典型培树情况"), header=header, rows=lines(rows)),
+            Table(title=_("未达标乡镇（系统）"), header=header, rows=lines(below)),
+        ]
+    )

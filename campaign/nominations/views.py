@@ -35,9 +35,9 @@ from campaign.nominations.services import (
     quarter_label,
 )
 from campaign.nominations.votes.services import may_run_votes, nomination_vote_results
+from orgs.access import access_organization
 from orgs.models import Member, Organization, OrganizationKind
-from orgs.scoping import access_organization
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 
 NOMINATE_REFUSAL = gettext_lazy("只有党组织书记、上级党组织负责人和创先争优办可以推荐典型。")
 

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from campaign.campaigns.models import Campaign
 from campaign.reports.models import AdoptionLevel, InfoReport, InfoReportCategory, InfoReportPhoto
+from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role, User
-from orgs.scoping import user_scope
-from orgs.uploads import xlsx_tables
+from orgs.sheets.writing import Table, xlsx_tables
 from pledges.progress import EVIDENCE_MAX_FILES, CheckedEvidence, evidence_check
 
 # Who writes reports for their own organization; members and inspectors only read.
@@ -246,4 +246,9 @@ def quota_export(quota: Quota) -> bytes:
         for row in rows:
             yield [row.organization.name, row.reports, row.adopted, row.quota, _("未达标") if row.below else _("达标")]
 
-    return xlsx_tables([(_("信息上报情况"), header, lines(quota.rows)), (_("未达标组织"), header, lines(quota.below))])
+    return xlsx_tables(
+        [
+            Table(title=_("信息上报情况"), header=header, rows=lines(quota.rows)),
+            Table(title=_("未达标组织"), header=header, rows=lines(quota.below)),
+        ]
+    )

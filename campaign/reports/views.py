@@ -26,8 +26,8 @@ from campaign.reports.services import (
     report_quota,
     reports_in_scope,
 )
-from orgs.scoping import access_organization
-from orgs.uploads import xlsx_response
+from orgs.access import access_organization
+from orgs.sheets.writing import xlsx_response
 from pledges.evidence_serving import evidence_response
 from pledges.progress import IMAGE_TYPES
 

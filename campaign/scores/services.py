@@ -22,7 +22,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from io import BytesIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -31,9 +30,6 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.services import Problem, campaign_may_edit
@@ -57,9 +53,9 @@ from campaign.scores.models import (
     ScorePeriod,
     ScoreSheet,
 )
+from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role, User
-from orgs.scoping import user_scope
-from orgs.uploads import as_text, sheet_row
+from orgs.sheets.writing import Table, xlsx_tables
 
 MASS_KINDS = OrganizationKind.mass_organizations()
 HUNDRED = Decimal(100)
@@ -825,42 +821,25 @@ def ranking_export(period: ScorePeriod) -> bytes:
     by_group: dict[tuple[int, str], list[OrganizationScore]] = defaultdict(list)
     for score in scores:
         by_group[(score.depth, score.kind)].append(score)
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
     keys = sorted(by_group, key=lambda key: (key[0], KIND_ORDER.get(key[1], 99)))
     if not keys:
-        worksheet = workbook.create_sheet(_("考核排名"))
-        worksheet.append([_("没有可导出的考核得分。")])
+        return xlsx_tables([Table(title=_("考核排名"), header=(), rows=[[_("没有可导出的考核得分。")]], widths=())])
+    tables = []
     for key in keys:
         group_scores = by_group[key]
-        label = ScoreGroup(*key).label
-        worksheet = workbook.create_sheet(label[:31])
-        worksheet.column_dimensions["B"].width = 28
-        worksheet.column_dimensions["C"].width = 20
         head = [_("排名"), _("组织"), _("上级组织"), _("总分")]
         head += [
             _("%(name)s（%(max)d分）") % {"name": line["name"], "max": line["max"]} for line in headers(group_scores[0])
         ]
-        cells = []
-        for text in head:
-            cell = as_text(WriteOnlyCell(worksheet, value=text))
-            cell.font = bold
-            cells.append(cell)
-        worksheet.append(cells)
-        for score in group_scores:
-            parent = score.organization.parent
-            worksheet.append(
-                sheet_row(
-                    worksheet,
-                    [
-                        score.rank,
-                        score.organization.name,
-                        parent.name if parent else "",
-                        float(score.total),
-                        *[float(Decimal(line["points"])) for line in score.breakdown],
-                    ],
-                )
-            )
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+        rows = [
+            [
+                score.rank,
+                score.organization.name,
+                score.organization.parent.name if score.organization.parent else "",
+                float(score.total),
+                *[float(Decimal(line["points"])) for line in score.breakdown],
+            ]
+            for score in group_scores
+        ]
+        tables.append(Table(title=ScoreGroup(*key).label, header=head, rows=rows, widths=(None, 28, 20)))
+    return xlsx_tables(tables)

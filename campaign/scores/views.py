@@ -39,9 +39,9 @@ from campaign.scores.services import (
     score_sheet_default,
     score_sheet_set,
 )
+from orgs.access import access_organization, user_scope
 from orgs.models import Organization, OrganizationKind
-from orgs.scoping import access_organization, user_scope
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 
 
 def _manage_refusal() -> str:

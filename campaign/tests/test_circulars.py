@@ -38,7 +38,8 @@ from campaign.circulars.services import (
 )
 from campaign.infra import documents
 from campaign.tests import circular_fixtures as fx
-from orgs.scoping import scope_activated, scope_for_user
+from orgs.access import scope_for_user
+from orgs.scoping import scope_activated
 from orgs.tests.factories import make_organization, make_user
 from reviews.models import RemedialRectification
 

@@ -17,7 +17,8 @@ from campaign.reports.services import (
     report_quota,
 )
 from campaign.tests.factories import make_campaign
-from orgs.scoping import scope_activated, user_scope
+from orgs.access import user_scope
+from orgs.scoping import scope_activated
 from orgs.tests.factories import make_organization
 from pledges.progress import EVIDENCE_MAX_FILES
 

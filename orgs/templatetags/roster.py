@@ -1,6 +1,6 @@
 from django import template
 
-from orgs.importing import user_can_import
+from orgs.roster.importing import user_can_import
 
 register = template.Library()
 

@@ -1,7 +1,7 @@
 from django.urls import reverse
 
+from orgs.access import scope_for_user
 from orgs.models import Member, Role, User
-from orgs.scoping import scope_for_user
 from orgs.tests.factories import PASSWORD, make_member
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from campaign.devdata.demo_county import DEMO_PASSWORD, SPEECH_DATE
+from orgs.access import scope_for_user
 from orgs.models import Member, MemberStatus, Organization, OrganizationKind, Post, Role, Sector, User
-from orgs.scoping import scope_for_user
 
 pytestmark = pytest.mark.django_db
 

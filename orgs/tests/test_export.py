@@ -5,15 +5,11 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from orgs.exporting import export_members, export_organizations
-from orgs.importing import (
-    ImportFileError,
-    ImportKind,
-    read_roster_file,
-    roster_import_members,
-    roster_import_organizations,
-)
 from orgs.models import Member, MemberStatus, Post
+from orgs.roster.exporting import export_members, export_organizations
+from orgs.roster.format import ImportKind, read_roster_file
+from orgs.roster.services import roster_import_members, roster_import_organizations
+from orgs.sheets.reading import ImportFileError
 from orgs.tests.factories import make_member, make_organization
 from orgs.tests.test_import import snapshot
 

@@ -10,15 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from orgs.importing import (
-    ImportFileError,
-    ImportKind,
-    parse_date,
-    read_roster_file,
-    roster_import_members,
-    roster_import_organizations,
-)
 from orgs.models import Member, MemberStatus, Organization, OrganizationKind, Post, Sector, path_segment
+from orgs.roster.format import ImportKind, read_roster_file
+from orgs.roster.services import roster_import_members, roster_import_organizations
+from orgs.sheets.cells import parse_date
+from orgs.sheets.reading import ImportFileError
 from orgs.tests.test_browser import log_in, phone_page  # noqa: F401 (a fixture)
 
 ORG_HEADER = ["组织编码", "组织名称", "组织类别", "所属领域", "上级组织编码"]

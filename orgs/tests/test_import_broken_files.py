@@ -13,14 +13,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-import orgs.importing
-from orgs.importing import (
-    IMPORT_MAX_ROWS,
-    ImportKind,
-    read_roster_file,
-    roster_import_organizations,
-)
+import orgs.sheets.reading
 from orgs.models import Member, Organization, OrganizationKind, Sector
+from orgs.roster.format import IMPORT_MAX_ROWS, ImportKind, read_roster_file
+from orgs.roster.services import roster_import_organizations
 from orgs.services import MAX_DEPTH, organization_create, organization_move
 from orgs.tests.test_import import MEMBER_HEADER, ORG_HEADER, csv_bytes, member_row, snapshot, xlsx_bytes
 
@@ -121,7 +117,7 @@ def test_a_sheet_without_a_dimension_is_refused_once_it_passes_the_row_limit(cou
         inline_row(IMPORT_MAX_ROWS + 500, ["末行"]),
     ]
     path = xlsx_with_sheet_xml(tmp_path / "big.xlsx", roster_sheet_xml(rows))
-    with open(path, "rb") as file, pytest.raises(orgs.importing.ImportFileError, match="行数超过了上限"):
+    with open(path, "rb") as file, pytest.raises(orgs.sheets.reading.ImportFileError, match="行数超过了上限"):
         read_roster_file(file, kind=ImportKind.ORGANIZATIONS, extension=".xlsx")
 
 
@@ -159,7 +155,7 @@ def openpyxl_must_not_open(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("openpyxl opened a file that should have been refused first")
 
-    monkeypatch.setattr(orgs.importing.openpyxl, "load_workbook", refuse)
+    monkeypatch.setattr(orgs.sheets.reading.openpyxl, "load_workbook", refuse)
 
 
 def test_a_zip_bomb_is_refused_without_unpacking_it(client, county, media, tmp_path, openpyxl_must_not_open):
@@ -181,7 +177,7 @@ def test_a_small_part_that_unpacks_a_thousandfold_is_refused(county, tmp_path, o
     # Under the total limit, but no real sheet compresses like this.
     chunks = roster_sheet_xml([" " * 2**20] * 20)
     path = xlsx_with_sheet_xml(tmp_path / "dense.xlsx", chunks)
-    with open(path, "rb") as file, pytest.raises(orgs.importing.ImportFileError, match="异常庞大"):
+    with open(path, "rb") as file, pytest.raises(orgs.sheets.reading.ImportFileError, match="异常庞大"):
         read_roster_file(file, kind=ImportKind.MEMBERS, extension=".xlsx")
 
 

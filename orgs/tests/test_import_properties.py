@@ -12,9 +12,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orgs.importing import ImportFileError, ImportKind, read_roster_file, roster_import_members
 from orgs.models import Member
+from orgs.roster.format import ImportKind, read_roster_file
+from orgs.roster.services import roster_import_members
 from orgs.scoping import unscoped
+from orgs.sheets.reading import ImportFileError
 from orgs.tests.test_import import MEMBER_HEADER, member_row, xlsx_bytes
 
 # Cells a real roster meets, and the ones that break naive code.

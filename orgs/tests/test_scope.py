@@ -1,8 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from orgs.access import scope_for_user
 from orgs.models import Member, Organization
-from orgs.scoping import ScopeMissing, no_scope, scope_activated, scope_for_user
+from orgs.scoping import ScopeMissing, no_scope, scope_activated
 
 
 def org_url(organization):

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-import orgs.importing
+import orgs.sheets.reading
 from orgs.tests.test_import_broken_files import inline_row, roster_sheet_xml, xlsx_with_sheet_xml
 from pledges.models import ProgressEntry
 from pledges.progress_sheet import HEADERS, SHEET_MAX_ROWS
@@ -21,7 +21,7 @@ def test_a_zip_bomb_is_refused_at_upload_without_unpacking_it(client, branch, tm
     def refuse(*args, **kwargs):
         raise AssertionError("openpyxl opened a file that should have been refused first")
 
-    monkeypatch.setattr(orgs.importing.openpyxl, "load_workbook", refuse)
+    monkeypatch.setattr(orgs.sheets.reading.openpyxl, "load_workbook", refuse)
     block = inline_row(3, ["甲"] * 10) * 20_000
     path = xlsx_with_sheet_xml(
         tmp_path / "bomb.xlsx", roster_sheet_xml([block] * (300 * 2**20 // len(block.encode()))), compresslevel=1

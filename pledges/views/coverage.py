@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.selectors import current_campaign, visible_campaigns
-from orgs.importing import ImportFileError
+from orgs.access import access_organization, user_scope
 from orgs.models import OrganizationKind, Role
-from orgs.scoping import access_organization, user_scope
 from orgs.selectors import visible_roots
-from orgs.uploads import PendingUploads, xlsx_response
+from orgs.sheets.reading import ImportFileError
+from orgs.sheets.uploads import PendingUploads
+from orgs.sheets.writing import xlsx_response
 from pledges.coverage import (
     CoverageFilters,
     CoverageList,
@@ -196,7 +197,7 @@ def _require_sheet_importer(user) -> None:
     raise PermissionDenied(_("只有党支部书记和上级党组织可以导入践诺进展表。"))
 
 
-# Sheets hold names and work notes; see orgs.uploads.
+# Sheets hold names and work notes; see orgs.sheets.uploads.
 SHEET_UPLOADS = PendingUploads(folder="progress_sheets", session_key="progress_sheets")
 
 

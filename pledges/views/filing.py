@@ -22,8 +22,8 @@ from django.views.decorators.http import require_POST
 
 from campaign.campaigns.models import Campaign, StandardDimension
 from campaign.campaigns.selectors import current_campaign, visible_campaigns
+from orgs.access import user_scope
 from orgs.models import Member, Organization
-from orgs.scoping import user_scope
 from pledges import lifecycle, services
 from pledges.forms import (
     AssessForm,

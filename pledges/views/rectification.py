@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaign.campaigns.selectors import current_campaign
+from orgs.access import access_organization, user_scope
 from orgs.models import Organization
-from orgs.scoping import access_organization, user_scope
 from pledges.forms import CloseForm, FollowUpForm, RectificationForm, SolveForm, SupervisionForm
 from pledges.models import (
     PledgeItem,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 from reviews.models import EvaluationRound, RoundState
 from reviews.results import (
     MIN_CATEGORY_FORMS,

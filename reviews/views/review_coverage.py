@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.selectors import current_campaign, day_within, visible_campaigns
+from orgs.access import access_organization
 from orgs.models import Role
-from orgs.scoping import access_organization
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 from reviews.review_coverage import coverage_export, review_coverage
 
 

@@ -24,8 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaign.campaigns.models import Campaign, StandardDimension
 from campaign.campaigns.selectors import current_campaign, day_within
+from orgs.access import access_organization
 from orgs.models import Member, User
-from orgs.scoping import access_organization
 from pledges.progress import ItemState
 from reviews.assignments import (
     Subject,

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaign.campaigns.selectors import current_campaign, visible_campaigns
+from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role
-from orgs.scoping import user_scope
 from reviews.codes import SLIPS_PER_PART, code_sheet_pdf, sheet_parts
 from reviews.forms import (
     PaperTallyForm,

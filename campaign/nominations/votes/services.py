@@ -42,9 +42,10 @@ from campaign.campaigns.models import Campaign
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.nominations.services import quarter_bounds
 from campaign.nominations.votes.models import PublicVote, PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
+from orgs.access import user_scope
 from orgs.models import Organization, Role, User
-from orgs.scoping import unscoped, user_scope
-from orgs.uploads import xlsx_tables
+from orgs.scoping import unscoped
+from orgs.sheets.writing import Table, xlsx_tables
 from reviews.codes import (
     Slip,
     code_claim,
@@ -488,10 +489,10 @@ def vote_results_export(vote: PublicVote, rows: Sequence[ResultRow]) -> bytes:
     """The counted result as an .xlsx: the nominees by rank, then the vote's figures."""
     return xlsx_tables(
         [
-            (
-                _("票选结果"),
-                [_("名次"), _("票选对象"), _("类别"), _("所在组织"), _("得票"), _("得票率（%）")],
-                [
+            Table(
+                title=_("票选结果"),
+                header=[_("名次"), _("票选对象"), _("类别"), _("所在组织"), _("得票"), _("得票率（%）")],
+                rows=[
                     [
                         row.rank,
                         row.nomination.nominee_name,
@@ -503,10 +504,10 @@ def vote_results_export(vote: PublicVote, rows: Sequence[ResultRow]) -> bytes:
                     for row in rows
                 ],
             ),
-            (
-                _("票选情况"),
-                [_("项目"), _("内容")],
-                [
+            Table(
+                title=_("票选情况"),
+                header=[_("项目"), _("内容")],
+                rows=[
                     [_("票选名称"), vote.title],
                     [_("开始时间"), _when(vote.opens_at)],
                     [_("截止时间"), _when(vote.closes_at)],

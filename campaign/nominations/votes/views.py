@@ -44,7 +44,7 @@ from campaign.nominations.votes.services import (
     vote_state,
     votes_in_scope,
 )
-from orgs.uploads import xlsx_response
+from orgs.sheets.writing import xlsx_response
 from reviews.codes import SLIPS_PER_PART, sheet_parts
 from reviews.public_pages import code_page
 

@@ -7,15 +7,16 @@ import time
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
-from openpyxl import Workbook
 from psycopg2.extras import execute_values
 
 from campaign.devdata.benchmarks import Report
-from orgs.exporting import export_members
-from orgs.importing import ImportKind, read_roster_file, roster_import_members, roster_import_organizations
 from orgs.models import Member, Organization, Role, User
+from orgs.roster.exporting import export_members
+from orgs.roster.format import ImportKind, read_roster_file
+from orgs.roster.services import roster_import_members, roster_import_organizations
 from orgs.scoping import unscoped
 from orgs.services import organization_create
+from orgs.sheets.writing import PLAIN, Table, xlsx_tables
 
 ROOT_CODE = "BENCHIMP"
 MEMBER_HEADER = ["姓名", "性别", "民族", "出生日期", "入党日期", "党员状态", "职务", "所在组织编码", "联系电话"]
@@ -27,14 +28,7 @@ GIVEN = "建国秀英玉梅志强德明国庆长林永福海燕红霞文军春�
 
 
 def workbook_bytes(header, rows) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_tables([Table(title="Sheet", header=header, rows=rows, widths=(), header_style=PLAIN)])
 
 
 class Command(BaseCommand):

@@ -1,5 +1,4 @@
-"""Files held between an import's preview and its confirmation, and .xlsx downloads
-(``xlsx_tables`` writes the simple ones, ``xlsx_response`` sends them).
+"""Files held between an import's preview and its confirmation.
 
 An uploaded file is kept under MEDIA_ROOT/<folder>/ with a random token for a name;
 the token is also kept in the uploader's session, so nobody else can confirm (or even
@@ -13,21 +12,14 @@ import contextlib
 import datetime
 import re
 import secrets
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -78,49 +70,3 @@ class PendingUploads:
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < cutoff:
                     path.unlink()
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    # Names of people: no shared cache may keep a copy.
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _formula_like(value) -> bool:
-    return isinstance(value, str) and value.startswith("=")
-
-
-def as_text(cell):
-    """Keep a text that starts with "=" as text: openpyxl would write it as a formula,
-    and Excel would run what someone typed into a form (formula injection)."""
-    if _formula_like(cell.value):
-        cell.data_type = "s"
-    return cell
-
-
-def sheet_row(sheet, values: Iterable) -> list:
-    """The values for ``sheet.append``, with every text kept as text (``as_text``)."""
-    return [as_text(WriteOnlyCell(sheet, value=value)) if _formula_like(value) else value for value in values]
-
-
-def xlsx_tables(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]], *, first_width: int = 28) -> bytes:
-    """A workbook of plain tables: per sheet a title, a bold header row and the rows.
-    The first column (usually a name) is ``first_width`` characters wide."""
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for title, header, rows in sheets:
-        worksheet = workbook.create_sheet(title[:31])  # Excel's limit for sheet names
-        worksheet.column_dimensions["A"].width = first_width
-        cells = []
-        for text in header:
-            cell = as_text(WriteOnlyCell(worksheet, value=text))
-            cell.font = bold
-            cells.append(cell)
-        worksheet.append(cells)
-        for row in rows:
-            worksheet.append(sheet_row(worksheet, row))
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
