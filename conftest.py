@@ -116,3 +116,22 @@ def campaign(county):
     from campaign.tests.factories import make_campaign
 
     return make_campaign(county.county)
+
+
+@pytest.fixture(scope="module")
+def demo_county_loaded(django_db_setup, django_db_blocker):
+    """The demo county at work, as ``manage.py load_demo`` builds it: loaded once for the
+    module that asks (it takes half a minute), inside a transaction rolled back at the
+    module's end; each test runs in a savepoint of its own."""
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        call_command("load_demo", quiet=True)
+        yield
+        transaction.set_rollback(True)

@@ -6,9 +6,10 @@ size: organizations, members, late items and supervisions are each counted in on
 query grouped by the child organization they fall under (a prefix of their path), and
 nothing is counted per organization in Python.
 
-"Published" means published at least once (``published_version > 0``): a pledge being
-revised is back in draft, but its published version is still on the notice board, so
-the pledger is still covered.
+The rules themselves (who owes a pledge, who is covered, which items are late, what is
+under supervision) are counted as of a day: the page counts on today, the figures
+rollup (campaign.dashboard.figures) on each month's last day, with the same functions, so the
+dashboard and this page cannot disagree.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from django.db.models import (
     Subquery,
     TextChoices,
 )
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from campaign.campaigns.models import Campaign
@@ -171,20 +173,99 @@ def _organization_filters(prefix: str, filters: CoverageFilters | None) -> Q:
     return q
 
 
-def published_pledges(campaign: Campaign, filters: CoverageFilters | None = None) -> QuerySet[Pledge]:
-    """Pledges of the campaign that have been published at least once."""
+# ---------------------------------------------------------------------------
+# The rules, as of a day (the figures rollup counts with these too)
+# ---------------------------------------------------------------------------
+
+
+def party_organizations(
+    roots: Sequence[Organization], filters: CoverageFilters | None = None
+) -> QuerySet[Organization]:
+    """Who owes an organization pledge: the party organizations under the roots (mass
+    organizations do not file pledges of their own here)."""
+    return (
+        Organization.objects.filter(under_roots("path", roots))
+        .exclude(kind__in=MASS_KINDS)
+        .filter(_organization_filters("", filters))
+    )
+
+
+def covered_members(roots: Sequence[Organization], filters: CoverageFilters | None = None) -> QuerySet[Member]:
+    """Who owes a member pledge: the members of the party organizations under the roots."""
+    return (
+        Member.objects.filter(under_roots("organization__path", roots))
+        .exclude(organization__kind__in=MASS_KINDS)
+        .filter(_organization_filters("organization__", filters))
+    )
+
+
+def published_pledges(
+    campaign: Campaign, filters: CoverageFilters | None = None, *, as_of: datetime.date
+) -> QuerySet[Pledge]:
+    """Pledges of the campaign published at least once by ``as_of``. A pledge being
+    revised is back in draft, but its published version is still on the notice board,
+    so the pledger is still covered."""
     pledges = Pledge.objects.filter(campaign=campaign, published_version__gt=0)
+    if as_of < timezone.localdate():
+        # Only a past day needs the versions' dates: nothing is published with a date
+        # after today (pledge_publish refuses it), and the live page is spared the join.
+        pledges = pledges.filter(versions__published_on__lte=as_of)
     if filters and filters.kind:
         pledges = pledges.filter(kind=filters.kind)
     return pledges
 
 
-def _has_org_pledge(campaign: Campaign, filters: CoverageFilters | None) -> Exists:
-    return Exists(published_pledges(campaign, filters).filter(organization=OuterRef("pk"), member__isnull=True))
+def organization_covered(campaign: Campaign, filters: CoverageFilters | None = None, *, as_of: datetime.date) -> Exists:
+    """For organization rows: it has a published organization pledge on ``as_of``."""
+    pledges = published_pledges(campaign, filters, as_of=as_of)
+    return Exists(pledges.filter(organization=OuterRef("pk"), member__isnull=True))
 
 
-def _has_member_pledge(campaign: Campaign, filters: CoverageFilters | None) -> Exists:
-    return Exists(published_pledges(campaign, filters).filter(member=OuterRef("pk")))
+def member_covered(campaign: Campaign, filters: CoverageFilters | None = None, *, as_of: datetime.date) -> Exists:
+    """For member rows: the member has a published pledge of his or her own on ``as_of``."""
+    return Exists(published_pledges(campaign, filters, as_of=as_of).filter(member=OuterRef("pk")))
+
+
+# Items of pledges that are still being carried out; an assessed pledge is closed.
+LIVE_PLEDGE = Q(pledge__published_version__gt=0) & ~Q(pledge__state=PledgeState.ASSESSED)
+
+
+def late_items_on(as_of: datetime.date) -> Q:
+    """For pledge item rows: counted late on ``as_of``, i.e. late by item_state's rule in
+    a pledge still being carried out."""
+    return LIVE_PLEDGE & late_items_q(as_of)
+
+
+def supervision_open_on(as_of: datetime.date) -> Q:
+    """For supervision rows: opened by ``as_of`` and not closed by then."""
+    return Q(opened_at__date__lte=as_of) & (Q(closed_at__isnull=True) | Q(closed_at__date__gt=as_of))
+
+
+def campaign_supervisions(
+    campaign: Campaign,
+    roots: Sequence[Organization],
+    filters: CoverageFilters | None = None,
+    *,
+    as_of: datetime.date,
+) -> QuerySet[Supervision]:
+    """The 挂牌督办 of the campaign's pledge items and rectification tasks open on
+    ``as_of``, by supervised organization under the roots. With a pledge kind chosen,
+    only items of pledges of that kind."""
+    if filters and filters.kind:
+        of_campaign = Q(pledge_item__pledge__campaign=campaign, pledge_item__pledge__kind=filters.kind)
+    else:
+        of_campaign = Q(pledge_item__pledge__campaign=campaign) | Q(rectification__campaign=campaign)
+    return Supervision.objects.filter(
+        of_campaign,
+        supervision_open_on(as_of),
+        under_roots("organization__path", roots),
+        _organization_filters("organization__", filters),
+    )
+
+
+# ---------------------------------------------------------------------------
+# The lists
+# ---------------------------------------------------------------------------
 
 
 def _newest_pledge_state(pledges: QuerySet[Pledge]) -> Subquery:
@@ -193,30 +274,12 @@ def _newest_pledge_state(pledges: QuerySet[Pledge]) -> Subquery:
     return Subquery(pledges.order_by("-created_at", "-pk").values("state")[:1], output_field=CharField())
 
 
-# ---------------------------------------------------------------------------
-# The lists
-# ---------------------------------------------------------------------------
-
-
-def party_organizations(roots: Sequence[Organization], filters: CoverageFilters | None = None):
-    """Party organizations under the roots (mass organizations do not file pledges of their own here)."""
-    return (
-        Organization.objects.filter(under_roots("path", roots))
-        .exclude(kind__in=MASS_KINDS)
-        .filter(_organization_filters("", filters))
-    )
-
-
-def covered_members(roots: Sequence[Organization], filters: CoverageFilters | None = None):
-    return (
-        Member.objects.filter(under_roots("organization__path", roots))
-        .exclude(organization__kind__in=MASS_KINDS)
-        .filter(_organization_filters("organization__", filters))
-    )
-
-
 def organizations_without_pledge(
-    campaign: Campaign, roots: Sequence[Organization], filters: CoverageFilters | None = None
+    campaign: Campaign,
+    roots: Sequence[Organization],
+    filters: CoverageFilters | None = None,
+    *,
+    today: datetime.date,
 ) -> QuerySet[Organization]:
     """Party organizations with no published organization pledge, in tree order, each
     with ``pledge_state``: the state of its newest unpublished pledge, if any."""
@@ -225,7 +288,7 @@ def organizations_without_pledge(
         own = own.filter(kind=filters.kind)
     return (
         party_organizations(roots, filters)
-        .filter(~_has_org_pledge(campaign, filters))
+        .filter(~organization_covered(campaign, filters, as_of=today))
         .annotate(pledge_state=_newest_pledge_state(own))
         .select_related("parent")
         .order_by("path")
@@ -233,7 +296,11 @@ def organizations_without_pledge(
 
 
 def members_without_pledge(
-    campaign: Campaign, roots: Sequence[Organization], filters: CoverageFilters | None = None
+    campaign: Campaign,
+    roots: Sequence[Organization],
+    filters: CoverageFilters | None = None,
+    *,
+    today: datetime.date,
 ) -> QuerySet[Member]:
     """Members with no published pledge of their own, by organization, each with ``pledge_state``."""
     own = Pledge.objects.filter(campaign=campaign, member=OuterRef("pk"))
@@ -241,23 +308,18 @@ def members_without_pledge(
         own = own.filter(kind=filters.kind)
     return (
         covered_members(roots, filters)
-        .filter(~_has_member_pledge(campaign, filters))
+        .filter(~member_covered(campaign, filters, as_of=today))
         .annotate(pledge_state=_newest_pledge_state(own))
         .select_related("organization")
         .order_by("organization__path", "name", "pk")
     )
 
 
-# Items of pledges that are still being carried out; an assessed pledge is closed.
-LIVE_PLEDGE = Q(pledge__published_version__gt=0) & ~Q(pledge__state=PledgeState.ASSESSED)
-
-
 def _late_items_base(
     campaign: Campaign, roots: Sequence[Organization], filters: CoverageFilters | None, today: datetime.date
 ) -> QuerySet[PledgeItem]:
     items = PledgeItem.objects.filter(
-        LIVE_PLEDGE,
-        late_items_q(today),
+        late_items_on(today),
         under_roots("pledge__organization__path", roots),
         _organization_filters("pledge__organization__", filters),
         pledge__campaign=campaign,
@@ -276,7 +338,7 @@ def late_items(
 ) -> QuerySet[PledgeItem]:
     """Items past their due date and not done, oldest due first, each with
     ``last_progress_on`` and ``is_supervised``."""
-    open_supervision = Supervision.objects.filter(pledge_item=OuterRef("pk"), closed_at__isnull=True)
+    open_supervision = Supervision.objects.filter(supervision_open_on(today), pledge_item=OuterRef("pk"))
     return (
         _late_items_base(campaign, roots, filters, today)
         .annotate(last_progress_on=Max("progress_entries__recorded_on"), is_supervised=Exists(open_supervision))
@@ -285,28 +347,16 @@ def late_items(
     )
 
 
-def _open_supervisions_base(
-    campaign: Campaign, roots: Sequence[Organization], filters: CoverageFilters | None
-) -> QuerySet[Supervision]:
-    if filters and filters.kind:
-        of_campaign = Q(pledge_item__pledge__campaign=campaign, pledge_item__pledge__kind=filters.kind)
-    else:
-        of_campaign = Q(pledge_item__pledge__campaign=campaign) | Q(rectification__campaign=campaign)
-    return Supervision.objects.filter(
-        of_campaign,
-        under_roots("organization__path", roots),
-        _organization_filters("organization__", filters),
-        closed_at__isnull=True,
-    )
-
-
 def open_supervisions(
-    campaign: Campaign, roots: Sequence[Organization], filters: CoverageFilters | None = None
+    campaign: Campaign,
+    roots: Sequence[Organization],
+    filters: CoverageFilters | None = None,
+    *,
+    today: datetime.date,
 ) -> QuerySet[Supervision]:
-    """Open 挂牌督办 of the campaign's pledge items and rectification tasks, nearest deadline first.
-    With a pledge kind chosen, only items of pledges of that kind."""
+    """Open 挂牌督办 (campaign_supervisions), nearest deadline first."""
     return (
-        _open_supervisions_base(campaign, roots, filters)
+        campaign_supervisions(campaign, roots, filters, as_of=today)
         .select_related(
             "organization",
             "supervisor__member",
@@ -360,7 +410,7 @@ def coverage_summary(
         # counted with the root's own level, beside which it sits.
         return rows.get(key) or rows[roots[0].path]
 
-    has_org_pledge = _has_org_pledge(campaign, filters)
+    has_org_pledge = organization_covered(campaign, filters, as_of=today)
     for group in _grouped(
         party_organizations(roots, filters),
         "path",
@@ -372,7 +422,7 @@ def coverage_summary(
         row.organizations += group["total"]
         row.organizations_covered += group["covered"]
 
-    has_member_pledge = _has_member_pledge(campaign, filters)
+    has_member_pledge = member_covered(campaign, filters, as_of=today)
     for group in _grouped(
         covered_members(roots, filters),
         "organization__path",
@@ -388,7 +438,7 @@ def coverage_summary(
     for group in _grouped(late, "pledge__organization__path", roots, total=Count("pk", distinct=True)):
         row_for(group["coverage_group"]).late_items += group["total"]
 
-    supervised = _open_supervisions_base(campaign, roots, filters)
+    supervised = campaign_supervisions(campaign, roots, filters, as_of=today)
     for group in _grouped(supervised, "organization__path", roots, total=Count("pk", distinct=True)):
         row_for(group["coverage_group"]).supervised += group["total"]
 
@@ -450,7 +500,9 @@ def coverage_export(
                 organization.parent.name if organization.parent_id else "",
                 pledge_state_text(organization.pledge_state),
             )
-            for organization in organizations_without_pledge(campaign, roots, filters).iterator(chunk_size=2000)
+            for organization in organizations_without_pledge(campaign, roots, filters, today=today).iterator(
+                chunk_size=2000
+            )
         )
     elif list_name == CoverageList.MEMBERS:
         widths = (12, 30, 14, 10, 12)
@@ -463,7 +515,7 @@ def coverage_export(
                 member.get_post_display(),
                 pledge_state_text(member.pledge_state),
             )
-            for member in members_without_pledge(campaign, roots, filters).iterator(chunk_size=2000)
+            for member in members_without_pledge(campaign, roots, filters, today=today).iterator(chunk_size=2000)
         )
     elif list_name == CoverageList.LATE:
         widths = (12, 30, 30, 40, 12, 10, 14, 10)
@@ -495,7 +547,7 @@ def coverage_export(
                 supervision.notes,
                 gettext("是") if supervision.deadline < today else gettext("否"),
             )
-            for supervision in open_supervisions(campaign, roots, filters).iterator(chunk_size=2000)
+            for supervision in open_supervisions(campaign, roots, filters, today=today).iterator(chunk_size=2000)
         )
     title = str(CoverageList(list_name).label)
     return xlsx_tables([Table(title=title, header=headers, rows=rows, widths=widths, header_style=TINTED, freeze="A2")])

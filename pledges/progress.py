@@ -33,18 +33,21 @@ class ItemState(models.TextChoices):
 
 
 def item_state(item: PledgeItem, today: datetime.date | None = None) -> str:
-    """Done once an entry said so; late when the due date has passed without that."""
-    if item.completed_on:
-        return ItemState.DONE
+    """Done once an entry said so (by ``today``); late when the due date has passed
+    without that."""
     today = today or timezone.localdate()
+    if item.completed_on and item.completed_on <= today:
+        return ItemState.DONE
     if item.due_date and item.due_date < today:
         return ItemState.LATE
     return ItemState.ON_TRACK
 
 
 def late_items_q(today: datetime.date, prefix: str = "") -> models.Q:
-    """The same rule as item_state's LATE, for querysets of items (or via ``prefix``)."""
-    return models.Q(**{f"{prefix}completed_on__isnull": True, f"{prefix}due_date__lt": today})
+    """The same rule as item_state's LATE, for querysets of items (or via ``prefix``).
+    Done after ``today`` is not done yet on ``today``: the figures count past months."""
+    not_done = models.Q(**{f"{prefix}completed_on__isnull": True}) | models.Q(**{f"{prefix}completed_on__gt": today})
+    return not_done & models.Q(**{f"{prefix}due_date__lt": today})
 
 
 @transaction.atomic

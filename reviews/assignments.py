@@ -11,6 +11,7 @@ the lists follow a member who moves branch or a change of secretary at once.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -93,6 +94,28 @@ def reviewer_of(organization: Organization, member: Member | None) -> Organizati
     if member.post in TEAM_POSTS:
         return reviewer_of(organization, None)
     return organization if _is_branch(organization) else None
+
+
+def organization_subject_q(roots: Sequence[Organization], prefix: str = "") -> Q:
+    """reviewer_of's rule for querysets: organizations (reached through ``prefix``) that
+    their parent's leaders review. The roots are left out: whoever reviews them sits above
+    the subtree being counted."""
+    return (
+        Q(**{f"{prefix}parent__isnull": False})
+        & ~Q(**{f"{prefix}parent__kind": OrganizationKind.BRANCH})
+        & ~Q(**{f"{prefix}kind__in": OrganizationKind.mass_organizations()})
+        & ~Q(**{f"{prefix}pk__in": [root.pk for root in roots]})
+    )
+
+
+def member_subject_q(roots: Sequence[Organization]) -> Q:
+    """reviewer_of's rule for member querysets: leadership-team members are reviewed with
+    their organization, when it is a subject (organization_subject_q); the other members
+    of a branch by its secretary."""
+    team = Q(post__in=TEAM_POSTS)
+    return (team & organization_subject_q(roots, "organization__")) | (
+        ~team & Q(organization__kind=OrganizationKind.BRANCH)
+    )
 
 
 def may_review(user: User, organization: Organization, member: Member | None) -> bool:

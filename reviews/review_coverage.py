@@ -3,6 +3,8 @@ not, and the daily job that marks the subjects a whole period went by without.
 
 The subjects are derived by the rule of reviews.assignments, but for a whole subtree in
 a fixed number of queries, so the office's county-wide page costs what a branch's does.
+What counts as reviewed on a day is reviews_counted; the figures rollup
+(campaign.dashboard.figures) counts with the same rules, so the dashboard agrees with this page.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from campaign.campaigns.models import Campaign
@@ -19,7 +21,16 @@ from orgs.models import Member, Organization, OrganizationKind, Post, User
 from orgs.scoping import PATH_SEGMENT_LENGTH
 from orgs.selectors import under_roots, visible_roots
 from orgs.sheets.writing import Table, xlsx_tables
-from reviews.assignments import Subject, period_end, period_start, reviewer_of, reviewer_organization, subject_q
+from reviews.assignments import (
+    Subject,
+    member_subject_q,
+    organization_subject_q,
+    period_end,
+    period_start,
+    reviewer_of,
+    reviewer_organization,
+    subject_q,
+)
 from reviews.models import OverdueReview, Review
 
 TEAM_POSTS = Post.leadership_team()
@@ -38,43 +49,44 @@ def review_subjects_in(roots: list[Organization]) -> list[ReviewSubject]:
     the members of a root branch are not."""
     organizations = {
         organization.pk: organization
-        for organization in Organization.objects.filter(under_roots("path", roots)).exclude(
-            kind__in=OrganizationKind.mass_organizations()
-        )
+        for organization in Organization.objects.filter(under_roots("path", roots))
+        .exclude(kind__in=OrganizationKind.mass_organizations())
+        .annotate(is_subject=ExpressionWrapper(organization_subject_q(roots), output_field=BooleanField()))
     }
-    root_ids = {root.pk for root in roots}
-    # A subordinate organization is reviewed by its parent, unless the parent is a branch.
-    reviewed_by: dict[int, Organization] = {}
-    for organization in organizations.values():
-        parent = organizations.get(organization.parent_id)
-        if organization.pk not in root_ids and parent is not None and parent.kind != OrganizationKind.BRANCH:
-            reviewed_by[organization.pk] = parent
     # By path rather than by a list of ids, which would grow with the subtree.
-    members = Member.objects.filter(
-        under_roots("organization__path", roots), Q(post__in=TEAM_POSTS) | Q(organization__kind=OrganizationKind.BRANCH)
-    ).order_by("name", "pk")
+    members = Member.objects.filter(under_roots("organization__path", roots), member_subject_q(roots))
     members_by_organization: dict[int, list[Member]] = {}
-    for member in members:
-        organization = organizations.get(member.organization_id)
-        if organization is None:
-            continue
-        if member.post in TEAM_POSTS:
-            if organization.pk not in reviewed_by:
-                continue
-        elif organization.kind != OrganizationKind.BRANCH:
-            continue
-        member.organization = organization
+    for member in members.order_by("name", "pk"):
+        member.organization = organizations[member.organization_id]
         members_by_organization.setdefault(member.organization_id, []).append(member)
 
     pairs = []
     for organization in sorted(organizations.values(), key=lambda organization: organization.path):
-        if organization.pk in reviewed_by:
-            pairs.append(ReviewSubject(reviewed_by[organization.pk], Subject(organization)))
+        # A subject's parent lies in the subtree too: only the roots' parents do not.
+        reviewed_by = organizations[organization.parent_id] if organization.is_subject else None
+        if reviewed_by is not None:
+            pairs.append(ReviewSubject(reviewed_by, Subject(organization)))
         for member in members_by_organization.get(organization.pk, []):
             # Team members of an organization reviewed from above; the others by their branch.
-            reviewer = reviewed_by[organization.pk] if member.post in TEAM_POSTS else organization
+            reviewer = reviewed_by if member.post in TEAM_POSTS else organization
             pairs.append(ReviewSubject(reviewer, Subject(organization, member)))
     return pairs
+
+
+def reviews_counted(campaign: Campaign, *, as_of: datetime.date) -> QuerySet[Review]:
+    """The reviews that count on ``as_of``: those of the review period holding that day,
+    written by then. A subject counts as reviewed when one of them is about it."""
+    return Review.objects.filter(campaign=campaign, period_start=period_start(campaign, as_of), reviewed_on__lte=as_of)
+
+
+def organization_reviewed(campaign: Campaign, *, as_of: datetime.date) -> Exists:
+    """For organization rows: reviewed as an organization on ``as_of`` (reviews_counted)."""
+    return Exists(reviews_counted(campaign, as_of=as_of).filter(organization=OuterRef("pk"), member__isnull=True))
+
+
+def member_reviewed(campaign: Campaign, *, as_of: datetime.date) -> Exists:
+    """For member rows: the member reviewed on ``as_of`` (reviews_counted)."""
+    return Exists(reviews_counted(campaign, as_of=as_of).filter(member=OuterRef("pk")))
 
 
 def previous_period_start(campaign: Campaign, day: datetime.date) -> datetime.date:
@@ -148,7 +160,7 @@ def review_coverage(
     start = period_start(campaign, today)
     pairs = review_subjects_in(roots)
     in_subtree = under_roots("organization__path", roots) | under_roots("member__organization__path", roots)
-    reviewed = _reviewed_keys(Review.objects.filter(in_subtree, campaign=campaign, period_start=start))
+    reviewed = _reviewed_keys(reviews_counted(campaign, as_of=today).filter(in_subtree))
 
     rows: dict[str, CoverageRow] = {}
     total = CoverageRow(organization=None)
@@ -213,9 +225,7 @@ def _still_overdue(marks, campaign: Campaign, today: datetime.date) -> list[Over
     if not marks:
         return []
     subjects = [Subject(mark.organization, mark.member) for mark in marks]
-    reviewed = _reviewed_keys(
-        Review.objects.filter(subject_q(subjects), campaign=campaign, period_start=period_start(campaign, today))
-    )
+    reviewed = _reviewed_keys(reviews_counted(campaign, as_of=today).filter(subject_q(subjects)))
     pending = [mark for mark, subject in zip(marks, subjects, strict=True) if not _is_reviewed(subject, reviewed)]
     return sorted(pending, key=lambda mark: (mark.organization.path, mark.member is not None, str(mark)))
 
@@ -232,10 +242,8 @@ def overdue_reviews_mark(*, today: datetime.date) -> int:
             continue
         roots = [campaign.organization]
         reviewed = _reviewed_keys(
-            Review.objects.filter(
-                under_roots("organization__path", roots) | under_roots("member__organization__path", roots),
-                campaign=campaign,
-                period_start=start,
+            reviews_counted(campaign, as_of=end).filter(
+                under_roots("organization__path", roots) | under_roots("member__organization__path", roots)
             )
         )
         already = _reviewed_keys(OverdueReview.objects.filter(campaign=campaign, period_start=start))

@@ -9,11 +9,14 @@ task recomputes a month's rows in a fixed number of grouped queries (beat keeps 
 current month fresh; a month nobody has looked at yet is computed when first asked
 for), and every page says when its figures were computed.
 
-Everything is counted per organization here, with the same rules as the pages behind
-the figures: pledge coverage as on the coverage page, review subjects as in
-reviews.review_coverage, the information quota as in campaign.reports.services and the models'
-quota as in campaign.nominations.services. Mass organizations get no row: they neither pledge
-nor report here.
+Everything is counted per organization here, with the rules of the pages behind the
+figures: who owes a pledge, who is covered, which items are late and what is under
+supervision from pledges.coverage; who is due a review and what counts as reviewed from
+reviews.assignments and reviews.review_coverage; the information quota as in
+campaign.reports.services and the models' quota as in campaign.nominations.services. The rules are the
+pages' own functions (Q objects and querysets), grouped here by organization, so the
+rollup and the live pages cannot drift apart (campaign/tests/test_figures_agree.py).
+Mass organizations get no row: they neither pledge nor report here.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Sum, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -33,14 +36,22 @@ from campaign.dashboard.models import OrganizationFigures
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.nominations.services import quarter_bounds
 from campaign.reports.services import month_bounds
-from orgs.models import Member, Organization, OrganizationKind, Post
-from pledges.coverage import percent
-from pledges.models import PledgeItem, PledgeState, PledgeVersion, Rectification, Supervision
-from reviews.assignments import period_end, period_start
-from reviews.models import EvaluationRound, Review, RoundState, TallyResult
+from orgs.models import Organization
+from orgs.selectors import under_roots
+from pledges.coverage import (
+    campaign_supervisions,
+    covered_members,
+    late_items_on,
+    member_covered,
+    organization_covered,
+    party_organizations,
+    percent,
+)
+from pledges.models import PledgeItem, Rectification
+from reviews.assignments import member_subject_q, organization_subject_q, period_end, period_start
+from reviews.models import EvaluationRound, RoundState, TallyResult
+from reviews.review_coverage import member_reviewed, organization_reviewed
 
-MASS_KINDS = OrganizationKind.mass_organizations()
-TEAM_POSTS = Post.leadership_team()
 BATCH_SIZE = 5000
 
 
@@ -180,165 +191,171 @@ def _count_by(queryset, key: str, **aggregates) -> dict[int, dict]:
     return {row[key]: row for row in queryset.values(key).annotate(**aggregates).order_by()}
 
 
+def _put(figures: dict[int, Figures], grouped: dict[int, dict], **names: str) -> None:
+    """Copy each group's counts (figure name=count key) onto its organization's figures;
+    groups of organizations without figures (mass organizations) are dropped."""
+    for pk, row in grouped.items():
+        own = figures.get(pk)
+        if own is not None:
+            for name, key in names.items():
+                setattr(own, name, row[key] or 0)
+
+
 def figures_compute(campaign: Campaign, period: Period) -> dict[int, Figures]:
-    """Each party organization's own figures in the campaign's subtree: eleven grouped
+    """Each party organization's own figures in the campaign's subtree: nine grouped
     queries whatever the size of the tree. Needs an unscoped context (a task)."""
     root = campaign.organization
-    under = root.path
+    figures = _organizations(campaign, period, root)
+    _members(figures, campaign, period, root)
+    _pledge_items(figures, campaign, period, root)
+    _supervisions(figures, campaign, period, root)
+    _evaluations(figures, campaign, period, root)
+    _rectifications(figures, campaign, period, root)
+    _reports(figures, campaign, period)
+    _models(figures, campaign, period, root)
+    return figures
+
+
+def _organizations(campaign: Campaign, period: Period, root: Organization) -> dict[int, Figures]:
+    """A row for each party organization, with its own pledge and its own review as a subject."""
     as_of = period.as_of
-    counted = (RoundState.TALLIED, RoundState.PUBLISHED)
-
-    organizations = list(
-        Organization.objects.filter(path__startswith=under)
-        .exclude(kind__in=MASS_KINDS)
-        .values_list("pk", "kind", "parent_id", "parent__kind")
+    organizations = party_organizations([root]).annotate(
+        covered=organization_covered(campaign, as_of=as_of),
+        is_subject=ExpressionWrapper(organization_subject_q([root]), output_field=BooleanField()),
+        reviewed=organization_reviewed(campaign, as_of=as_of),
     )
-    figures: dict[int, Figures] = {}
-    # Reviewed from above: what reviews.review_coverage counts as an organization subject.
-    reviewed_from_above: set[int] = set()
-    for pk, _kind, parent_id, parent_kind in organizations:
-        row = figures[pk] = Figures(party_organizations=1, reports_quota=campaign.reports_per_month)
-        if parent_id == root.pk:
-            row.models_quota = campaign.models_per_quarter
-        if pk != root.pk and parent_id is not None and parent_kind != OrganizationKind.BRANCH:
-            reviewed_from_above.add(pk)
-            row.reviews_due += 1
-    branches = {pk for pk, kind, _parent, _parent_kind in organizations if kind == OrganizationKind.BRANCH}
-
-    published = PledgeVersion.objects.filter(pledge__campaign=campaign, published_on__lte=as_of)
-    for pk in (
-        published.filter(pledge__member__isnull=True, pledge__organization__path__startswith=under)
-        .values_list("pledge__organization_id", flat=True)
-        .distinct()
+    figures = {}
+    for pk, parent_id, covered, is_subject, reviewed in organizations.values_list(
+        "pk", "parent_id", "covered", "is_subject", "reviewed"
     ):
-        if pk in figures:
-            figures[pk].organizations_covered = 1
+        figures[pk] = Figures(
+            party_organizations=1,
+            organizations_covered=int(covered),
+            reviews_due=int(is_subject),
+            reviews_done=int(is_subject and reviewed),
+            reports_quota=campaign.reports_per_month,
+            models_quota=campaign.models_per_quarter if parent_id == root.pk else 0,
+        )
+    return figures
 
-    members = Member.objects.filter(organization__path__startswith=under).exclude(organization__kind__in=MASS_KINDS)
-    has_pledge = Exists(published.filter(pledge__member=OuterRef("pk")))
-    for pk, row in _count_by(
-        members,
+
+def _members(figures: dict[int, Figures], campaign: Campaign, period: Period, root: Organization) -> None:
+    """Members, those covered by a pledge of their own, and those due a review and reviewed."""
+    subject = member_subject_q([root])
+    grouped = _count_by(
+        covered_members([root]),
         "organization_id",
         total=Count("pk"),
-        covered=Count("pk", filter=Q(has_pledge)),
-        team=Count("pk", filter=Q(post__in=TEAM_POSTS)),
-    ).items():
-        own = figures[pk]
-        own.members, own.members_covered = row["total"], row["covered"]
-        # Team members are reviewed from above with their organization; the others by their branch.
-        own.reviews_due += (row["team"] if pk in reviewed_from_above else 0) + (
-            row["total"] - row["team"] if pk in branches else 0
-        )
-
-    items = PledgeItem.objects.filter(
-        pledge__campaign=campaign, pledge__organization__path__startswith=under, pledge__published_version__gt=0
+        covered=Count("pk", filter=Q(member_covered(campaign, as_of=period.as_of))),
+        due=Count("pk", filter=subject),
+        done=Count("pk", filter=subject & Q(member_reviewed(campaign, as_of=period.as_of))),
     )
-    not_done_by_then = Q(completed_on__isnull=True) | Q(completed_on__gt=as_of)
-    for pk, row in _count_by(
+    _put(figures, grouped, members="total", members_covered="covered")
+    for pk, row in grouped.items():
+        if pk in figures:
+            figures[pk].reviews_due += row["due"]
+            figures[pk].reviews_done += row["done"]
+
+
+def _pledge_items(figures: dict[int, Figures], campaign: Campaign, period: Period, root: Organization) -> None:
+    """Items due by the day, done by then, and late as the coverage page counts them."""
+    as_of = period.as_of
+    items = PledgeItem.objects.filter(
+        under_roots("pledge__organization__path", [root]), pledge__campaign=campaign, pledge__published_version__gt=0
+    )
+    grouped = _count_by(
         items,
         "pledge__organization_id",
         due=Count("pk", filter=Q(due_date__lte=as_of)),
         done=Count("pk", filter=Q(due_date__lte=as_of, completed_on__lte=as_of)),
-        late=Count("pk", filter=Q(due_date__lt=as_of) & not_done_by_then & ~Q(pledge__state=PledgeState.ASSESSED)),
-    ).items():
-        if pk in figures:
-            figures[pk].items_due, figures[pk].items_done, figures[pk].late_items = row["due"], row["done"], row["late"]
-
-    open_then = Q(opened_at__date__lte=as_of) & (Q(closed_at__isnull=True) | Q(closed_at__date__gt=as_of))
-    supervisions = Supervision.objects.filter(
-        Q(pledge_item__pledge__campaign=campaign) | Q(rectification__campaign=campaign),
-        open_then,
-        organization__path__startswith=under,
+        late=Count("pk", filter=late_items_on(as_of)),
     )
-    for pk, row in _count_by(supervisions, "organization_id", total=Count("pk", distinct=True)).items():
-        if pk in figures:
-            figures[pk].supervised = row["total"]
+    _put(figures, grouped, items_due="due", items_done="done", late_items="late")
 
-    reviews = Review.objects.filter(
-        campaign=campaign,
-        period_start=period.review_start,
-        reviewed_on__lte=as_of,
-        organization__path__startswith=under,
-    )
-    for pk, row in _count_by(
-        reviews,
-        "organization_id",
-        organization_reviews=Count("pk", filter=Q(member__isnull=True)),
-        members_reviewed=Count("member", distinct=True),
-    ).items():
-        if pk in figures:
-            figures[pk].reviews_done = (
-                min(1, row["organization_reviews"]) * (pk in reviewed_from_above) + row["members_reviewed"]
-            )
 
+def _supervisions(figures: dict[int, Figures], campaign: Campaign, period: Period, root: Organization) -> None:
+    supervisions = campaign_supervisions(campaign, [root], as_of=period.as_of)
+    _put(figures, _count_by(supervisions, "organization_id", total=Count("pk", distinct=True)), supervised="total")
+
+
+def _evaluations(figures: dict[int, Figures], campaign: Campaign, period: Period, root: Organization) -> None:
+    """Mass evaluation rounds closed in the review period, and their overall tallies by
+    the subject's organization."""
     rounds = EvaluationRound.objects.filter(
         campaign=campaign,
-        state__in=counted,
-        closes_at__date__range=(period.review_start, as_of),
-        organization__path__startswith=under,
+        state__in=(RoundState.TALLIED, RoundState.PUBLISHED),
+        closes_at__date__range=(period.review_start, period.as_of),
+        organization__path__startswith=root.path,
     )
-    for pk, row in _count_by(rounds, "organization_id", total=Count("pk")).items():
-        if pk in figures:
-            figures[pk].rounds_held = row["total"]
+    _put(figures, _count_by(rounds, "organization_id", total=Count("pk")), rounds_held="total")
     satisfied = F("satisfied") + F("basically_satisfied") if campaign.basic_satisfied_counts else F("satisfied")
     results = TallyResult.objects.filter(round__in=rounds, category="", satisfaction__isnull=False).annotate(
         owner=Coalesce("subject__member__organization_id", "round__organization_id")
     )
-    for pk, row in _count_by(
+    grouped = _count_by(
         results,
         "owner",
         evaluated=Count("pk"),
         below=Count("pk", filter=Q(below_threshold=True)),
         counted=Sum(F("satisfied") + F("basically_satisfied") + F("dissatisfied")),
         satisfied=Sum(satisfied),
-    ).items():
-        if pk in figures:
-            own = figures[pk]
-            own.subjects_evaluated, own.subjects_below = row["evaluated"], row["below"]
-            own.votes_counted, own.votes_satisfied = row["counted"] or 0, row["satisfied"] or 0
+    )
+    _put(
+        figures,
+        grouped,
+        subjects_evaluated="evaluated",
+        subjects_below="below",
+        votes_counted="counted",
+        votes_satisfied="satisfied",
+    )
 
+
+def _rectifications(figures: dict[int, Figures], campaign: Campaign, period: Period, root: Organization) -> None:
+    as_of = period.as_of
     rectifications = Rectification.objects.filter(
-        campaign=campaign, organization__path__startswith=under, created_at__date__lte=as_of
+        campaign=campaign, organization__path__startswith=root.path, created_at__date__lte=as_of
     )
     unsolved_then = Q(solved_on__isnull=True) | Q(solved_on__gt=as_of)
     due_in_period = Q(deadline__range=(period.review_start, as_of))
-    for pk, row in _count_by(
+    grouped = _count_by(
         rectifications,
         "organization_id",
         open=Count("pk", filter=unsolved_then),
         overdue=Count("pk", filter=unsolved_then & Q(deadline__lt=as_of)),
         due=Count("pk", filter=due_in_period),
         on_time=Count("pk", filter=due_in_period & Q(solved_on__lte=F("deadline"))),
-    ).items():
-        if pk in figures:
-            own = figures[pk]
-            own.rectifications_open, own.rectifications_overdue = row["open"], row["overdue"]
-            own.rectifications_due, own.rectifications_on_time = row["due"], row["on_time"]
+    )
+    _put(
+        figures,
+        grouped,
+        rectifications_open="open",
+        rectifications_overdue="overdue",
+        rectifications_due="due",
+        rectifications_on_time="on_time",
+    )
 
+
+def _reports(figures: dict[int, Figures], campaign: Campaign, period: Period) -> None:
+    """Information items reported in the month, against each organization's quota."""
     first, last = month_bounds(period.month)
-    reports = campaign.info_reports.filter(reported_on__range=(first, min(last, as_of)))
-    for pk, row in _count_by(
-        reports, "organization_id", total=Count("pk"), adopted=Count("pk", filter=~Q(adopted_level=""))
-    ).items():
-        if pk in figures:
-            figures[pk].reports, figures[pk].reports_adopted = row["total"], row["adopted"]
-
-    nominations = ModelNomination.objects.filter(campaign=campaign, organization__path__startswith=under)
-    for pk, row in _count_by(
-        nominations,
-        "organization_id",
-        nominated=Count("pk", filter=Q(created_at__date__range=(period.quarter_start, as_of))),
-        selected=Count(
-            "pk",
-            filter=Q(status=NominationStatus.SELECTED, decided_at__date__range=(period.quarter_start, as_of)),
-        ),
-    ).items():
-        if pk in figures:
-            figures[pk].models_nominated, figures[pk].models_selected = row["nominated"], row["selected"]
-
+    reports = campaign.info_reports.filter(reported_on__range=(first, min(last, period.as_of)))
+    grouped = _count_by(reports, "organization_id", total=Count("pk"), adopted=Count("pk", filter=~Q(adopted_level="")))
+    _put(figures, grouped, reports="total", reports_adopted="adopted")
     for own in figures.values():
         own.reports_short = int(own.reports < own.reports_quota)
-    return figures
+
+
+def _models(figures: dict[int, Figures], campaign: Campaign, period: Period, root: Organization) -> None:
+    """Models (典型) nominated and selected in the quarter so far."""
+    in_quarter = (period.quarter_start, period.as_of)
+    nominations = ModelNomination.objects.filter(campaign=campaign, organization__path__startswith=root.path)
+    grouped = _count_by(
+        nominations,
+        "organization_id",
+        nominated=Count("pk", filter=Q(created_at__date__range=in_quarter)),
+        selected=Count("pk", filter=Q(status=NominationStatus.SELECTED, decided_at__date__range=in_quarter)),
+    )
+    _put(figures, grouped, models_nominated="nominated", models_selected="selected")
 
 
 @transaction.atomic
@@ -466,7 +483,7 @@ def figures_ensure(
 ) -> list[datetime.date]:
     """Refresh each month whose rows are missing or older than ``fresh_minutes`` (0: all),
     so a reader of several months (the score sheet) counts late entries too; returns
-    the months refreshed. One query, plus figures_refresh's eleven for each month
+    the months refreshed. One query, plus figures_refresh's nine for each month
     refreshed. Needs an unscoped context (a task)."""
     months = sorted({month_start(month) for month in months})
     computed = dict(

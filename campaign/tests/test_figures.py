@@ -11,15 +11,17 @@ from campaign.dashboard.figures import Figures, Period, figures_by_subtree, figu
 from campaign.dashboard.models import OrganizationFigures
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.reports.models import InfoReport
-from orgs.tests.factories import make_member
+from orgs.models import OrganizationKind, Post
+from orgs.tests.factories import make_member, make_organization
 from pledges.models import PledgeVersion, Rectification, RectificationSource, RectificationStatus, Supervision
 from pledges.tests.factories import make_pledge
 from reviews.models import EvaluationSubject, RoundState, TallyResult
-from reviews.review_coverage import review_subjects_in
+from reviews.review_coverage import review_coverage, review_subjects_in
 from reviews.tests.factories import make_round
 from reviews.tests.test_review_coverage import make_review
 
 SEPTEMBER = datetime.date(2010, 9, 1)
+SEPTEMBER_END = datetime.date(2010, 9, 30)  # what its figures are counted as of
 LATER = datetime.date(2011, 3, 1)  # "today" for the tests: every 2010 month is over
 
 
@@ -93,6 +95,21 @@ def test_reviews_due_are_the_review_subjects_and_done_counts_each_subject_once(c
     assert figures[county.branch_a1.pk].reviews_due == 4  # itself, its secretary and two members
     assert figures[county.township_a.pk].reviews_done == 1
     assert figures[county.branch_a1.pk].reviews_done == 1
+
+
+def test_a_member_reviewed_before_moving_branch_counts_where_he_is_due_as_on_the_review_page(county, campaign):
+    branch, secretary = county.branch_a1, county.secretary_user_a1
+    make_review(campaign, branch, county.member_a1, reviewer=secretary, reviewer_organization=branch)
+    county.member_a1.organization = county.branch_a2
+    county.member_a1.save()
+
+    figures = compute(campaign)
+    page = review_coverage(county.office, campaign, SEPTEMBER_END, organization=county.township_a)
+
+    lines = {line.organization: line.members_reviewed for line in page.rows}
+    assert lines == {county.branch_a1: 0, county.branch_a2: 1}
+    assert figures[county.branch_a1.pk].reviews_done == 0
+    assert figures[county.branch_a2.pk].reviews_done == 1
 
 
 def test_satisfaction_and_subjects_below_the_threshold_from_the_overall_tally(county, campaign):
@@ -208,6 +225,21 @@ def test_models_against_the_quarterly_quota_of_townships(county, campaign):
     assert figures[county.branch_b1.pk].models_quota == 0
     assert (figures[county.branch_b1.pk].models_nominated, figures[county.branch_b1.pk].models_selected) == (1, 1)
     assert compute(campaign, datetime.date(2010, 10, 1))[county.branch_b1.pk].models_selected == 0
+
+
+def test_the_rollup_takes_nine_queries_whatever_the_size_of_the_tree(county, campaign, django_assert_num_queries):
+    with django_assert_num_queries(9):
+        compute(campaign)
+    township = make_organization("马蹄藏族乡党委", parent=county.county, kind=OrganizationKind.COMMITTEE)
+    for number in range(3):
+        branch = make_organization(f"马蹄第{number}村党支部", parent=township)
+        make_member(branch, f"书记{number}", post=Post.SECRETARY)
+        make_member(branch, f"党员{number}")
+
+    with django_assert_num_queries(9):
+        figures = compute(campaign)
+
+    assert len(figures) == 6 + 4
 
 
 def test_refresh_replaces_the_month_and_sums_by_subtree(county, campaign):

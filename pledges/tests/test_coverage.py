@@ -89,7 +89,7 @@ def test_a_published_pledge_is_counted_and_a_submitted_one_is_not(client, county
 def test_a_pledge_being_revised_still_covers_its_pledger(county, campaign):
     pledge = publish_branch_a1(county, campaign)
     pledge_revise(pledge=pledge, by=county.secretary_user_a1)
-    assert county.branch_a1 not in organizations_without_pledge(campaign, [county.county])
+    assert county.branch_a1 not in organizations_without_pledge(campaign, [county.county], today=timezone.localdate())
 
 
 def test_mass_organizations_are_neither_counted_nor_listed(client, county, campaign):
@@ -289,8 +289,12 @@ def test_kind_filter_counts_only_pledges_of_that_kind(county, campaign):
     publish_branch_a1(county, campaign, kind=PledgeKind.IMMEDIATE)
     annual = CoverageFilters(kind=PledgeKind.ANNUAL)
     immediate = CoverageFilters(kind=PledgeKind.IMMEDIATE)
-    assert county.branch_a1 in organizations_without_pledge(campaign, [county.county], annual)
-    assert county.branch_a1 not in organizations_without_pledge(campaign, [county.county], immediate)
+    assert county.branch_a1 in organizations_without_pledge(
+        campaign, [county.county], annual, today=timezone.localdate()
+    )
+    assert county.branch_a1 not in organizations_without_pledge(
+        campaign, [county.county], immediate, today=timezone.localdate()
+    )
 
 
 def test_a_bad_filter_value_is_shown_on_the_form_and_ignored(client, county, campaign):
@@ -409,5 +413,5 @@ def test_export_of_an_unknown_list_is_not_found(client, county, campaign):
 def test_members_without_pledge_leave_out_those_who_pledged(county, campaign):
     pledge = make_pledge(campaign, county.branch_a1, member=county.member_a1)
     publish(pledge, filer=county.secretary_user_a1, approver=county.leader_a)
-    waiting = members_without_pledge(campaign, [county.branch_a1])
+    waiting = members_without_pledge(campaign, [county.branch_a1], today=timezone.localdate())
     assert names(waiting) == {"安秀英", "兰永福"}

@@ -127,10 +127,10 @@ def coverage(request):
     if campaign is not None:
         summary = coverage_summary(campaign, roots, filters, today=today)
         listing = {
-            CoverageList.ORGANIZATIONS: lambda: organizations_without_pledge(campaign, roots, filters),
-            CoverageList.MEMBERS: lambda: members_without_pledge(campaign, roots, filters),
+            CoverageList.ORGANIZATIONS: lambda: organizations_without_pledge(campaign, roots, filters, today=today),
+            CoverageList.MEMBERS: lambda: members_without_pledge(campaign, roots, filters, today=today),
             CoverageList.LATE: lambda: late_items(campaign, roots, filters, today=today),
-            CoverageList.SUPERVISED: lambda: open_supervisions(campaign, roots, filters),
+            CoverageList.SUPERVISED: lambda: open_supervisions(campaign, roots, filters, today=today),
         }[chosen_list]()
         page = Paginator(listing, PER_PAGE).get_page(request.GET.get("page"))
         if chosen_list == CoverageList.LATE:
