@@ -8,8 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from campaign.campaigns.models import Campaign
+from campaign.circulars.letterhead import letterhead, recipient_choices
 from campaign.circulars.models import Circular, CircularKind
-from campaign.circulars.services import CircularInput, letterhead, period_choices, recipient_choices
+from campaign.circulars.periods import period_choices
+from campaign.circulars.services import CircularInput
 from campaign.scores.models import ScorePeriod
 from orgs.models import Organization
 

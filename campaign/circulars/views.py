@@ -27,13 +27,13 @@ from campaign.circulars.services import (
     circular_create,
     circular_delete,
     circular_issue,
-    circular_preview,
     circular_requeue,
     circular_update,
     may_issue,
     pdf_filename,
     status_of,
 )
+from campaign.circulars.snapshots import circular_preview
 from campaign.infra.documents import STYLESHEET
 from orgs.access import user_scope
 from orgs.models import Role, User

@@ -13,12 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from campaign.circulars.letterhead import addressee_text, number_text, recipient_choices
 from campaign.circulars.models import Circular, CircularCounter, CircularKind, CircularState
+from campaign.circulars.periods import Span, half_year, quarter
 from campaign.circulars.services import (
     CircularInput,
     CircularRefused,
-    Span,
-    addressee_text,
     circular_correct,
     circular_create,
     circular_delete,
@@ -26,14 +26,12 @@ from campaign.circulars.services import (
     circular_render,
     circular_requeue,
     circular_update,
+)
+from campaign.circulars.snapshots import (
     commendation_snapshot,
     evaluation_snapshot,
-    half_year,
-    number_text,
     progress_snapshot,
-    quarter,
     ranking_snapshot,
-    recipient_choices,
     reports_snapshot,
 )
 from campaign.infra import documents

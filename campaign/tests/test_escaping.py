@@ -5,7 +5,8 @@ later |safe or mark_safe honest on the fields people type into."""
 import pytest
 from django.urls import reverse
 
-from campaign.circulars.services import CircularInput, circular_html, circular_update
+from campaign.circulars.services import CircularInput, circular_update
+from campaign.circulars.snapshots import circular_html
 from campaign.tests import circular_fixtures as fx
 from orgs.scoping import unscoped
 from pledges.tests.factories import make_pledge

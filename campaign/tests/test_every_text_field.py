@@ -20,7 +20,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from campaign.circulars.models import CircularKind
-from campaign.circulars.services import circular_create, circular_preview
+from campaign.circulars.services import circular_create
+from campaign.circulars.snapshots import circular_preview
 from campaign.tests import circular_fixtures as fx
 from campaign.tests.factories import make_campaign
 from campaign.tests.test_url_scope import RULES, matrix_county  # noqa: F401 - a fixture

@@ -118,7 +118,8 @@ class Command(BaseCommand):
         queue), and a worker renders, stores and marks it issued."""
         from campaign.campaigns.models import Campaign
         from campaign.circulars.models import Circular, CircularKind, CircularState
-        from campaign.circulars.services import circular_create, circular_issue, half_year
+        from campaign.circulars.periods import half_year
+        from campaign.circulars.services import circular_create, circular_issue
         from campaign.devdata.scale import ROOT_CODE, existing_size
         from orgs.models import Role, User
         from orgs.scoping import unscoped
