@@ -24,8 +24,8 @@ from campaign.dashboard.figures import FRESH_MINUTES, Figures, figures_ensure, f
 from campaign.dashboard.models import OrganizationFigures
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.reports.services import month_bounds
+from campaign.scores.formulas import competition_ranks
 from campaign.scores.models import OrganizationScore, ScorePeriod
-from campaign.scores.services import competition_ranks
 from orgs.models import PATH_SEGMENT_LENGTH, Organization, OrganizationKind
 from orgs.scoping import unscoped
 from reviews.models import EvaluationRound, RemedialRectification, RoundState, TallyResult

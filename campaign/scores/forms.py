@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.campaigns.forms import capped_inline_formset
 from campaign.campaigns.models import Campaign
+from campaign.scores.formulas import FORMULAS
 from campaign.scores.models import Indicator, IndicatorFormula, ManualScore, ScoreSheet
 from campaign.scores.services import (
-    FORMULAS,
     IndicatorInput,
     ManualInput,
     default_indicators,

@@ -210,7 +210,7 @@ class OrganizationScore(models.Model):
     kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
     total = models.DecimalField(_("总分"), max_digits=8, decimal_places=2)
     rank = models.PositiveIntegerField(_("排名"))
-    # Place in the group's listing: by rank, then by name (campaign.scores.services.competition_ranks).
+    # Place in the group's listing: by rank, then by name (campaign.scores.formulas.competition_ranks).
     position = models.PositiveIntegerField()
     group_size = models.PositiveIntegerField()
     breakdown = models.JSONField(default=list)

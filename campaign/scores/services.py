@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,7 +29,6 @@ from django.db.models import CharField, Count, Max, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.services import Problem, campaign_may_edit
@@ -38,11 +37,11 @@ from campaign.dashboard.figures import (
     figures_by_subtree,
     figures_ensure,
     month_start,
-    percent,
     reports_by_subtree,
 )
 from campaign.infra.outbox import outbox_enqueue
 from campaign.reports.services import month_bounds
+from campaign.scores.formulas import competition_ranks, indicator_points, measure
 from campaign.scores.models import (
     Indicator,
     IndicatorFormula,
@@ -55,127 +54,8 @@ from campaign.scores.models import (
 )
 from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role, User
-from orgs.sheets.writing import Table, xlsx_tables
 
 MASS_KINDS = OrganizationKind.mass_organizations()
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-
-# ---------------------------------------------------------------------------
-# The formulas
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FormulaSpec:
-    explanation: str
-    unit: str  # what part and whole count, for "14 / 15 个"
-    when_no_data: str  # the rule a new indicator gets
-
-
-FORMULAS: dict[str, FormulaSpec] = {
-    IndicatorFormula.PLEDGE_COVERAGE: FormulaSpec(
-        gettext_lazy("截至考核期末，已公开承诺的党组织和党员数 ÷ 党组织和党员总数。"),
-        pgettext_lazy("unit", "个（人）"),
-        NoDataRule.FULL,
-    ),
-    IndicatorFormula.FULFILLMENT: FormulaSpec(
-        gettext_lazy("截至考核期末，已到期的承诺事项中已完成的 ÷ 已到期的承诺事项数。"),
-        pgettext_lazy("unit", "项"),
-        NoDataRule.FULL,
-    ),
-    IndicatorFormula.REVIEW_COVERAGE: FormulaSpec(
-        gettext_lazy("考核期末所在的点评周期内，已接受领导点评的组织和党员 ÷ 应接受点评的组织和党员。"),
-        pgettext_lazy("unit", "个（人）"),
-        NoDataRule.FULL,
-    ),
-    IndicatorFormula.SATISFACTION: FormulaSpec(
-        gettext_lazy("考核期末所在的点评周期内已汇总的群众评议中，计入满意的票数 ÷ 有效票数（不含“不了解”）。"),
-        pgettext_lazy("unit", "票"),
-        # Not evaluated is never satisfied: an organization that held no evaluation gets nothing.
-        NoDataRule.ZERO,
-    ),
-    IndicatorFormula.REPORTS: FormulaSpec(
-        gettext_lazy("考核期各月上报的信息条数 ÷（每月应报条数 × 月数）；每个组织超出应报的部分不计。"),
-        pgettext_lazy("unit", "条"),
-        NoDataRule.FULL,
-    ),
-    IndicatorFormula.MODELS: FormulaSpec(
-        gettext_lazy(
-            "考核期各季度确定的典型数 ÷ 应培树数，每季度超出的部分不计；"
-            "只考核乡镇和县直机关各大口，其他组织按无数据处理。"
-        ),
-        pgettext_lazy("unit", "个"),
-        NoDataRule.FULL,
-    ),
-    IndicatorFormula.RECTIFICATION_ON_TIME: FormulaSpec(
-        gettext_lazy("考核期末所在的点评周期内到期的整改任务中，按期完成的 ÷ 到期的整改任务数。"),
-        pgettext_lazy("unit", "项"),
-        NoDataRule.FULL,
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Measure:
-    """What a computed indicator found for one organization: part of a whole, as a share."""
-
-    part: int
-    whole: int
-    share: Decimal | None  # percent with one decimal; None when there is no whole
-
-
-def _ratio(part: int, whole: int) -> Measure:
-    return Measure(part, whole, percent(part, whole))
-
-
-def measure(formula: str, last: Figures, reports: tuple[int, int], models: tuple[int, int]) -> Measure:
-    """The figure behind a computed indicator: ``last`` is the subtree's figures at the
-    period's last month; ``reports`` and ``models`` the period's capped counts and quotas."""
-    if formula == IndicatorFormula.PLEDGE_COVERAGE:
-        return Measure(
-            last.organizations_covered + last.members_covered,
-            last.party_organizations + last.members,
-            last.pledgers_percent,
-        )
-    if formula == IndicatorFormula.FULFILLMENT:
-        return Measure(last.items_done, last.items_due, last.fulfillment_percent)
-    if formula == IndicatorFormula.REVIEW_COVERAGE:
-        return Measure(last.reviews_done, last.reviews_due, last.reviews_percent)
-    if formula == IndicatorFormula.SATISFACTION:
-        return Measure(last.votes_satisfied, last.votes_counted, last.satisfaction_percent)
-    if formula == IndicatorFormula.RECTIFICATION_ON_TIME:
-        return Measure(last.rectifications_on_time, last.rectifications_due, last.on_time_percent)
-    if formula == IndicatorFormula.REPORTS:
-        return _ratio(*reports)
-    if formula == IndicatorFormula.MODELS:
-        return _ratio(*models)
-    raise ValueError(f"unknown formula {formula!r}")
-
-
-def indicator_points(max_points: int, share: Decimal | None, when_no_data: str) -> Decimal:
-    """Points for a share in percent: the maximum times the share, to the cent, half up."""
-    if share is None:
-        return Decimal(max_points) if when_no_data == NoDataRule.FULL else Decimal(0)
-    share = min(max(share, Decimal(0)), HUNDRED)
-    return (Decimal(max_points) * share / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def competition_ranks(entries: Iterable[tuple[Decimal, str, int]]) -> list[tuple[int, int]]:
-    """(total, name, key) → [(key, rank)] in listing order: by total, highest first, then
-    by name; equal totals share a rank and the next rank skips (1, 1, 3)."""
-    ranked = []
-    rank, previous = 0, None
-    for position, (total, _name, key) in enumerate(sorted(entries, key=lambda e: (-e[0], e[1], e[2])), start=1):
-        if total != previous:
-            rank, previous = position, total
-        ranked.append((key, rank))
-    return ranked
-
-
-# ---------------------------------------------------------------------------
-# Who may
-# ---------------------------------------------------------------------------
 
 
 def may_manage_scores(user: User, campaign: Campaign) -> bool:
@@ -219,11 +99,6 @@ def _raise(problems: list[Problem]) -> None:
         raise ValidationError([problem.message for problem in problems])
 
 
-# ---------------------------------------------------------------------------
-# The sheet
-# ---------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class IndicatorInput:
     name: str
@@ -238,6 +113,8 @@ class IndicatorInput:
 INSPECTION_GUIDANCE = (
     "巡回检查组、督查组实地检查组织领导、活动载体、台账资料和群众反映，对照“五个好”要求评分，扣分须写明理由。"
 )
+
+
 # The default 100-point sheet: the four key works, information and models, rectification,
 # and what the inspection groups see on the spot. The health speech asks for a
 # 1000-point 督查考核表 without listing its lines; the 1000-point default is this times ten.
@@ -251,6 +128,8 @@ DEFAULT_INDICATORS = (
     IndicatorInput("整改按期完成率", IndicatorKind.COMPUTED, 10, IndicatorFormula.RECTIFICATION_ON_TIME),
     IndicatorInput("督查组评分", IndicatorKind.MANUAL, 10, guidance=INSPECTION_GUIDANCE),
 )
+
+
 DEFAULT_TOTALS = (100, 1000)
 
 
@@ -399,11 +278,6 @@ def score_sheet_default(*, campaign: Campaign, total_points: int, by: User | Non
     )
 
 
-# ---------------------------------------------------------------------------
-# Periods
-# ---------------------------------------------------------------------------
-
-
 def period_problems(
     *,
     campaign: Campaign,
@@ -492,11 +366,6 @@ def period_end(period: ScorePeriod) -> datetime.date:
     return month_bounds(period.last_month)[1]
 
 
-# ---------------------------------------------------------------------------
-# Manual scores
-# ---------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class ManualInput:
     indicator: Indicator
@@ -568,11 +437,6 @@ def manual_scores_set(
         saved.append(score)
     periods_request_recompute(ScorePeriod.objects.filter(pk=period.pk))
     return saved
-
-
-# ---------------------------------------------------------------------------
-# Computing, recomputing and finalizing
-# ---------------------------------------------------------------------------
 
 
 def periods_request_recompute(periods: QuerySet[ScorePeriod], *, refresh_figures: bool = False) -> list[int]:
@@ -746,100 +610,3 @@ def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures
     period.computed_at = now
     period.save(update_fields=["computed_at"])
     return len(scores)
-
-
-# ---------------------------------------------------------------------------
-# Reading
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScoreGroup:
-    """Organizations ranked together: the same depth below the campaign's organization
-    and the same kind. ``count``: how many the viewer sees; ``size``: how many there are."""
-
-    depth: int
-    kind: str
-    count: int = 0
-
-    @property
-    def key(self) -> str:
-        return f"{self.depth}-{self.kind}"
-
-    @property
-    def label(self) -> str:
-        return _("%(kind)s（第 %(depth)d 层）") % {"kind": OrganizationKind(self.kind).label, "depth": self.depth}
-
-
-KIND_ORDER = {kind: index for index, kind in enumerate(OrganizationKind.values)}
-
-
-def score_groups(period: ScorePeriod) -> list[ScoreGroup]:
-    """The groups with scores the active scope sees, upper levels first. One query."""
-    rows = (
-        OrganizationScore.objects.filter(period=period).values("depth", "kind").annotate(count=Count("pk")).order_by()
-    )
-    groups = [ScoreGroup(row["depth"], row["kind"], row["count"]) for row in rows]
-    return sorted(groups, key=lambda group: (group.depth, KIND_ORDER.get(group.kind, 99)))
-
-
-def group_for_key(groups: list[ScoreGroup], key: str | None) -> ScoreGroup | None:
-    """The group a ?group= value names, else the first one."""
-    for group in groups:
-        if group.key == key:
-            return group
-    return groups[0] if groups else None
-
-
-def ranking(
-    period: ScorePeriod, group: ScoreGroup, *, within: Organization | None = None, query: str = ""
-) -> QuerySet[OrganizationScore]:
-    """A group's scores in the active scope, in ranking order, optionally within a
-    subtree or by a piece of the name."""
-    scores = OrganizationScore.objects.filter(period=period, depth=group.depth, kind=group.kind)
-    if within is not None:
-        scores = scores.filter(organization__path__startswith=within.path)
-    if query:
-        scores = scores.filter(organization__name__contains=query)
-    return scores.select_related("organization__parent").order_by("position")
-
-
-def headers(score: OrganizationScore | None) -> list[dict]:
-    """Indicator names and maxima for a table's head, from a stored breakdown (all scores
-    of a period were computed from the same sheet)."""
-    return [{"name": line["name"], "max": line["max"]} for line in (score.breakdown if score else [])]
-
-
-def ranking_export(period: ScorePeriod) -> bytes:
-    """Every group the active scope sees, one worksheet each: rank, organization, its
-    superior, total and the points per indicator. One query for the scores."""
-    scores = list(
-        OrganizationScore.objects.filter(period=period)
-        .select_related("organization__parent")
-        .order_by("depth", "kind", "position")
-    )
-    by_group: dict[tuple[int, str], list[OrganizationScore]] = defaultdict(list)
-    for score in scores:
-        by_group[(score.depth, score.kind)].append(score)
-    keys = sorted(by_group, key=lambda key: (key[0], KIND_ORDER.get(key[1], 99)))
-    if not keys:
-        return xlsx_tables([Table(title=_("考核排名"), header=(), rows=[[_("没有可导出的考核得分。")]], widths=())])
-    tables = []
-    for key in keys:
-        group_scores = by_group[key]
-        head = [_("排名"), _("组织"), _("上级组织"), _("总分")]
-        head += [
-            _("%(name)s（%(max)d分）") % {"name": line["name"], "max": line["max"]} for line in headers(group_scores[0])
-        ]
-        rows = [
-            [
-                score.rank,
-                score.organization.name,
-                score.organization.parent.name if score.organization.parent else "",
-                float(score.total),
-                *[float(Decimal(line["points"])) for line in score.breakdown],
-            ]
-            for score in group_scores
-        ]
-        tables.append(Table(title=ScoreGroup(*key).label, header=head, rows=rows, widths=(None, 28, 20)))
-    return xlsx_tables(tables)

@@ -17,21 +17,16 @@ from django.views.decorators.http import require_POST, require_safe
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.selectors import current_campaign
 from campaign.scores.forms import ManualScoreForm, ScorePeriodForm, SheetEditor, formula_explanations
+from campaign.scores.formulas import FORMULAS
 from campaign.scores.models import Indicator, ManualScore, OrganizationScore, ScorePeriod, ScoreSheet
+from campaign.scores.selectors import ScoreGroup, group_for_key, headers, ranking, ranking_export, score_groups
 from campaign.scores.services import (
     DEFAULT_TOTALS,
-    FORMULAS,
-    ScoreGroup,
-    group_for_key,
-    headers,
     is_scored,
     manual_scores_set,
     may_manage_scores,
     may_score,
     may_score_any,
-    ranking,
-    ranking_export,
-    score_groups,
     score_period_create,
     score_period_finalize,
     score_period_request_recompute,

@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from campaign.dashboard.models import OrganizationFigures
 from campaign.nominations.models import ModelNomination
 from campaign.reports.models import InfoReport
+from campaign.scores.formulas import competition_ranks, indicator_points
 from campaign.scores.models import (
     IndicatorFormula,
     IndicatorKind,
@@ -31,9 +32,7 @@ from campaign.scores.models import (
 from campaign.scores.services import (
     IndicatorInput,
     ManualInput,
-    competition_ranks,
     default_indicators,
-    indicator_points,
     manual_scores_set,
     score_period_create,
     score_period_finalize,
