@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from campaign.documents import missing_glyphs, read_pdf
 from reviews.tests.test_review_flow_browser import browser, logged_in  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,7 +39,7 @@ def issue(page, base, kind_label):
     return title, download.value.suggested_filename, data
 
 
-def test_office_issues_and_downloads_two_circulars(live_server, demo, browser):  # noqa: F811
+def test_office_issues_and_downloads_two_circulars(live_server, demo, browser, read_pdf):  # noqa: F811
     base = live_server.url
     office = logged_in(browser, base, "office")
     numbers = []
@@ -53,7 +52,7 @@ def test_office_issues_and_downloads_two_circulars(live_server, demo, browser): 
         assert number.group(1) in filename
         assert title.replace(" ", "")[:8] in text.replace(" ", "").replace("\n", "")
         assert expected in text
-        assert missing_glyphs(contents) == []
+        assert contents.missing_glyphs() == []
         assert any("CJK" in font.name or "Noto" in font.name for font in contents.fonts.values())
         numbers.append(int(number.group(1)))
     # One issuer and year: consecutive numbers.

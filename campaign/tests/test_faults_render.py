@@ -13,7 +13,7 @@ import signal
 
 import pytest
 
-from campaign import documents, outbox
+from campaign import outbox
 from campaign.benchmarks import child_processes
 from campaign.celery import app
 from campaign.circulars import PROGRESS_HTML, CircularInput, circular_create, circular_issue
@@ -61,7 +61,7 @@ def issue_for_the_worker(circular, by, monkeypatch) -> None:
 
 
 def test_a_render_whose_worker_is_killed_is_done_again_whole_and_once(
-    county, campaign, worker_and_beat, monkeypatch, settings
+    county, campaign, worker_and_beat, monkeypatch, settings, read_pdf
 ):
     period, _expected = setup_evaluation(county, campaign)
     # A few pages of text, so WeasyPrint works long enough to be caught at it.
@@ -101,7 +101,7 @@ def test_a_render_whose_worker_is_killed_is_done_again_whole_and_once(
     assert circular.attempts == 2, "the takeover rendered once"
     data = circular.pdf.read()
     assert hashlib.sha256(data).hexdigest() == circular.sha256
-    assert len(documents.read_pdf(data).pages) == circular.pages > 1
+    assert len(read_pdf(data).pages) == circular.pages > 1
     # One PDF on disk: the killed render left no file, whole or partial.
     stored = [path for path in (settings.MEDIA_ROOT / "circulars").rglob("*") if path.is_file()]
     assert [path.name for path in stored] == [os.path.basename(circular.pdf.name)]
