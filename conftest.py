@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass, field
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from orgs.scoping import unscoped
 
@@ -120,6 +120,81 @@ def campaign(county):
     from campaign.tests.factories import make_campaign
 
     return make_campaign(county.county)
+
+
+# --- The browser -----------------------------------------------------------------------
+# One set of fixtures for every browser test (marked "browser"): Debian's Chromium driven
+# through Playwright, windows at office-PC or phone size in Chinese, and accounts logged in
+# through the login page as people do.
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OFFICE_PC = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own database
+    # reads are plain synchronous code all the same.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    # The test's queries ran beside Playwright's event loop, which gave them their own
+    # connection; close it, or the test database cannot be dropped.
+    connections.close_all()
+
+
+@pytest.fixture
+def new_page(browser):
+    """``new_page(phone=False)``: a window with cookies of its own, in Chinese, at the size
+    of an office PC or of a touch phone."""
+
+    def new_page(*, phone: bool = False):
+        context = browser.new_context(viewport=PHONE if phone else OFFICE_PC, locale="zh-CN", has_touch=phone)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    return new_page
+
+
+@pytest.fixture
+def login_password():
+    """The password ``logged_in`` types: the test county's. Modules on the demo county
+    override this fixture with the demo's."""
+    from orgs.tests.factories import PASSWORD
+
+    return PASSWORD
+
+
+@pytest.fixture
+def logged_in(new_page, live_server, login_password):
+    """``logged_in(username, phone=False)``: a new window (see ``new_page``) where the user
+    has logged in through the login page."""
+
+    def logged_in(username: str, *, phone: bool = False):
+        page = new_page(phone=phone)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(login_password)
+        page.get_by_role("button", name="登录").click()
+        # Wait for the redirect home: a click on the next page's menu must not land on the login page.
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return logged_in
 
 
 # --- PDFs read back --------------------------------------------------------------------

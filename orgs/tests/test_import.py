@@ -19,7 +19,6 @@ from orgs.importing import (
     roster_import_organizations,
 )
 from orgs.models import Member, MemberStatus, Organization, OrganizationKind, Post, Sector, path_segment
-from orgs.tests.test_browser import log_in, phone_page  # noqa: F401 (a fixture)
 
 ORG_HEADER = ["组织编码", "组织名称", "组织类别", "所属领域", "上级组织编码"]
 MEMBER_HEADER = ["姓名", "性别", "民族", "出生日期", "入党日期", "党员状态", "职务", "所在组织编码", "联系电话"]
@@ -614,11 +613,10 @@ def test_confirm_checks_the_file_again(client, county, media):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_office_imports_members_on_a_phone(live_server, county, phone_page, settings, tmp_path):  # noqa: F811
+def test_office_imports_members_on_a_phone(live_server, county, logged_in, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    page = phone_page
+    page = logged_in("office", phone=True)
     branch_url = f"{live_server.url}{county.branch_a2.get_absolute_url()}"
-    log_in(page, live_server.url, "office")
     page.get_by_role("button", name="展开菜单").click()  # the menu folds away at phone width
     # Click once the menu has folded out: during Bootstrap's animation the link may be
     # clipped by its still-growing parent (under CI's load the click was lost once).
