@@ -2,17 +2,27 @@
 
 Tests that need PostgreSQL, Redis or Chromium are marked; without the service they
 skip, except under CI (the variable CI is set), where a missing service is a failure.
+
+What the tests of several apps share is here as fixtures (a media folder, rolled-back
+hypothesis examples, a real Celery worker, the browser, PDFs read back); no test module
+imports from another. Builders that take arguments live in each app's tests/factories.py
+and in a few helper modules named for what they hold (orgs/tests/rosters.py,
+pledges/tests/progress_sheets.py, campaign/tests/fault_services.py, url_matrix.py).
 """
 
+import contextlib
 import functools
 import io
 import os
 import re
 import shutil
+import subprocess
+import sys
+import uuid
 from dataclasses import dataclass, field
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from orgs.scoping import unscoped
 
@@ -120,6 +130,54 @@ def campaign(county):
     from campaign.tests.factories import make_campaign
 
     return make_campaign(county.county)
+
+
+# --- Shared by the tests of several apps ------------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """A media folder of the test's own, for tests that look at the files stored."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def rolled_back():
+    """``with rolled_back():`` the block's writes are undone, so that each example of a
+    hypothesis test (many in one test function) starts from the same county."""
+
+    @contextlib.contextmanager
+    def rolled_back():
+        with unscoped("test"), transaction.atomic():
+            yield
+            transaction.set_rollback(True)
+
+    return rolled_back
+
+
+@pytest.fixture
+def celery_worker_on_test_database():
+    """A real `celery worker` process, on Redis, reading the test database; yields the
+    queue it alone listens to."""
+    from campaign.celery import app
+    from campaign.tests.fault_services import BASE_DIR, test_database_url
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"  # so no other worker on this Redis takes our tasks
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "CONN_MAX_AGE": "0"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=solo", "-Q", queue, "--loglevel=warning"],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    app.conf.task_always_eager = False
+    try:
+        yield queue
+    finally:
+        app.conf.task_always_eager = True
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 # --- The browser -----------------------------------------------------------------------

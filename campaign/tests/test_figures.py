@@ -5,17 +5,16 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from campaign.figures import Figures, Period, figures_by_subtree, figures_compute, figures_refresh, months_of
 from campaign.models import InfoReport, ModelNomination, NominationStatus, OrganizationFigures
+from campaign.tests.factories import at
 from orgs.tests.factories import make_member
-from pledges.models import PledgeVersion, Rectification, RectificationSource, RectificationStatus, Supervision
-from pledges.tests.factories import make_pledge
+from pledges.models import Rectification, Supervision
+from pledges.tests.factories import make_pledge, make_rectification, publish_first_version
 from reviews.models import EvaluationSubject, RoundState, TallyResult
 from reviews.review_coverage import review_subjects_in
-from reviews.tests.factories import make_round
-from reviews.tests.test_review_coverage import make_review
+from reviews.tests.factories import make_review, make_round
 
 SEPTEMBER = datetime.date(2010, 9, 1)
 LATER = datetime.date(2011, 3, 1)  # "today" for the tests: every 2010 month is over
@@ -25,16 +24,6 @@ def compute(campaign, month=SEPTEMBER, today=LATER):
     return figures_compute(campaign, Period.of(campaign, month, today=today))
 
 
-def publish(pledge, day):
-    pledge.published_version = 1
-    pledge.save(update_fields=["published_version"])
-    PledgeVersion.objects.create(pledge=pledge, number=1, content={}, published_on=day, publication_channel="board")
-
-
-def at(day, hour=10):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
-
-
 def test_mass_organizations_get_no_figures(county, campaign):
     figures = compute(campaign)
     assert county.union_a1.pk not in figures
@@ -42,8 +31,8 @@ def test_mass_organizations_get_no_figures(county, campaign):
 
 
 def test_pledge_coverage_counts_what_was_published_by_the_end_of_the_month(county, campaign):
-    publish(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
-    publish(make_pledge(campaign, county.branch_a1, member=county.member_a1), datetime.date(2010, 10, 5))
+    publish_first_version(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
+    publish_first_version(make_pledge(campaign, county.branch_a1, member=county.member_a1), datetime.date(2010, 10, 5))
     make_pledge(campaign, county.branch_a2)  # a draft covers nobody
 
     september, october = compute(campaign), compute(campaign, datetime.date(2010, 10, 1))
@@ -56,7 +45,7 @@ def test_pledge_coverage_counts_what_was_published_by_the_end_of_the_month(count
 
 def test_items_due_done_and_late_by_the_day(county, campaign):
     pledge = make_pledge(campaign, county.branch_b1, items=3)
-    publish(pledge, datetime.date(2010, 6, 1))
+    publish_first_version(pledge, datetime.date(2010, 6, 1))
     first, second, third = pledge.items.order_by("order")
     for item, due, done in (
         (first, datetime.date(2010, 8, 31), datetime.date(2010, 8, 30)),  # done in time
@@ -133,25 +122,10 @@ def test_satisfaction_and_subjects_below_the_threshold_from_the_overall_tally(co
     assert compute(campaign, datetime.date(2011, 1, 1))[county.branch_a1.pk].rounds_held == 0
 
 
-def rectification(campaign, organization, deadline, solved_on=None):
-    return Rectification.objects.create(
-        campaign=campaign,
-        organization=organization,
-        source=RectificationSource.FOUND_PROBLEM,
-        category="服务群众",
-        problem="便民服务站开放时间短",
-        measure="延长至晚八点",
-        owner="安秀英",
-        deadline=deadline,
-        status=RectificationStatus.SOLVED if solved_on else RectificationStatus.OPEN,
-        solved_on=solved_on,
-    )
-
-
 def test_rectifications_open_overdue_and_closed_on_time(county, campaign):
-    rectification(campaign, county.branch_a2, datetime.date(2010, 9, 15), solved_on=datetime.date(2010, 9, 14))
-    rectification(campaign, county.branch_a2, datetime.date(2010, 9, 20), solved_on=datetime.date(2010, 10, 3))
-    late = rectification(campaign, county.branch_a2, datetime.date(2010, 9, 25))
+    make_rectification(campaign, county.branch_a2, datetime.date(2010, 9, 15), solved_on=datetime.date(2010, 9, 14))
+    make_rectification(campaign, county.branch_a2, datetime.date(2010, 9, 20), solved_on=datetime.date(2010, 10, 3))
+    late = make_rectification(campaign, county.branch_a2, datetime.date(2010, 9, 25))
     Rectification.objects.update(created_at=at(datetime.date(2010, 8, 1)))
     Supervision.objects.create(
         organization=county.branch_a2,
@@ -209,9 +183,9 @@ def test_models_against_the_quarterly_quota_of_townships(county, campaign):
 
 
 def test_refresh_replaces_the_month_and_sums_by_subtree(county, campaign):
-    publish(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 2))
+    publish_first_version(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 2))
     assert figures_refresh(campaign=campaign, month=SEPTEMBER, today=LATER) == 6
-    publish(make_pledge(campaign, county.branch_a2), datetime.date(2010, 9, 3))
+    publish_first_version(make_pledge(campaign, county.branch_a2), datetime.date(2010, 9, 3))
     figures_refresh(campaign=campaign, month=SEPTEMBER, today=LATER)
 
     assert OrganizationFigures.objects.filter(campaign=campaign, month=SEPTEMBER).count() == 6

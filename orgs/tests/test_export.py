@@ -15,7 +15,7 @@ from orgs.importing import (
 )
 from orgs.models import Member, MemberStatus, Post
 from orgs.tests.factories import make_member, make_organization
-from orgs.tests.test_import import snapshot
+from orgs.tests.rosters import snapshot
 
 
 def sheet_values(content):

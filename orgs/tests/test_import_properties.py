@@ -5,17 +5,14 @@ writes nothing. Never a server error."""
 
 import datetime
 import io
-from contextlib import contextmanager
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orgs.importing import ImportFileError, ImportKind, read_roster_file, roster_import_members
 from orgs.models import Member
-from orgs.scoping import unscoped
-from orgs.tests.test_import import MEMBER_HEADER, member_row, xlsx_bytes
+from orgs.tests.rosters import MEMBER_HEADER, member_row, xlsx_bytes
 
 # Cells a real roster meets, and the ones that break naive code.
 ODD_TEXT = st.text(
@@ -40,14 +37,6 @@ PROPERTY = settings(
 )
 
 
-@contextmanager
-def rolled_back():
-    """Each example starts from the same county: hypothesis runs many in one test."""
-    with unscoped("test"), transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
 def workbook_or_none(rows):
     try:
         return xlsx_bytes(MEMBER_HEADER, rows)
@@ -58,7 +47,7 @@ def workbook_or_none(rows):
 @pytest.mark.django_db
 @PROPERTY
 @given(rows=ROWS)
-def test_any_sheet_is_imported_whole_or_refused_with_row_numbers_and_nothing_written(county, rows):
+def test_any_sheet_is_imported_whole_or_refused_with_row_numbers_and_nothing_written(county, rolled_back, rows):
     content = workbook_or_none(rows)
     if content is None:
         return
@@ -80,7 +69,7 @@ def test_any_sheet_is_imported_whole_or_refused_with_row_numbers_and_nothing_wri
 @pytest.mark.django_db
 @PROPERTY
 @given(name=ODD_TEXT.filter(lambda text: text.strip()), phone=ODD_TEXT)
-def test_a_good_row_with_any_name_and_phone_is_stored_as_given_or_refused(county, name, phone):
+def test_a_good_row_with_any_name_and_phone_is_stored_as_given_or_refused(county, rolled_back, name, phone):
     content = workbook_or_none([member_row(county.branch_a2, name, phone=phone)])
     if content is None:
         return

@@ -19,16 +19,11 @@ from pledges.rectification import (
     rectification_solve,
     supervision_open,
 )
-from pledges.tests.factories import make_pledge
-from pledges.tests.url_rules_progress import TINY_PNG, publish_with_approval
+from pledges.tests.factories import TINY_PNG, make_pledge, publish_with_approval
+
+pytestmark = pytest.mark.usefixtures("media")  # each test stores its files apart
 
 TODAY = datetime.date.today()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 def board(client, organization):
