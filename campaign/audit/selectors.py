@@ -18,14 +18,11 @@ from django.db.models import Model, Q
 from django.utils.translation import gettext_lazy as _
 
 from campaign.circulars.models import Circular
+from campaign.infra.history import history_diff
 from campaign.scores.models import Indicator, ManualScore, ScorePeriod, ScoreSheet
-from orgs.models import User
 from orgs.scoping import Scope
 from pledges.models import Pledge, PledgeItem, Rectification
 from reviews.models import EvaluationRound, PaperCount, PaperTally, Review, ReviewSection
-
-ACTIONS = {"+": _("新建"), "~": _("修改"), "-": _("删除")}
-SYSTEM = _("系统")
 
 
 @dataclass(frozen=True)
@@ -147,22 +144,6 @@ def _in_scope(audited: Audited, scope: Scope) -> Q:
     return condition
 
 
-def _changed_fields(record) -> tuple[str, ...]:
-    """The verbose names of the fields a change touched (one query for the record before)."""
-    if record.history_type != "~":
-        return ()
-    before = record.prev_record
-    if before is None:
-        return ()
-    names = []
-    for change in record.diff_against(before).changes:
-        field = record.instance_type._meta.get_field(change.field)
-        if field.is_relation and field.related_model is User:
-            continue  # "submitted by" and the like: the log's own who column says it
-        names.append(str(field.verbose_name))
-    return tuple(names)
-
-
 def audit_entries(
     scope: Scope,
     *,
@@ -188,17 +169,19 @@ def audit_entries(
     newest_first = merge(*streams, key=lambda pair: pair[0].history_date, reverse=True)
     entries = []
     for record, audited in islice(newest_first, offset, offset + limit):
-        user = record.history_user
+        # Only a change is compared, with the record before it (a query each): the log names
+        # what a change touched; a creation's fields are the record itself.
+        before = record.prev_record if record.history_type == "~" else None
+        diff = history_diff(record, before=before, subject=audited.describe(record))
         entries.append(
             AuditEntry(
-                when=record.history_date,
+                when=diff.when,
                 kind=str(audited.label),
-                action=str(ACTIONS.get(record.history_type, record.history_type)),
-                subject=audited.describe(record),
-                # No user: a command or a background task made the change.
-                who=(user.display_name if user else str(SYSTEM)) or "",
-                changed=_changed_fields(record),
-                reason=record.history_change_reason or "",
+                action=diff.action,
+                subject=diff.subject,
+                who=diff.who,
+                changed=tuple(change.label for change in diff.changes) if before is not None else (),
+                reason=diff.reason,
             )
         )
     return entries

@@ -1,4 +1,4 @@
-"""Official documents (公文) as PDF: the template, the renderer and a reader to check the result.
+"""Official documents (公文) as PDF: the template, the renderer and its glyph check.
 
 A circular type's template extends ``campaign/documents/official.html`` (GB/T 9704 layout, the red
 header, page numbers as "— 1 —"); ``render_html`` fills it and ``render_pdf`` turns the HTML
@@ -12,9 +12,9 @@ are the system's (fonts-noto-cjk, which scripts/system-packages.sh installs), fo
 fontconfig's cache, never @font-face files, which WeasyPrint would copy and fontconfig
 rescan for every new configuration. The first load also renders a sample with every kind
 of character a circular has and refuses to go on if any of them has no glyph
-(``missing_glyphs``): an issued document never changes, so a server without the CJK fonts
-must fail loudly rather than issue boxes (豆腐块). ``warm_up`` does that load ahead of the
-first document, e.g. when a Celery worker process starts.
+(``missing_characters``): an issued document never changes, so a server without the CJK
+fonts must fail loudly rather than issue boxes (豆腐块). ``warm_up`` does that load ahead of
+the first document, e.g. when a Celery worker process starts.
 
 Size. Fonts are embedded as subsets of the glyphs used, without hinting; streams and
 objects are compressed; images are recompressed losslessly. WeasyPrint subsets keeping
@@ -24,9 +24,8 @@ renumbers each subset's glyphs densely, which CID-keyed CFF fonts such as Noto C
 without touching the text: the page content names glyphs by CID, and the font's charset
 maps CIDs to its glyphs.
 
-The reader (``read_pdf``) understands the PDFs WeasyPrint writes (compressed object and
-xref streams, Type0 fonts with ToUnicode maps), which is what the tests, the bench and
-the check above need; it is not a general PDF parser.
+Reading a PDF back is for the tests and the bench, which use pypdf (a development
+requirement); the glyph check reads WeasyPrint's own record of the fonts it used.
 """
 
 from __future__ import annotations
@@ -35,12 +34,10 @@ import datetime
 import io
 import logging
 import os
-import re
 import threading
 import time
-import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -136,12 +133,11 @@ def _loaded_renderer() -> _Renderer:
     global _renderer
     if _renderer is None:
         renderer = _Renderer()
-        _, data = renderer.render(_sample_html())
-        missing = missing_glyphs(read_pdf(data))
+        document, _ = renderer.render(_sample_html())
+        missing = missing_characters(document)
         if missing:
-            characters = "".join(sorted({glyph.text or "?" for glyph in missing}))
             raise ImproperlyConfigured(
-                f"The CJK fonts lack glyphs for {characters!r}: install fonts-noto-cjk (scripts/system-packages.sh)."
+                f"The CJK fonts lack glyphs for {missing!r}: install fonts-noto-cjk (scripts/system-packages.sh)."
             )
         _renderer = renderer
     return _renderer
@@ -468,513 +464,17 @@ class DocTable:
         return None if self.total is None else self._cells(self.total)
 
 
-# --- Reading a PDF back ----------------------------------------------------------------
+# --- The glyph check ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Ref:
-    number: int
-
-
-@dataclass
-class _Stream:
-    attributes: dict
-    raw: bytes
-
-    @property
-    def data(self) -> bytes:
-        filters = self.attributes.get("Filter")
-        filters = filters if isinstance(filters, list) else [filters] if filters else []
-        data = self.raw
-        for name in filters:
-            if name != "FlateDecode":
-                raise ValueError(f"unsupported PDF filter {name}")
-            data = zlib.decompress(data)
-        return data
-
-
-_TOKEN = re.compile(
-    rb"""(?P<space>[\x00\t\n\x0c\r ]+|%[^\r\n]*)
-    |(?P<open_dict><<)|(?P<close_dict>>>)|(?P<open_array>\[)|(?P<close_array>\])
-    |(?P<name>/[^\x00\t\n\x0c\r ()<>\[\]{}/%]*)
-    |(?P<hex><[0-9A-Fa-f\x00\t\n\x0c\r ]*>)
-    |(?P<string>\()
-    |(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))
-    |(?P<keyword>[^\x00\t\n\x0c\r ()<>\[\]{}/%]+)""",
-    re.VERBOSE,
-)
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
-
-class _Lexer:
-    def __init__(self, data: bytes, position: int = 0):
-        self.data = data
-        self.position = position
-
-    def token(self) -> tuple[str, Any] | None:
-        while True:
-            match = _TOKEN.match(self.data, self.position)
-            if match is None:
-                if self.position >= len(self.data):
-                    return None
-                raise ValueError(f"unreadable PDF at byte {self.position}")
-            self.position = match.end()
-            kind = match.lastgroup
-            text = match.group()
-            if kind == "space":
-                continue
-            if kind == "name":
-                return kind, re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m[1], 16)]), text[1:]).decode("latin-1")
-            if kind == "hex":
-                digits = re.sub(rb"[^0-9A-Fa-f]", b"", text[1:-1])
-                return kind, bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
-            if kind == "string":
-                return kind, self._literal_string()
-            if kind == "number":
-                return kind, float(text) if b"." in text else int(text)
-            return kind, text
-
-    def _literal_string(self) -> bytes:
-        out, depth, data = bytearray(), 1, self.data
-        while True:
-            char = data[self.position : self.position + 1]
-            self.position += 1
-            if char == b"\\":
-                following = data[self.position : self.position + 1]
-                self.position += 1
-                if following in _ESCAPES:
-                    out += _ESCAPES[following]
-                elif following.isdigit():
-                    digits = re.match(rb"[0-7]{1,3}", data[self.position - 1 : self.position + 2])[0]
-                    self.position += len(digits) - 1
-                    out.append(int(digits, 8) & 0xFF)
-                elif following in b"\r\n":
-                    if following == b"\r" and data[self.position : self.position + 1] == b"\n":
-                        self.position += 1
-                else:
-                    out += following
-            elif char == b"(":
-                depth += 1
-                out += char
-            elif char == b")":
-                depth -= 1
-                if depth == 0:
-                    return bytes(out)
-                out += char
-            elif not char:
-                raise ValueError("unterminated PDF string")
-            else:
-                out += char
-
-    def value(self, token: tuple[str, Any] | None = None) -> Any:
-        kind, value = token or self.token()
-        if kind == "open_dict":
-            result = {}
-            while (token := self.token())[0] != "close_dict":
-                result[token[1]] = self.value()
-            return result
-        if kind == "open_array":
-            result = []
-            while (token := self.token())[0] != "close_array":
-                result.append(self.value(token))
-            return result
-        if kind == "number" and isinstance(value, int):
-            # "12 0 R" is a reference; look ahead and step back if it is not one.
-            saved = self.position
-            second, third = self.token(), self.token()
-            if second and third and second[0] == "number" and third == ("keyword", b"R"):
-                return Ref(value)
-            self.position = saved
-        if kind == "keyword":
-            return {b"true": True, b"false": False, b"null": None}.get(value, value)
-        return value
-
-
-_OBJECT_HEADER = re.compile(rb"(\d+)\s+(\d+)\s+obj\b")
-
-
-def _objects(data: bytes) -> dict[int, Any]:
-    """Every object of the file, object streams unpacked, by number."""
-    objects: dict[int, Any] = {}
-    position = 0
-    while match := _OBJECT_HEADER.search(data, position):
-        lexer = _Lexer(data, match.end())
-        value = lexer.value()
-        token = lexer.token()
-        if token == ("keyword", b"stream"):
-            start = lexer.position + (2 if data[lexer.position : lexer.position + 2] == b"\r\n" else 1)
-            length = value["Length"]
-            value = _Stream(value, data[start : start + length])
-            position = data.index(b"endstream", start + length)
-        else:
-            position = lexer.position
-        objects[int(match[1])] = value
-    for value in list(objects.values()):
-        if isinstance(value, _Stream) and value.attributes.get("Type") == "ObjStm":
-            content = value.data
-            header = _Lexer(content)
-            pairs = [header.token()[1] for _ in range(2 * value.attributes["N"])]
-            first = value.attributes["First"]
-            for number, offset in zip(pairs[::2], pairs[1::2], strict=True):
-                objects[number] = _Lexer(content, first + offset).value()
-    return objects
-
-
-@dataclass(frozen=True)
-class ShownGlyph:
-    font: str  # the font's BaseFont name
-    code: int  # the glyph's code in the content stream
-    text: str  # what the font's ToUnicode map says it is; "" when it says nothing
-
-
-@dataclass(frozen=True)
-class TextRun:
-    """One text-showing operation (WeasyPrint shows a line's run of one style at a time),
-    placed on the page in PDF points from the bottom left."""
-
-    text: str
-    font: str
-    x: float
-    y: float
-    x_end: float  # where its last glyph's advance ends
-    color: tuple[float, ...]  # the fill colour it is drawn in
-
-
-@dataclass(frozen=True)
-class FilledRectangle:
-    """A filled rectangle (a rule, a border, a background), in PDF points from the bottom left."""
-
-    left: float
-    bottom: float
-    right: float
-    top: float
-    color: tuple[float, ...]
-
-
-@dataclass
-class PdfFont:
-    name: str
-    subtype: str  # Type0, TrueType, Type3 …
-    font_file: str  # "FontFile2" (TrueType), "FontFile3" (CFF, OpenType), "" when not embedded
-    font_file_subtype: str  # of a FontFile3: "OpenType", "CIDFontType0C" …
-    program: bytes
-    to_unicode: dict[int, str]
-    cids: dict[int, int] | None  # code → CID from the font's own CMap; None for Identity-H (CID = code)
-    code_bytes: int
-    widths: dict[int, float]  # advance widths by code, in thousandths of the font size
-    default_width: float
-
-    @property
-    def subset(self) -> bool:
-        """Subsets are named with a six-letter tag, e.g. ABCDEF+Noto-Serif-CJK-SC."""
-        return re.fullmatch(r"[A-Z]{6}\+.+", self.name) is not None
-
-    def cid(self, code: int) -> int:
-        # A code a CMap does not list maps to CID 0, .notdef.
-        return code if self.cids is None else self.cids.get(code, 0)
-
-
-@dataclass
-class PdfContents:
-    pages: list[str] = field(default_factory=list)  # each page's text layer
-    runs: list[list[TextRun]] = field(default_factory=list)  # each page's text runs
-    rectangles: list[list[FilledRectangle]] = field(default_factory=list)  # each page's filled rectangles
-    page_sizes: list[tuple[float, float]] = field(default_factory=list)  # width, height in points
-    fonts: dict[str, PdfFont] = field(default_factory=dict)
-    glyphs: list[ShownGlyph] = field(default_factory=list)
-    fill_colors: set[tuple[float, ...]] = field(default_factory=set)  # RGB fills (text, backgrounds)
-    stroke_colors: set[tuple[float, ...]] = field(default_factory=set)  # RGB strokes (rules, borders)
-
-
-def _hex_text(digits: bytes) -> str:
-    return bytes.fromhex(digits.decode()).decode("utf-16-be")
-
-
-def _to_unicode(cmap: bytes) -> dict[int, str]:
-    mapping = {}
-    for section in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
-        for source, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", section):
-            mapping[int(source, 16)] = _hex_text(target)
-    for section in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
-        ranges = re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", section)
-        for low, high, target in ranges:
-            low, high = int(low, 16), int(high, 16)
-            if target.startswith(b"["):
-                for offset, each in enumerate(re.findall(rb"<([0-9A-Fa-f]*)>", target)):
-                    mapping[low + offset] = _hex_text(each)
-            else:
-                first = _hex_text(target[1:-1])
-                for offset in range(high - low + 1):
-                    mapping[low + offset] = first[:-1] + chr(ord(first[-1]) + offset)
-    return mapping
-
-
-def _cid_map(cmap: bytes) -> dict[int, int]:
-    mapping = {}
-    for section in re.findall(rb"begincidchar(.*?)endcidchar", cmap, re.S):
-        for source, cid in re.findall(rb"<([0-9A-Fa-f]+)>\s*(\d+)", section):
-            mapping[int(source, 16)] = int(cid)
-    for section in re.findall(rb"begincidrange(.*?)endcidrange", cmap, re.S):
-        for low, high, cid in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(\d+)", section):
-            for offset in range(int(high, 16) - int(low, 16) + 1):
-                mapping[int(low, 16) + offset] = int(cid) + offset
-    return mapping
-
-
-def _widths(array: list | None) -> dict[int, float]:
-    """A CIDFont's /W: ``start [w w …]`` or ``first last w`` entries."""
-    widths: dict[int, float] = {}
-    items = list(array or [])
-    while items:
-        start = items.pop(0)
-        if isinstance(items[0], list):
-            for offset, width in enumerate(items.pop(0)):
-                widths[start + offset] = width
-        else:
-            last, width = items.pop(0), items.pop(0)
-            for code in range(start, last + 1):
-                widths[code] = width
-    return widths
-
-
-_Matrix = tuple[float, float, float, float, float, float]
-_IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-
-
-def _multiply(first: _Matrix, second: _Matrix) -> _Matrix:
-    """``first`` then ``second``, as PDF concatenates matrices."""
-    a1, b1, c1, d1, e1, f1 = first
-    a2, b2, c2, d2, e2, f2 = second
-    return (
-        a1 * a2 + b1 * c2,
-        a1 * b2 + b1 * d2,
-        c1 * a2 + d1 * c2,
-        c1 * b2 + d1 * d2,
-        e1 * a2 + f1 * c2 + e2,
-        e1 * b2 + f1 * d2 + f2,
-    )
-
-
-def read_pdf(data: bytes) -> PdfContents:
-    """The text layer, text runs, fonts, shown glyphs and colours of a PDF that WeasyPrint
-    wrote. Text positions follow the text and transformation matrices (Tm, Td, cm) and
-    the glyphs' widths; character and word spacing, which WeasyPrint does not use for
-    our documents, are not taken into account."""
-    objects = _objects(data)
-
-    def resolve(value):
-        while isinstance(value, Ref):
-            value = objects.get(value.number)
-        return value
-
-    fonts_by_ref: dict[int, PdfFont] = {}
-
-    def font(ref) -> PdfFont:
-        key = ref.number if isinstance(ref, Ref) else id(ref)
-        if key in fonts_by_ref:
-            return fonts_by_ref[key]
-        attributes = resolve(ref)
-        descendant = attributes
-        if attributes.get("Subtype") == "Type0":
-            descendant = resolve(resolve(attributes["DescendantFonts"])[0])
-        descriptor = resolve(descendant.get("FontDescriptor")) or {}
-        font_file = next((key for key in ("FontFile2", "FontFile3", "FontFile") if key in descriptor), "")
-        program = resolve(descriptor[font_file]) if font_file else None
-        to_unicode = resolve(attributes.get("ToUnicode"))
-        encoding = resolve(attributes.get("Encoding"))
-        if attributes.get("Subtype") == "Type0":
-            widths, default_width = _widths(resolve(descendant.get("W"))), descendant.get("DW", 1000)
-        else:
-            first = attributes.get("FirstChar", 0)
-            listed = resolve(attributes.get("Widths")) or []
-            widths, default_width = {first + index: width for index, width in enumerate(listed)}, 0
-        found = PdfFont(
-            name=attributes.get("BaseFont") or attributes.get("Name") or "",
-            subtype=attributes.get("Subtype", ""),
-            font_file=font_file,
-            font_file_subtype=program.attributes.get("Subtype", "") if program else "",
-            program=program.data if program else b"",
-            to_unicode=_to_unicode(to_unicode.data) if isinstance(to_unicode, _Stream) else {},
-            cids=_cid_map(encoding.data) if isinstance(encoding, _Stream) else None,
-            code_bytes=2 if attributes.get("Subtype") == "Type0" else 1,
-            widths=widths,
-            default_width=default_width,
-        )
-        fonts_by_ref[key] = found
-        return found
-
-    contents = PdfContents()
-
-    def interpret(
-        stream_data: bytes,
-        resources,
-        ctm: _Matrix,
-        out: list[str],
-        runs: list[TextRun],
-        rectangles: list[FilledRectangle],
-    ) -> None:
-        resources = resolve(resources) or {}
-        font_resources = resolve(resources.get("Font")) or {}
-        xobjects = resolve(resources.get("XObject")) or {}
-        lexer = _Lexer(stream_data)
-        operands: list = []
-        saved: list[tuple[_Matrix, tuple[float, ...]]] = []
-        fill: tuple[float, ...] = (0.0, 0.0, 0.0)
-        current: PdfFont | None = None
-        size = 0.0
-        text_matrix = line_matrix = _IDENTITY
-        path: list[tuple[float, float, float, float]] = []
-
-        def show(items: list) -> None:
-            nonlocal text_matrix
-            if current is None:
-                return
-            shown, advance = [], 0.0
-            for item in items:
-                if not isinstance(item, bytes):
-                    advance -= item / 1000 * size
-                    continue
-                for start in range(0, len(item), current.code_bytes):
-                    code = int.from_bytes(item[start : start + current.code_bytes], "big")
-                    text = current.to_unicode.get(code, "")
-                    contents.glyphs.append(ShownGlyph(current.name, code, text))
-                    shown.append(text)
-                    advance += current.widths.get(code, current.default_width) / 1000 * size
-            placed = _multiply(text_matrix, ctm)
-            end = _multiply((1.0, 0.0, 0.0, 1.0, advance, 0.0), placed)
-            runs.append(TextRun("".join(shown), current.name, placed[4], placed[5], end[4], fill))
-            out.extend(shown)
-            text_matrix = _multiply((1.0, 0.0, 0.0, 1.0, advance, 0.0), text_matrix)
-
-        while (token := lexer.token()) is not None:
-            if token[0] != "keyword":
-                operands.append(lexer.value(token))
-                continue
-            operator = token[1]
-            if operator == b"q":
-                saved.append((ctm, fill))
-            elif operator == b"Q" and saved:
-                ctm, fill = saved.pop()
-            elif operator == b"cm":
-                ctm = _multiply(tuple(float(value) for value in operands[-6:]), ctm)
-            elif operator == b"BT":
-                text_matrix = line_matrix = _IDENTITY
-            elif operator == b"Tm":
-                text_matrix = line_matrix = tuple(float(value) for value in operands[-6:])
-            elif operator == b"Td":
-                tx, ty = (float(value) for value in operands[-2:])
-                text_matrix = line_matrix = _multiply((1.0, 0.0, 0.0, 1.0, tx, ty), line_matrix)
-            elif operator == b"Tf":
-                current = font(font_resources[operands[-2]])
-                size = float(operands[-1])
-                contents.fonts[current.name] = current
-            elif operator in (b"Tj", b"'", b'"'):
-                show([operands[-1]])
-            elif operator == b"TJ":
-                show(operands[-1])
-            elif operator in (b"rg", b"RG") and len(operands) >= 3:
-                color = tuple(round(float(value), 3) for value in operands[-3:])
-                if operator == b"rg":
-                    fill = color
-                    contents.fill_colors.add(color)
-                else:
-                    contents.stroke_colors.add(color)
-            elif operator == b"re":
-                x, y, width, height = (float(value) for value in operands[-4:])
-                corners = [
-                    _multiply((1.0, 0.0, 0.0, 1.0, x + dx, y + dy), ctm)[4:] for dx in (0, width) for dy in (0, height)
-                ]
-                xs, ys = [corner[0] for corner in corners], [corner[1] for corner in corners]
-                path.append((min(xs), min(ys), max(xs), max(ys)))
-            elif operator in (b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"):
-                rectangles.extend(FilledRectangle(*box, fill) for box in path if box[0] < box[2] and box[1] < box[3])
-                path = []
-            elif operator in (b"n", b"S", b"s"):
-                path = []
-            elif operator == b"Do":
-                xobject = resolve(xobjects.get(operands[-1]))
-                if isinstance(xobject, _Stream) and xobject.attributes.get("Subtype") == "Form":
-                    form_matrix = tuple(float(value) for value in xobject.attributes.get("Matrix", _IDENTITY))
-                    form_resources = xobject.attributes.get("Resources") or resources
-                    interpret(xobject.data, form_resources, _multiply(form_matrix, ctm), out, runs, rectangles)
-            elif operator == b"ET":
-                out.append("\n")
-            operands = []
-
-    def pages(node) -> list[dict]:
-        node = resolve(node)
-        if node.get("Type") == "Page":
-            return [node]
-        return [page for kid in node["Kids"] for page in pages(kid)]
-
-    catalog = next(value for value in objects.values() if isinstance(value, dict) and value.get("Type") == "Catalog")
-    for page in pages(catalog["Pages"]):
-        page_contents = resolve(page.get("Contents"))
-        streams = page_contents if isinstance(page_contents, list) else [page_contents]
-        out: list[str] = []
-        runs: list[TextRun] = []
-        rectangles: list[FilledRectangle] = []
-        for stream in streams:
-            interpret(resolve(stream).data, page.get("Resources"), _IDENTITY, out, runs, rectangles)
-        left, bottom, right, top = (float(value) for value in resolve(page["MediaBox"]))
-        contents.pages.append("".join(out))
-        contents.runs.append(runs)
-        contents.rectangles.append(rectangles)
-        contents.page_sizes.append((right - left, top - bottom))
-    return contents
-
-
-class _Outlines:
-    """Whether a font program draws something for a CID: None when it has no such glyph."""
-
-    def __init__(self, font: PdfFont):
-        from fontTools.cffLib import CFFFontSet
-        from fontTools.ttLib import TTFont
-
-        if font.font_file == "FontFile3" and font.font_file_subtype != "OpenType":
-            cff = CFFFontSet()
-            cff.decompile(io.BytesIO(font.program), None)
-            top = cff[cff.fontNames[0]]
-            self.glyphs = top.CharStrings
-            self.order = top.charset
-            self.cid_keyed = hasattr(top, "ROS")
-            self.glyph_set = None
-        else:
-            program = TTFont(io.BytesIO(font.program))
-            self.glyph_set = program.getGlyphSet()
-            self.glyphs = self.glyph_set
-            self.order = program.getGlyphOrder()
-            self.cid_keyed = "CFF " in program and hasattr(program["CFF "].cff.topDictIndex[0], "ROS")
-
-    def has_outline(self, cid: int) -> bool | None:
-        from fontTools.pens.boundsPen import BoundsPen
-
-        # A CID-keyed CFF font names its glyphs after their CIDs; other fonts find
-        # them by number (CIDToGIDMap /Identity).
-        name = f"cid{cid:05d}" if self.cid_keyed else (self.order[cid] if 0 <= cid < len(self.order) else None)
-        if name is None or name == ".notdef" or name not in self.glyphs:
-            return None
-        pen = BoundsPen(self.glyph_set)
-        self.glyphs[name].draw(pen)
-        return pen.bounds is not None
-
-
-def missing_glyphs(contents: PdfContents) -> list[ShownGlyph]:
-    """The glyphs shown that a reader would see as a box or as nothing: from a font that
-    is not embedded, .notdef (CID 0; WeasyPrint maps a character its font lacks there),
-    not in the embedded font, without an outline although the text is not a space, or
-    with no text behind it in the ToUnicode map (so it cannot be searched or copied)."""
-    outlines: dict[str, _Outlines] = {}
-    missing = []
-    for glyph in contents.glyphs:
-        font = contents.fonts[glyph.font]
-        cid = font.cid(glyph.code)
-        if not font.program or not glyph.text or cid == 0:
-            missing.append(glyph)
-            continue
-        if font.name not in outlines:
-            outlines[font.name] = _Outlines(font)
-        drawn = outlines[font.name].has_outline(cid)
-        if drawn is None or (not drawn and not glyph.text.isspace()):
-            missing.append(glyph)
-    return missing
+def missing_characters(document) -> str:
+    """The characters of a WeasyPrint ``document``, once written, that a reader would see
+    as a box or could not search: those no installed font has a glyph for (WeasyPrint
+    draws .notdef for them and notes each in its font's ``missing``), and "?" for a glyph
+    with no text behind it. Read from WeasyPrint's record of the fonts the document used
+    (``Document.fonts``, filled by ``write_pdf``): no PDF is parsed."""
+    found: set[str] = set()
+    for font in document.fonts.values():
+        found.update(chr(codepoint) for codepoint in font.missing)
+        found.update("?" for text in font.to_unicode.values() if not text)
+    return "".join(sorted(found))

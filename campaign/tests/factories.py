@@ -1,6 +1,8 @@
-"""A campaign like the county's 2010 创先争优, for tests."""
+"""A campaign like the county's 2010 创先争优, its nominations and votes, for tests."""
 
 import datetime
+
+from django.utils import timezone
 
 from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
 
@@ -80,3 +82,8 @@ def make_vote(campaign, nominations, *, codes=5, max_choices=1, opens_in=None, c
         PublicVoteNominee.objects.create(vote=vote, nomination=nomination, order=order)
     VoteCode.objects.bulk_create(VoteCode(vote=vote, code=f"V{vote.pk:03d}{number:06d}") for number in range(codes))
     return vote
+
+
+def at(day, hour=10):
+    """That day at that hour, in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))

@@ -1,8 +1,10 @@
 """What the fault tests start and stop themselves: a private Redis, gunicorn and a Celery
-worker on the test database. The machine's shared services are left running."""
+worker on the test database. The machine's shared services are left running. And the
+HTTP they speak to those servers, as phones and browsers would."""
 
 import http.client
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -10,6 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.db import connection
@@ -218,3 +221,37 @@ class PrivatePostgres:
         except subprocess.CalledProcessError:
             pass  # never started, or already stopped
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
+
+
+def cast_over_http(base_url: str, code: str, subjects: list[int]) -> tuple[int, int]:
+    """Open the form and submit it as a phone does: (GET status, POST status)."""
+    parts = urlsplit(base_url)
+
+    def request(method, path, body=None, headers=None):
+        client = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        try:
+            client.request(method, path, body=body, headers=headers or {})
+            response = client.getresponse()
+            return response.status, response.headers, response.read().decode()
+        finally:
+            client.close()
+
+    status, headers, body = request("GET", f"/p/{code}/")
+    if status != 200:
+        return status, 0
+    cookie = CSRF_COOKIE.search(" ".join(headers.get_all("Set-Cookie") or [])).group(1)
+    token = CSRF_FIELD.search(body).group(1)
+    data = {"csrfmiddlewaretoken": token} | {f"choice_{pk}": "satisfied" for pk in subjects}
+    posted, _headers, _body = request(
+        "POST",
+        f"/p/{code}/",
+        body=urlencode(data),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}"},
+    )
+    return status, posted

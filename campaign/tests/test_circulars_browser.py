@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from campaign.infra.documents import missing_glyphs, read_pdf
-from reviews.tests.test_review_flow_browser import browser, logged_in  # noqa: F401 (fixtures)
+from campaign.devdata.demo_county import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,6 +17,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo():
     call_command("load_demo", "--quiet")
+
+
+@pytest.fixture
+def login_password():
+    return DEMO_PASSWORD
 
 
 def issue(page, base, kind_label):
@@ -40,9 +44,9 @@ def issue(page, base, kind_label):
     return title, download.value.suggested_filename, data
 
 
-def test_office_issues_and_downloads_two_circulars(live_server, demo, browser):  # noqa: F811
+def test_office_issues_and_downloads_two_circulars(live_server, demo, logged_in, read_pdf):
     base = live_server.url
-    office = logged_in(browser, base, "office")
+    office = logged_in("office")
     numbers = []
     for kind_label, expected in (("群众评议结果通报", "满意率"), ("信息上报季度通报", "信息")):
         title, filename, data = issue(office, base, kind_label)
@@ -53,7 +57,7 @@ def test_office_issues_and_downloads_two_circulars(live_server, demo, browser): 
         assert number.group(1) in filename
         assert title.replace(" ", "")[:8] in text.replace(" ", "").replace("\n", "")
         assert expected in text
-        assert missing_glyphs(contents) == []
+        assert contents.missing_glyphs() == []
         assert any("CJK" in font.name or "Noto" in font.name for font in contents.fonts.values())
         numbers.append(int(number.group(1)))
     # One issuer and year: consecutive numbers.

@@ -8,7 +8,6 @@ import pytest
 
 from campaign.circulars.models import CircularKind, CircularState
 from campaign.circulars.services import CircularInput, circular_create, circular_issue
-from campaign.infra import documents
 from campaign.tests import circular_fixtures as fx
 
 TODAY = datetime.date(2012, 7, 2)
@@ -53,7 +52,7 @@ def flat(text: str) -> str:
 
 @pytest.mark.parametrize("kind", list(SETUPS))
 def test_each_kind_renders_a_pdf_with_its_number_title_and_data(
-    county, campaign, kind, django_capture_on_commit_callbacks
+    county, campaign, kind, django_capture_on_commit_callbacks, read_pdf
 ):
     period, expected = SETUPS[kind](county, campaign)
     circular = circular_create(
@@ -73,10 +72,10 @@ def test_each_kind_renders_a_pdf_with_its_number_title_and_data(
     assert circular.state == CircularState.ISSUED, circular.error
     data = circular.pdf.read()
     assert data.startswith(b"%PDF")
-    contents = documents.read_pdf(data)
+    contents = read_pdf(data)
     assert len(contents.pages) == circular.pages >= 1
     text = flat("".join(contents.pages))
     for wanted in (circular.number_text, circular.title, circular.issuer_name, "特此通报。", "2012年7月2日", *expected):
         assert flat(wanted) in text, wanted
-    assert not documents.missing_glyphs(contents)
+    assert not contents.missing_glyphs()
     assert any("CJK" in name or "Noto" in name for name in contents.fonts), contents.fonts

@@ -7,7 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from campaign.tests.test_url_scope import RULES, matrix_county, user_for  # noqa: F401 - a fixture
+from campaign.tests.url_matrix import collect_rules, user_for
+
+RULES = collect_rules()
 
 POSTED = sorted(name for name, rule in RULES.items() if rule.method == "POST")
 
@@ -17,7 +19,7 @@ def test_the_matrix_has_the_forms_to_try():
 
 
 @pytest.mark.parametrize("name", POSTED)
-def test_a_post_without_the_csrf_token_is_refused(matrix_county, name):  # noqa: F811
+def test_a_post_without_the_csrf_token_is_refused(matrix_county, name):
     rule = RULES[name]
     role = "office" if "office" in rule.allowed else sorted(rule.allowed)[0]
     url = reverse(name, args=rule.args(matrix_county, role, "inside") if rule.args else [])

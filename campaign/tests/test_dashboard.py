@@ -12,11 +12,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from campaign.dashboard.models import OrganizationFigures
-from campaign.tests.test_figures import at, publish
+from campaign.tests.factories import at
 from orgs.models import OrganizationKind
 from orgs.tests.factories import PASSWORD, make_member, make_organization
 from pledges.models import Rectification, RectificationSource
-from pledges.tests.factories import make_pledge
+from pledges.tests.factories import make_pledge, publish_first_version
 from reviews.models import EvaluationSubject, RemedialRectification, RoundState, TallyResult
 from reviews.tests.factories import make_round
 
@@ -35,9 +35,9 @@ def url(name="campaign:dashboard", **params):
 @pytest.fixture
 def active(county, campaign):
     """Pledges in both townships and a round in 红湾社区 where 钟建军 falls under 90%."""
-    publish(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 1))
-    publish(make_pledge(campaign, county.branch_a1, member=county.member_a1), datetime.date(2010, 9, 2))
-    publish(make_pledge(campaign, county.branch_b1), datetime.date(2010, 9, 3))
+    publish_first_version(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 1))
+    publish_first_version(make_pledge(campaign, county.branch_a1, member=county.member_a1), datetime.date(2010, 9, 2))
+    publish_first_version(make_pledge(campaign, county.branch_b1), datetime.date(2010, 9, 3))
     evaluation_round = make_round(
         campaign,
         county.branch_a1,
@@ -152,7 +152,7 @@ def test_figures_are_computed_on_first_view_and_refreshed_on_request(client, cou
     assert OrganizationFigures.objects.filter(month=datetime.date(2010, 9, 1)).count() == 6
 
     campaign = active.campaign
-    publish(make_pledge(campaign, county.branch_a2), datetime.date(2010, 9, 9))
+    publish_first_version(make_pledge(campaign, county.branch_a2), datetime.date(2010, 9, 9))
     assert rows_of(client.get(url()))["红湾寺镇党委"].organizations_covered == 1  # still the stored figures
     response = client.post(reverse("campaign:dashboard_refresh"), {"campaign": campaign.pk, "month": MONTH})
     assert response.status_code == 302

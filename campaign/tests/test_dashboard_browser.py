@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from campaign.devdata.demo_county import DEMO_PASSWORD
 from orgs.models import Organization
 from orgs.scoping import unscoped
 from reviews.models import TallyResult
-from reviews.tests.test_review_flow_browser import browser, logged_in  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +23,16 @@ def demo():
     call_command("load_demo", "--quiet")
 
 
-def test_office_drills_down_exports_and_ranks_and_a_leader_sees_her_township(live_server, demo, browser):  # noqa: F811
+@pytest.fixture
+def login_password():
+    return DEMO_PASSWORD
+
+
+def test_office_drills_down_exports_and_ranks_and_a_leader_sees_her_township(live_server, demo, logged_in):
     from playwright.sync_api import expect
 
     base = live_server.url
-    office = logged_in(browser, base, "office")
+    office = logged_in("office")
     office.get_by_role("link", name="工作进度").first.click()
     expect(office.get_by_role("heading", name=re.compile("工作进度"))).to_be_visible()
     expect(office.locator(".bar-chart")).to_have_count(3)
@@ -77,7 +82,7 @@ def test_office_drills_down_exports_and_ranks_and_a_leader_sees_her_township(liv
         expect(office.get_by_text(indicator).first).to_be_visible()
 
     # The 红湾寺镇 leader, on her phone, sees her township only (one demo load for both).
-    leader = logged_in(browser, base, "leader", phone=True)
+    leader = logged_in("leader", phone=True)
     leader.goto(f"{base}/campaigns/dashboard/")
     expect(leader.get_by_role("heading", name=re.compile("红湾寺镇党委"))).to_be_visible()
     names = leader.locator("table.dashboard-table").first.locator("tbody th").all_inner_texts()

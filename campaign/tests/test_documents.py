@@ -18,8 +18,7 @@ from campaign.infra.documents import (
     SAMPLE_TEXT,
     Column,
     DocTable,
-    missing_glyphs,
-    read_pdf,
+    missing_characters,
     render_html,
     render_pdf,
     sample_context,
@@ -38,9 +37,15 @@ def is_red(color):
     return red > 0.8 and green < 0.1 and blue < 0.1
 
 
-def render(context, template=SAMPLE_TEMPLATE):
-    rendered = render_pdf(render_html(template, context))
-    return rendered, read_pdf(rendered.data)
+@pytest.fixture(scope="session")
+def render(read_pdf):
+    """``render(context, template)``: the document as rendered, and as read back."""
+
+    def render(context, template=SAMPLE_TEMPLATE):
+        rendered = render_pdf(render_html(template, context))
+        return rendered, read_pdf(rendered.data)
+
+    return render
 
 
 def plain_context(**overrides):
@@ -59,7 +64,7 @@ def plain_context(**overrides):
 
 
 @pytest.fixture(scope="module")
-def sample():
+def sample(render):
     """The sample circular with a table of 40 organizations (about nine pages)."""
     return render(sample_context(rows=40))
 
@@ -74,7 +79,7 @@ def test_every_character_of_a_circular_is_drawn_from_an_embedded_subset_font(sam
         assert font.font_file in ("FontFile2", "FontFile3"), font.name
         assert font.program, font.name
         assert font.subset, f"{font.name} has no six-letter subset tag"
-    assert missing_glyphs(contents) == []
+    assert contents.missing_glyphs() == []
     assert all(glyph.code != 0 for glyph in contents.glyphs)
 
     # Every kind of text a circular has is in the text layer: Chinese, 〔〕, full-width
@@ -85,12 +90,13 @@ def test_every_character_of_a_circular_is_drawn_from_an_embedded_subset_font(sam
     assert set(SAMPLE_TEXT) - {" "} <= set(text)
 
 
-def test_the_glyph_check_catches_a_character_no_font_has():
+def test_the_glyph_checks_catch_a_character_no_font_has(read_pdf):
     # U+10FFFD is a private-use character no installed font draws: WeasyPrint shows .notdef.
-    _, contents = render(plain_context(preamble="这一段有一个没有字形的字：\U0010fffd。"), BASE_TEMPLATE)
-    missing = missing_glyphs(contents)
-    assert missing
-    assert {glyph.text for glyph in missing} == {"\U0010fffd"}
+    html = render_html(BASE_TEMPLATE, plain_context(preamble="这一段有一个没有字形的字：\U0010fffd。"))
+    documents.warm_up()
+    document, data = documents._renderer.render(html)
+    assert missing_characters(document) == "\U0010fffd"  # the renderer's, at load
+    assert {glyph.text for glyph in read_pdf(data).missing_glyphs()} == {"\U0010fffd"}  # the tests'
 
 
 def test_the_renderer_refuses_to_start_on_fonts_that_lack_a_glyph(monkeypatch):
@@ -105,7 +111,7 @@ def test_the_renderer_refuses_to_start_on_fonts_that_lack_a_glyph(monkeypatch):
     assert documents._renderer is None
 
 
-def test_cjk_fonts_are_embedded_as_dense_cff_subsets_with_the_same_glyphs():
+def test_cjk_fonts_are_embedded_as_dense_cff_subsets_with_the_same_glyphs(read_pdf):
     """The renumbered subsets draw exactly the glyphs of WeasyPrint's own subsets."""
     from weasyprint import HTML
 
@@ -123,18 +129,8 @@ def test_cjk_fonts_are_embedded_as_dense_cff_subsets_with_the_same_glyphs():
         assert font.font_file_subtype == "CIDFontType0C"
         assert plain.fonts[name].font_file_subtype == "OpenType"
         assert len(font.program) < len(plain.fonts[name].program) / 4
-        dense_outlines, plain_outlines = documents._Outlines(font), documents._Outlines(plain.fonts[name])
         for cid in {glyph.code for glyph in dense.glyphs if glyph.font == name}:
-            assert dense_outlines.has_outline(cid) == plain_outlines.has_outline(cid)
-            assert _bounds(dense_outlines, cid) == _bounds(plain_outlines, cid)
-
-
-def _bounds(outlines, cid):
-    from fontTools.pens.boundsPen import BoundsPen
-
-    pen = BoundsPen(outlines.glyph_set)
-    outlines.glyphs[f"cid{cid:05d}"].draw(pen)
-    return pen.bounds
+            assert font.outlines.bounds(cid) == plain.fonts[name].outlines.bounds(cid)
 
 
 # --- The layout of GB/T 9704 ------------------------------------------------------------
@@ -202,7 +198,7 @@ def test_the_signature_stands_right_with_the_date_two_characters_in(sample):
     assert date.y < organ.y
 
 
-def test_several_attachments_are_numbered_and_one_is_not():
+def test_several_attachments_are_numbered_and_one_is_not(render):
     _, several = render(plain_context(attachments=["先进基层党组织名单", "优秀共产党员名单"]), BASE_TEMPLATE)
     text = "".join(several.pages)
     assert "附件：1.先进基层党组织名单" in text and "2.优秀共产党员名单" in text
@@ -213,7 +209,7 @@ def test_several_attachments_are_numbered_and_one_is_not():
     assert "附件：先进基层党组织名单" in "".join(one.pages)
 
 
-def test_a_preview_shows_a_grey_mark_instead_of_a_number():
+def test_a_preview_shows_a_grey_mark_instead_of_a_number(render):
     _, contents = render(plain_context(number_text=""), BASE_TEMPLATE)
     mark = next(run for run in contents.runs[0] if run.text == "（预览，未编号）")
     assert mark.color[0] == mark.color[1] == mark.color[2] and 0.3 < mark.color[0] < 0.8
@@ -236,7 +232,7 @@ def test_the_document_is_chinese_whatever_language_the_issuer_reads():
 # --- Tables -----------------------------------------------------------------------------
 
 
-def test_the_table_header_repeats_on_every_page_and_no_row_splits():
+def test_the_table_header_repeats_on_every_page_and_no_row_splits(render):
     # Rows of one to five lines, each with a mark at its start and at its end.
     rows = [
         [index, f"R{index:03d}单位", 100, 90, 5, 5, "95.0%", "整改措施落实到位，" * (index % 5) + f"E{index:03d}"]
@@ -257,7 +253,7 @@ def test_the_table_header_repeats_on_every_page_and_no_row_splits():
         assert page_of(f"R{index:03d}单位") == page_of(f"E{index:03d}"), f"row {index} is split over two pages"
 
 
-def test_long_unbroken_text_in_a_narrow_column_wraps_inside_the_table():
+def test_long_unbroken_text_in_a_narrow_column_wraps_inside_the_table(render):
     url = "http://dangjian.sunan.gov.cn/gk/7QH2XKD9MZ4WRP3TB6VN7QH2XKD9MZ4WRP3TB6VN/"
     number = "620721198801011234620721198801011234"
     table = DocTable(
@@ -333,7 +329,7 @@ def test_the_same_document_gives_the_same_bytes():
     assert render_pdf(html).data == render_pdf(html).data
 
 
-def test_documents_fetch_no_files_or_urls_only_data_uris(tmp_path):
+def test_documents_fetch_no_files_or_urls_only_data_uris(tmp_path, read_pdf):
     picture = tmp_path / "seal.png"
     Image.new("RGB", (40, 40), (230, 0, 0)).save(picture)
     inline = "data:image/png;base64," + base64.b64encode(picture.read_bytes()).decode()
@@ -341,13 +337,8 @@ def test_documents_fetch_no_files_or_urls_only_data_uris(tmp_path):
     with_file = html.replace("</main>", f'<img src="file://{picture}" alt=""></main>')
     with_data = html.replace("</main>", f'<img src="{inline}" alt=""></main>')
 
-    assert _images(render_pdf(with_file).data) == 0
-    assert _images(render_pdf(with_data).data) == 1
-
-
-def _images(data):
-    objects = documents._objects(data).values()
-    return sum(isinstance(value, documents._Stream) and value.attributes.get("Subtype") == "Image" for value in objects)
+    assert read_pdf(render_pdf(with_file).data).images == 0
+    assert read_pdf(render_pdf(with_data).data).images == 1
 
 
 def test_a_20_page_circular_stays_under_500_kb():

@@ -24,9 +24,10 @@ from campaign.circulars.services import circular_create
 from campaign.circulars.snapshots import circular_preview
 from campaign.tests import circular_fixtures as fx
 from campaign.tests.factories import make_campaign
-from campaign.tests.test_url_scope import RULES, matrix_county  # noqa: F401 - a fixture
-from campaign.tests.url_matrix import expected_status, user_for
+from campaign.tests.url_matrix import collect_rules, expected_status, user_for
 from pledges.tests.factories import make_pledge
+
+RULES = collect_rules()
 
 PROJECT_APPS = ("orgs", "campaign", "pledges", "reviews")
 
@@ -149,7 +150,7 @@ def check_spreadsheet(where: str, content: bytes) -> bool:
 
 
 @pytest.mark.django_db
-def test_markup_in_every_text_field_is_shown_as_text_everywhere(client, matrix_county):  # noqa: F811
+def test_markup_in_every_text_field_is_shown_as_text_everywhere(client, matrix_county):
     c = matrix_county
     # The rules' arguments make their objects now, so that the poison reaches them too.
     visits = [

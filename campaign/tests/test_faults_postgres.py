@@ -13,12 +13,11 @@ import time
 import pytest
 from django.db import connection
 
-from campaign.tests.fault_services import Gunicorn, PrivatePostgres, request
+from campaign.tests.fault_services import Gunicorn, PrivatePostgres, cast_over_http, request
 from conftest import require
 from orgs.scoping import unscoped
 from reviews.models import EvaluationCode, EvaluationSubject, RoundState
 from reviews.tests.factories import make_round
-from reviews.tests.test_faults_redis import cast_over_http
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

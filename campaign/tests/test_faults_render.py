@@ -17,14 +17,15 @@ from campaign.celery import app
 from campaign.circulars.models import Circular, CircularKind, CircularState
 from campaign.circulars.services import PROGRESS_HTML, CircularInput, circular_create, circular_issue
 from campaign.devdata.benchmarks import child_processes
-from campaign.infra import documents, outbox
+from campaign.infra import outbox
 from campaign.infra.models import OutboxEntry
+from campaign.tests import circular_fixtures as fx
 from campaign.tests.fault_services import CeleryBeat, CeleryWorker, PrivateRedis, wait_for
-from campaign.tests.test_circulars_pdf import TODAY, setup_evaluation
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 STALE_CLAIM_SECONDS = 5
+TODAY = datetime.date(2012, 7, 2)  # the day the circular is issued
 
 
 @pytest.fixture
@@ -62,9 +63,9 @@ def issue_for_the_worker(circular, by, monkeypatch) -> None:
 
 
 def test_a_render_whose_worker_is_killed_is_done_again_whole_and_once(
-    county, campaign, worker_and_beat, monkeypatch, settings
+    county, campaign, worker_and_beat, monkeypatch, settings, read_pdf
 ):
-    period, _expected = setup_evaluation(county, campaign)
+    fx.tallied_rounds(county, campaign)
     # A few pages of text, so WeasyPrint works long enough to be caught at it.
     preamble = "\n".join(
         f"第{index}条：根据县委安排，各党组织对照承诺逐项整改，确保群众满意。" * 6 for index in range(40)
@@ -75,7 +76,7 @@ def test_a_render_whose_worker_is_killed_is_done_again_whole_and_once(
         texts=CircularInput(preamble=preamble, closing="特此通报。", attachments=["统计表"]),
         by=county.office,
         today=datetime.date(2012, 6, 30),
-        **period,
+        period_start=datetime.date(2010, 7, 1),  # the half-year of the tallied rounds
     )
     issue_for_the_worker(circular, county.office, monkeypatch)
     number = Circular.objects.get(pk=circular.pk).number_text
@@ -102,7 +103,7 @@ def test_a_render_whose_worker_is_killed_is_done_again_whole_and_once(
     assert circular.attempts == 2, "the takeover rendered once"
     data = circular.pdf.read()
     assert hashlib.sha256(data).hexdigest() == circular.sha256
-    assert len(documents.read_pdf(data).pages) == circular.pages > 1
+    assert len(read_pdf(data).pages) == circular.pages > 1
     # One PDF on disk: the killed render left no file, whole or partial.
     stored = [path for path in (settings.MEDIA_ROOT / "circulars").rglob("*") if path.is_file()]
     assert [path.name for path in stored] == [os.path.basename(circular.pdf.name)]

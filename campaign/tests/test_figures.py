@@ -5,20 +5,19 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from campaign.dashboard.figures import Figures, Period, figures_by_subtree, figures_compute, figures_refresh, months_of
 from campaign.dashboard.models import OrganizationFigures
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.reports.models import InfoReport
+from campaign.tests.factories import at
 from orgs.models import OrganizationKind, Post
 from orgs.tests.factories import make_member, make_organization
-from pledges.models import PledgeVersion, Rectification, RectificationSource, RectificationStatus, Supervision
-from pledges.tests.factories import make_pledge
+from pledges.models import Rectification, Supervision
+from pledges.tests.factories import make_pledge, make_rectification, publish_first_version
 from reviews.models import EvaluationSubject, RoundState, TallyResult
 from reviews.review_coverage import review_coverage, review_subjects_in
-from reviews.tests.factories import make_round
-from reviews.tests.test_review_coverage import make_review
+from reviews.tests.factories import make_review, make_round
 
 SEPTEMBER = datetime.date(2010, 9, 1)
 SEPTEMBER_END = datetime.date(2010, 9, 30)  # what its figures are counted as of
@@ -29,16 +28,6 @@ def compute(campaign, month=SEPTEMBER, today=LATER):
     return figures_compute(campaign, Period.of(campaign, month, today=today))
 
 
-def publish(pledge, day):
-    pledge.published_version = 1
-    pledge.save(update_fields=["published_version"])
-    PledgeVersion.objects.create(pledge=pledge, number=1, content={}, published_on=day, publication_channel="board")
-
-
-def at(day, hour=10):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
-
-
 def test_mass_organizations_get_no_figures(county, campaign):
     figures = compute(campaign)
     assert county.union_a1.pk not in figures
@@ -46,8 +35,8 @@ def test_mass_organizations_get_no_figures(county, campaign):
 
 
 def test_pledge_coverage_counts_what_was_published_by_the_end_of_the_month(county, campaign):
-    publish(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
-    publish(make_pledge(campaign, county.branch_a1, member=county.member_a1), datetime.date(2010, 10, 5))
+    publish_first_version(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
+    publish_first_version(make_pledge(campaign, county.branch_a1, member=county.member_a1), datetime.date(2010, 10, 5))
     make_pledge(campaign, county.branch_a2)  # a draft covers nobody
 
     september, october = compute(campaign), compute(campaign, datetime.date(2010, 10, 1))
@@ -60,7 +49,7 @@ def test_pledge_coverage_counts_what_was_published_by_the_end_of_the_month(count
 
 def test_items_due_done_and_late_by_the_day(county, campaign):
     pledge = make_pledge(campaign, county.branch_b1, items=3)
-    publish(pledge, datetime.date(2010, 6, 1))
+    publish_first_version(pledge, datetime.date(2010, 6, 1))
     first, second, third = pledge.items.order_by("order")
     for item, due, done in (
         (first, datetime.date(2010, 8, 31), datetime.date(2010, 8, 30)),  # done in time
@@ -152,25 +141,10 @@ def test_satisfaction_and_subjects_below_the_threshold_from_the_overall_tally(co
     assert compute(campaign, datetime.date(2011, 1, 1))[county.branch_a1.pk].rounds_held == 0
 
 
-def rectification(campaign, organization, deadline, solved_on=None):
-    return Rectification.objects.create(
-        campaign=campaign,
-        organization=organization,
-        source=RectificationSource.FOUND_PROBLEM,
-        category="服务群众",
-        problem="便民服务站开放时间短",
-        measure="延长至晚八点",
-        owner="安秀英",
-        deadline=deadline,
-        status=RectificationStatus.SOLVED if solved_on else RectificationStatus.OPEN,
-        solved_on=solved_on,
-    )
-
-
 def test_rectifications_open_overdue_and_closed_on_time(county, campaign):
-    rectification(campaign, county.branch_a2, datetime.date(2010, 9, 15), solved_on=datetime.date(2010, 9, 14))
-    rectification(campaign, county.branch_a2, datetime.date(2010, 9, 20), solved_on=datetime.date(2010, 10, 3))
-    late = rectification(campaign, county.branch_a2, datetime.date(2010, 9, 25))
+    make_rectification(campaign, county.branch_a2, datetime.date(2010, 9, 15), solved_on=datetime.date(2010, 9, 14))
+    make_rectification(campaign, county.branch_a2, datetime.date(2010, 9, 20), solved_on=datetime.date(2010, 10, 3))
+    late = make_rectification(campaign, county.branch_a2, datetime.date(2010, 9, 25))
     Rectification.objects.update(created_at=at(datetime.date(2010, 8, 1)))
     Supervision.objects.create(
         organization=county.branch_a2,
@@ -243,9 +217,9 @@ def test_the_rollup_takes_nine_queries_whatever_the_size_of_the_tree(county, cam
 
 
 def test_refresh_replaces_the_month_and_sums_by_subtree(county, campaign):
-    publish(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 2))
+    publish_first_version(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 2))
     assert figures_refresh(campaign=campaign, month=SEPTEMBER, today=LATER) == 6
-    publish(make_pledge(campaign, county.branch_a2), datetime.date(2010, 9, 3))
+    publish_first_version(make_pledge(campaign, county.branch_a2), datetime.date(2010, 9, 3))
     figures_refresh(campaign=campaign, month=SEPTEMBER, today=LATER)
 
     assert OrganizationFigures.objects.filter(campaign=campaign, month=SEPTEMBER).count() == 6

@@ -29,10 +29,10 @@ from django.urls import Resolver404, resolve, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaign.tests.test_url_scope import RULES, matrix_county  # noqa: F401 - a fixture
-from campaign.tests.url_matrix import project_views, user_for
-from orgs.tests.test_import_properties import rolled_back
-from pledges.tests.url_rules_progress import TINY_PNG
+from campaign.tests.url_matrix import collect_rules, project_views, user_for
+from pledges.tests.factories import TINY_PNG
+
+RULES = collect_rules()
 
 PROJECT_APPS = ("orgs", "campaign", "pledges", "reviews")
 
@@ -337,7 +337,7 @@ PROPERTY = settings(
 @pytest.mark.parametrize("name", FORM_URLS)
 @PROPERTY
 @given(data=st.data())
-def test_any_input_is_refused_cleanly_or_saved(client, matrix_county, name, data):  # noqa: F811
+def test_any_input_is_refused_cleanly_or_saved(client, matrix_county, rolled_back, name, data):
     url, user, fields, files = form_target(matrix_county, client, name)
     posted = draw_values(data, fields, files)
     with rolled_back():
@@ -378,7 +378,7 @@ GET_URLS = sorted(name for name, rule in RULES.items() if rule.method == "GET")
 @pytest.mark.parametrize("name", GET_URLS)
 @settings(PROPERTY, max_examples=4)
 @given(data=st.data())
-def test_any_query_string_is_answered_without_a_server_error(client, matrix_county, name, data):  # noqa: F811
+def test_any_query_string_is_answered_without_a_server_error(client, matrix_county, rolled_back, name, data):
     """Filters, pages and months come back in the address: hostile ones (NUL, 100,000
     characters, odd numbers and dates, repeated parameters) get a page or a 4xx."""
     url, user, fields = query_target(matrix_county, client, name)
@@ -400,7 +400,7 @@ def test_query_strings_are_tried_on_the_pages_that_read_them():
 
 
 @pytest.mark.django_db
-def test_a_forged_form_count_is_refused_without_building_thousands_of_forms(client, matrix_county):  # noqa: F811
+def test_a_forged_form_count_is_refused_without_building_thousands_of_forms(client, matrix_county):
     tried = 0
     for name in FORM_URLS:
         if RULES[name].method != "GET":
@@ -416,14 +416,14 @@ def test_a_forged_form_count_is_refused_without_building_thousands_of_forms(clie
 
 
 @pytest.mark.django_db
-def test_a_nul_in_an_organization_code_is_not_found(client, matrix_county):  # noqa: F811
+def test_a_nul_in_an_organization_code_is_not_found(client, matrix_county):
     client.force_login(matrix_county.office)
     response = client.post(reverse("pledges:rectification_create"), {"organization": "\x00"})
     assert response.status_code == 404
 
 
 @pytest.mark.django_db
-def test_a_recount_with_overlong_filters_still_goes_back_to_the_dashboard(client, matrix_county):  # noqa: F811
+def test_a_recount_with_overlong_filters_still_goes_back_to_the_dashboard(client, matrix_county):
     url, user, _fields, _files = form_target(matrix_county, client, "campaign:dashboard_refresh")
     client.force_login(user)
     response = client.post(url, {"sector": "党" * 100_000, "org": "x" * 5000})

@@ -17,7 +17,7 @@ from campaign.infra.models import OutboxEntry
 from campaign.infra.outbox import outbox_enqueue, outbox_send_waiting
 from reviews.models import EvaluationRound, RoundState, TallyResult
 from reviews.tasks import tally_round
-from reviews.tests.test_tally_task import open_round_with_votes
+from reviews.tests.factories import open_round_with_votes
 
 pytestmark = pytest.mark.django_db
 BASE_DIR = Path(__file__).resolve().parents[2]

@@ -20,9 +20,8 @@ from campaign.scores.services import (
     score_period_recompute,
     score_sheet_default,
 )
-from campaign.tests.test_figures import publish
 from orgs.tests.factories import make_organization
-from pledges.tests.factories import make_pledge
+from pledges.tests.factories import make_pledge, publish_first_version
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2011, 3, 1)
@@ -33,7 +32,7 @@ def period(county, campaign):
     """The default 100-point sheet and 2010年下半年 computed: 红湾社区 has published its
     pledge, and the inspection group gave 北极村 8 of 10 points."""
     sheet = score_sheet_default(campaign=campaign, total_points=100, by=None)
-    publish(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
+    publish_first_version(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
     period = score_period_create(
         campaign=campaign,
         name="2010年下半年",
@@ -273,7 +272,9 @@ def test_an_inspection_group_lists_and_scores_only_the_organizations_it_inspects
 
 
 def test_the_office_recomputes_from_the_page(client, county, period, django_capture_on_commit_callbacks):
-    publish(make_pledge(campaign=period.campaign, organization=county.branch_a2), datetime.date(2010, 10, 9))
+    publish_first_version(
+        make_pledge(campaign=period.campaign, organization=county.branch_a2), datetime.date(2010, 10, 9)
+    )
     before = OrganizationScore.objects.get(period=period, organization=county.branch_a2).total
     client.force_login(county.office)
     with django_capture_on_commit_callbacks(execute=True):

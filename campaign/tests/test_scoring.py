@@ -43,14 +43,13 @@ from campaign.scores.services import (
     scores_compute,
 )
 from campaign.scores.tasks import recompute_open_scores
-from campaign.tests.test_figures import at, publish, rectification
+from campaign.tests.factories import at
 from orgs.scoping import unscoped
 from orgs.tests.factories import make_organization
 from pledges.models import Rectification, RectificationStatus
-from pledges.tests.factories import make_pledge
+from pledges.tests.factories import make_pledge, make_rectification, publish_first_version
 from reviews.models import EvaluationSubject, RoundState, TallyResult
-from reviews.tests.factories import make_round
-from reviews.tests.test_review_coverage import make_review
+from reviews.tests.factories import make_review, make_round
 
 TODAY = datetime.date(2011, 3, 1)  # every 2010 month is over
 JULY, SEPTEMBER, DECEMBER = datetime.date(2010, 7, 1), datetime.date(2010, 9, 1), datetime.date(2010, 12, 1)
@@ -93,9 +92,11 @@ def points(scores, organization, line=0):
 
 def test_pledge_coverage_counts_organizations_and_members_published_by_the_period_end(county, campaign):
     one_indicator(campaign, IndicatorFormula.PLEDGE_COVERAGE)
-    publish(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
-    publish(make_pledge(campaign, county.branch_a1, member=county.member_a1), datetime.date(2010, 9, 25))
-    publish(make_pledge(campaign, county.branch_a2, member=county.member_a2), datetime.date(2010, 10, 8))  # too late
+    publish_first_version(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
+    publish_first_version(make_pledge(campaign, county.branch_a1, member=county.member_a1), datetime.date(2010, 9, 25))
+    publish_first_version(
+        make_pledge(campaign, county.branch_a2, member=county.member_a2), datetime.date(2010, 10, 8)
+    )  # too late
 
     scores = computed(period_of(campaign))
 
@@ -123,7 +124,7 @@ def test_fulfillment_counts_items_due_by_the_period_end_and_applies_the_rule_for
         by=None,
     )
     pledge = make_pledge(campaign, county.branch_b1, items=3)
-    publish(pledge, datetime.date(2010, 6, 1))
+    publish_first_version(pledge, datetime.date(2010, 6, 1))
     first, second, third = pledge.items.order_by("order")
     for item, due, done in (
         (first, datetime.date(2010, 8, 31), datetime.date(2010, 8, 30)),
@@ -261,9 +262,9 @@ def test_models_are_counted_quarter_by_quarter_against_the_townships_quota(count
 
 def test_rectifications_closed_on_time_over_those_due_in_the_review_period(county, campaign):
     one_indicator(campaign, IndicatorFormula.RECTIFICATION_ON_TIME)
-    rectification(campaign, county.branch_a2, datetime.date(2010, 9, 15), solved_on=datetime.date(2010, 9, 14))
-    rectification(campaign, county.branch_a2, datetime.date(2010, 9, 20), solved_on=datetime.date(2010, 10, 3))
-    rectification(campaign, county.branch_a2, datetime.date(2010, 9, 25))
+    make_rectification(campaign, county.branch_a2, datetime.date(2010, 9, 15), solved_on=datetime.date(2010, 9, 14))
+    make_rectification(campaign, county.branch_a2, datetime.date(2010, 9, 20), solved_on=datetime.date(2010, 10, 3))
+    make_rectification(campaign, county.branch_a2, datetime.date(2010, 9, 25))
     Rectification.objects.update(created_at=at(datetime.date(2010, 8, 1)))
     assert Rectification.objects.filter(status=RectificationStatus.OPEN).count() == 1
 
@@ -296,7 +297,7 @@ def test_equal_totals_share_a_rank_and_the_next_rank_skips():
 
 def test_organizations_are_ranked_among_those_of_the_same_depth_and_kind(county, campaign):
     one_indicator(campaign, IndicatorFormula.PLEDGE_COVERAGE)
-    publish(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
+    publish_first_version(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
     general = make_organization("县直机关党总支", parent=county.county, kind="general_branch")
 
     scores = computed(period_of(campaign))
@@ -552,7 +553,7 @@ def test_a_second_run_finds_the_work_claimed_and_does_nothing(county, campaign):
 
 def finalized(county, campaign, django_capture_on_commit_callbacks):
     manual = manual_sheet(campaign).indicators.get(kind=IndicatorKind.MANUAL)
-    publish(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
+    publish_first_version(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
     with django_capture_on_commit_callbacks(execute=True):
         period = period_of(campaign)
     with django_capture_on_commit_callbacks(execute=True):
@@ -563,7 +564,7 @@ def finalized(county, campaign, django_capture_on_commit_callbacks):
             by=county.office,
         )
     # Entered minutes after the last computation: the final one still counts it.
-    publish(make_pledge(campaign, county.branch_a2), datetime.date(2010, 9, 22))
+    publish_first_version(make_pledge(campaign, county.branch_a2), datetime.date(2010, 9, 22))
     with django_capture_on_commit_callbacks(execute=True):
         score_period_finalize(period=period, by=county.office)
     period.refresh_from_db()
@@ -582,7 +583,7 @@ def test_finalizing_computes_once_more_and_then_nothing_changes_the_scores(
     assert before[county.branch_a2.pk][2][0] | {"part": 1, "whole": 2} == before[county.branch_a2.pk][2][0]
 
     # New data, a new manual score, a sheet change, a recompute asked for: none of it reaches the period.
-    publish(make_pledge(campaign, county.branch_b1), datetime.date(2010, 9, 21))
+    publish_first_version(make_pledge(campaign, county.branch_b1), datetime.date(2010, 9, 21))
     with pytest.raises(ValidationError, match="定稿，不能再修改"):
         manual_scores_set(
             period=period,

@@ -1,41 +1,8 @@
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
-from campaign.celery import app
 from campaign.home.tasks import health_probe
 from orgs.tests.factories import make_organization
-
-BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def celery_worker_on_test_database():
-    """A real `celery worker` process, on Redis, reading the test database."""
-    settings_dict = connection.settings_dict
-    database_url = (
-        f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
-        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-    )
-    queue = f"test-{uuid.uuid4().hex[:8]}"  # so no other worker on this Redis takes our tasks
-    env = {**os.environ, "DATABASE_URL": database_url, "CONN_MAX_AGE": "0"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=solo", "-Q", queue, "--loglevel=warning"],
-        cwd=BASE_DIR,
-        env=env,
-    )
-    app.conf.task_always_eager = False
-    try:
-        yield queue
-    finally:
-        app.conf.task_always_eager = True
-        worker.terminate()
-        worker.wait(timeout=30)
 
 
 @pytest.mark.postgres

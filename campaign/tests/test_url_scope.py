@@ -7,18 +7,7 @@ over the demo county in test_url_scope_demo.py.
 
 import pytest
 
-from campaign.tests.url_matrix import (  # noqa: F401 - ROLES, Rule, request and user_for are imported from here
-    ROLES,
-    Rule,
-    cases,
-    check_logged_out,
-    check_url_for_role,
-    collect_rules,
-    project_url_names,
-    request,
-    user_for,
-)
-from orgs.tests.factories import make_member, make_organization, make_user
+from campaign.tests.url_matrix import cases, check_logged_out, check_url_for_role, collect_rules, project_url_names
 
 RULES = collect_rules()
 
@@ -26,14 +15,6 @@ RULES = collect_rules()
 def test_every_url_has_a_scope_rule():
     missing = sorted(set(project_url_names()) - set(RULES))
     assert not missing, f"URLs without a scope decision: {missing}"
-
-
-@pytest.fixture
-def matrix_county(county):
-    county.other_county = make_organization("另一县委", kind="county", sector="organ")
-    county.other_county_member = make_member(county.other_county, "外县党员")
-    make_user("member_b1", "member", member=county.member_b1)
-    return county
 
 
 @pytest.mark.parametrize(("name", "role", "where"), cases(RULES))

@@ -11,7 +11,7 @@ from orgs.roster.format import ImportKind, read_roster_file
 from orgs.roster.services import roster_import_members, roster_import_organizations
 from orgs.sheets.reading import ImportFileError
 from orgs.tests.factories import make_member, make_organization
-from orgs.tests.test_import import snapshot
+from orgs.tests.rosters import snapshot
 
 
 def sheet_values(content):

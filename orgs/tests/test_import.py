@@ -2,7 +2,6 @@ import datetime
 import io
 import re
 
-import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -15,40 +14,11 @@ from orgs.roster.format import ImportKind, read_roster_file
 from orgs.roster.services import roster_import_members, roster_import_organizations
 from orgs.sheets.cells import parse_date
 from orgs.sheets.reading import ImportFileError
-from orgs.tests.test_browser import log_in, phone_page  # noqa: F401 (a fixture)
-
-ORG_HEADER = ["组织编码", "组织名称", "组织类别", "所属领域", "上级组织编码"]
-MEMBER_HEADER = ["姓名", "性别", "民族", "出生日期", "入党日期", "党员状态", "职务", "所在组织编码", "联系电话"]
-
-
-def xlsx_bytes(header, rows, *, title_rows=()):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    for line in title_rows:
-        sheet.append(line)
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+from orgs.tests.rosters import MEMBER_HEADER, ORG_HEADER, csv_bytes, member_row, snapshot, xlsx_bytes
 
 
 def read_xlsx(kind, header, rows, **options):
     return read_roster_file(io.BytesIO(xlsx_bytes(header, rows, **options)), kind=kind, extension=".xlsx")
-
-
-def csv_bytes(header, rows, encoding):
-    lines = [",".join(header)] + [",".join(str(cell) for cell in row) for row in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def snapshot():
-    """Every stored value of the tree and the roster, to prove that nothing changed."""
-    return (
-        list(Organization.objects.order_by("pk").values_list("code", "name", "kind", "sector", "parent_id", "path")),
-        list(Member.objects.order_by("pk").values()),
-    )
 
 
 def writes(queries):
@@ -255,20 +225,6 @@ def test_an_organization_with_children_cannot_become_a_mass_organization(county)
 # --- members -----------------------------------------------------------------
 
 
-def member_row(organization, name, birth="1975-05-01", joined="2001-07-01", **cells):
-    return [
-        name,
-        cells.get("gender", "男"),
-        cells.get("ethnicity", "裕固族"),
-        birth,
-        joined,
-        cells.get("status", "正式党员"),
-        cells.get("post", "党员"),
-        organization if isinstance(organization, str) else organization.code,
-        cells.get("phone", ""),
-    ]
-
-
 def test_member_file_with_bad_rows_writes_nothing_and_names_each_row(county):
     branch = county.branch_a2
     rows = read_xlsx(
@@ -454,12 +410,6 @@ def test_file_with_only_a_header_says_so(county):
 # --- pages -------------------------------------------------------------------
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def upload(client, kind, name, content):
     return client.post(
         reverse("orgs:roster_import"), {"kind": kind, "file": SimpleUploadedFile(name, content)}, follow=False
@@ -610,11 +560,10 @@ def test_confirm_checks_the_file_again(client, county, media):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_office_imports_members_on_a_phone(live_server, county, phone_page, settings, tmp_path):  # noqa: F811
+def test_office_imports_members_on_a_phone(live_server, county, logged_in, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    page = phone_page
+    page = logged_in("office", phone=True)
     branch_url = f"{live_server.url}{county.branch_a2.get_absolute_url()}"
-    log_in(page, live_server.url, "office")
     page.get_by_role("button", name="展开菜单").click()  # the menu folds away at phone width
     # Click once the menu has folded out: during Bootstrap's animation the link may be
     # clipped by its still-growing parent (under CI's load the click was lost once).

@@ -5,7 +5,6 @@ and a refused file writes nothing. (test_import_properties.py covers odd cell va
 
 import io
 import struct
-import zipfile
 
 import openpyxl
 import pytest
@@ -18,13 +17,18 @@ from orgs.models import Member, Organization, OrganizationKind, Sector
 from orgs.roster.format import IMPORT_MAX_ROWS, ImportKind, read_roster_file
 from orgs.roster.services import roster_import_organizations
 from orgs.services import MAX_DEPTH, organization_create, organization_move
-from orgs.tests.test_import import MEMBER_HEADER, ORG_HEADER, csv_bytes, member_row, snapshot, xlsx_bytes
+from orgs.tests.rosters import (
+    MEMBER_HEADER,
+    ORG_HEADER,
+    csv_bytes,
+    inline_row,
+    member_row,
+    roster_sheet_xml,
+    snapshot,
+    xlsx_with_sheet_xml,
+)
 
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+pytestmark = pytest.mark.usefixtures("media")  # each test stores its files apart
 
 
 def upload(client, kind, name, content):
@@ -41,43 +45,6 @@ def confirm(client, preview):
 
 def stored_uploads(media):
     return list(media.glob("imports/*"))
-
-
-# --- raw .xlsx parts ----------------------------------------------------------------
-
-SHEET_PART = "xl/worksheets/sheet1.xml"
-SHEET_OPEN = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-
-
-def inline_row(number, values):
-    cells = "".join(
-        f'<c r="{openpyxl.utils.get_column_letter(column)}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
-        for column, value in enumerate(values, start=1)
-    )
-    return f'<row r="{number}">{cells}</row>'
-
-
-def xlsx_with_sheet_xml(target, chunks, *, compresslevel=6):
-    """An .xlsx written by openpyxl whose first sheet's XML is replaced by ``chunks``
-    (strings), streamed into the zip so that big sheets never sit in memory."""
-    base = zipfile.ZipFile(io.BytesIO(xlsx_bytes(["x"], [])))
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
-        for part in base.infolist():
-            if part.filename != SHEET_PART:
-                archive.writestr(part.filename, base.read(part.filename))
-        with archive.open(SHEET_PART, "w", force_zip64=True) as sheet:
-            for chunk in chunks:
-                sheet.write(chunk.encode())
-    return target
-
-
-def roster_sheet_xml(rows, *, dimension=None, tail=""):
-    if dimension:
-        yield f'{SHEET_OPEN}<dimension ref="{dimension}"/><sheetData>'
-    else:
-        yield f"{SHEET_OPEN}<sheetData>"
-    yield from rows
-    yield f"</sheetData>{tail}</worksheet>"
 
 
 # --- a. huge files --------------------------------------------------------------

@@ -5,19 +5,16 @@ writes nothing. Never a server error."""
 
 import datetime
 import io
-from contextlib import contextmanager
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orgs.models import Member
 from orgs.roster.format import ImportKind, read_roster_file
 from orgs.roster.services import roster_import_members
-from orgs.scoping import unscoped
 from orgs.sheets.reading import ImportFileError
-from orgs.tests.test_import import MEMBER_HEADER, member_row, xlsx_bytes
+from orgs.tests.rosters import MEMBER_HEADER, member_row, xlsx_bytes
 
 # Cells a real roster meets, and the ones that break naive code.
 ODD_TEXT = st.text(
@@ -42,14 +39,6 @@ PROPERTY = settings(
 )
 
 
-@contextmanager
-def rolled_back():
-    """Each example starts from the same county: hypothesis runs many in one test."""
-    with unscoped("test"), transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
 def workbook_or_none(rows):
     try:
         return xlsx_bytes(MEMBER_HEADER, rows)
@@ -60,7 +49,7 @@ def workbook_or_none(rows):
 @pytest.mark.django_db
 @PROPERTY
 @given(rows=ROWS)
-def test_any_sheet_is_imported_whole_or_refused_with_row_numbers_and_nothing_written(county, rows):
+def test_any_sheet_is_imported_whole_or_refused_with_row_numbers_and_nothing_written(county, rolled_back, rows):
     content = workbook_or_none(rows)
     if content is None:
         return
@@ -82,7 +71,7 @@ def test_any_sheet_is_imported_whole_or_refused_with_row_numbers_and_nothing_wri
 @pytest.mark.django_db
 @PROPERTY
 @given(name=ODD_TEXT.filter(lambda text: text.strip()), phone=ODD_TEXT)
-def test_a_good_row_with_any_name_and_phone_is_stored_as_given_or_refused(county, name, phone):
+def test_a_good_row_with_any_name_and_phone_is_stored_as_given_or_refused(county, rolled_back, name, phone):
     content = workbook_or_none([member_row(county.branch_a2, name, phone=phone)])
     if content is None:
         return

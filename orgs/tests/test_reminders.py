@@ -24,7 +24,7 @@ from orgs.tests.factories import make_member, make_organization, make_user
 from pledges.models import RectificationStatus
 from pledges.rectification import rectification_create, rectification_solve
 from reviews.review_coverage import overdue_reviews_mark
-from reviews.tests.test_review_coverage import make_review
+from reviews.tests.factories import make_review
 
 # The 20th of the first month of a review period: reports are judged, and the second
 # half of 2010 (the campaign's first full period) is the previous one.

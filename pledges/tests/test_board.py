@@ -19,16 +19,11 @@ from pledges.rectification import (
     rectification_solve,
     supervision_open,
 )
-from pledges.tests.factories import make_pledge
-from pledges.tests.url_rules_progress import TINY_PNG, publish_with_approval
+from pledges.tests.factories import TINY_PNG, make_pledge, publish_with_approval
+
+pytestmark = pytest.mark.usefixtures("media")  # each test stores its files apart
 
 TODAY = datetime.date.today()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 def board(client, organization):
@@ -236,20 +231,13 @@ def test_the_board_links_page_has_constant_queries(client, county, django_assert
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_board_with_a_photo_fits_a_phone_screen(live_server, county, campaign):
-    from playwright.sync_api import sync_playwright
-
-    from orgs.tests.test_browser import CHROMIUM_ARGS
-
+def test_the_board_with_a_photo_fits_a_phone_screen(live_server, county, campaign, new_page):
     pledge = published_branch_pledge(county, campaign)
     record(county, pledge.items.get(), "便民服务站开放，首月代办32件", SimpleUploadedFile("现场.png", TINY_PNG))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
-        page.goto(live_server.url + reverse("board:organization", args=[county.branch_a1.notice_board_token]))
-        assert "便民服务站开放，首月代办32件" in page.content()
-        photo = page.locator("img.board-photo")
-        photo.wait_for()
-        assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", photo.element_handle())
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        browser.close()
+    page = new_page(phone=True)
+    page.goto(live_server.url + reverse("board:organization", args=[county.branch_a1.notice_board_token]))
+    assert "便民服务站开放，首月代办32件" in page.content()
+    photo = page.locator("img.board-photo")
+    photo.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", photo.element_handle())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -20,27 +20,19 @@ from pledges.coverage import (
     members_without_pledge,
     organizations_without_pledge,
 )
-from pledges.lifecycle import pledge_approve, pledge_assess, pledge_publish, pledge_revise, pledge_submit
-from pledges.models import Fulfillment, PledgeKind, PublicationChannel, Rectification, Supervision
+from pledges.lifecycle import pledge_assess, pledge_revise, pledge_submit
+from pledges.models import Fulfillment, PledgeKind, Rectification, Supervision
 from pledges.progress import progress_record
-from pledges.tests.factories import make_pledge
+from pledges.tests.factories import make_pledge, publish_with_approval
 
 URL = reverse("pledges:coverage")
+PUBLISHED_ON = datetime.date(2010, 6, 1)
 EXPORT = reverse("pledges:coverage_export")
-
-
-def publish(pledge, *, filer, approver):
-    """Through the life cycle, as in the browser: submit, approve by a superior, publish."""
-    pledge_submit(pledge=pledge, by=filer)
-    pledge_approve(pledge=pledge, by=approver)
-    return pledge_publish(
-        pledge=pledge, by=filer, channel=PublicationChannel.NOTICE_BOARD, published_on=datetime.date(2010, 6, 1)
-    )
 
 
 def publish_branch_a1(county, campaign, **fields):
     pledge = make_pledge(campaign, county.branch_a1, **fields)
-    return publish(pledge, filer=county.secretary_user_a1, approver=county.leader_a)
+    return publish_with_approval(pledge, filer=county.secretary_user_a1, approver=county.leader_a, on=PUBLISHED_ON)
 
 
 def page(client, user, **params):
@@ -74,7 +66,7 @@ def test_a_published_pledge_is_counted_and_a_submitted_one_is_not(client, county
     pledge_submit(pledge=waiting, by=county.secretary_user_b1)
     publish_branch_a1(county, campaign)
     member_pledge = make_pledge(campaign, county.branch_a1, member=county.member_a1)
-    publish(member_pledge, filer=county.secretary_user_a1, approver=county.leader_a)
+    publish_with_approval(member_pledge, filer=county.secretary_user_a1, approver=county.leader_a, on=PUBLISHED_ON)
 
     summary = page(client, county.office).context["summary"]
     assert (summary.organizations_covered, summary.organizations) == (1, 6)
@@ -220,7 +212,7 @@ def test_late_items_are_overdue_undone_items_of_published_pledges(client, county
     )
     make_pledge(campaign, county.branch_a2, items=1)  # a draft is not late yet
     assessed = make_pledge(campaign, county.branch_b1, items=1)
-    publish(assessed, filer=county.secretary_user_b1, approver=county.office)
+    publish_with_approval(assessed, filer=county.secretary_user_b1, approver=county.office, on=PUBLISHED_ON)
     pledge_assess(pledge=assessed, by=county.office, fulfillment=Fulfillment.NOT_FULFILLED, comment="未按期完成")
 
     response = page(client, county.office, list="late")
@@ -319,7 +311,7 @@ def grow_county(county, campaign, townships=3, branches=4):
             for member_number in range(3):
                 make_member(branch, f"党员{number}{branch_number}{member_number}", post=Post.MEMBER)
             pledge = make_pledge(campaign, branch, items=2)
-            publish(pledge, filer=county.office, approver=county.office_deputy)
+            publish_with_approval(pledge, filer=county.office, approver=county.office_deputy, on=PUBLISHED_ON)
             Supervision.objects.create(
                 organization=branch,
                 pledge_item=pledge.items.first(),
@@ -412,6 +404,6 @@ def test_export_of_an_unknown_list_is_not_found(client, county, campaign):
 
 def test_members_without_pledge_leave_out_those_who_pledged(county, campaign):
     pledge = make_pledge(campaign, county.branch_a1, member=county.member_a1)
-    publish(pledge, filer=county.secretary_user_a1, approver=county.leader_a)
+    publish_with_approval(pledge, filer=county.secretary_user_a1, approver=county.leader_a, on=PUBLISHED_ON)
     waiting = members_without_pledge(campaign, [county.branch_a1], today=timezone.localdate())
     assert names(waiting) == {"安秀英", "兰永福"}

@@ -14,18 +14,13 @@ from PIL import Image
 from pledges import progress
 from pledges.models import Evidence, PledgeState, ProgressEntry
 from pledges.progress import EVIDENCE_MAX_BYTES, evidence_check, progress_record
-from pledges.tests.factories import make_pledge
-from pledges.tests.url_rules_progress import TINY_PNG, png_bytes, publish_with_approval
+from pledges.tests.factories import TINY_PNG, make_pledge, png_bytes, publish_with_approval
+
+pytestmark = pytest.mark.usefixtures("media")  # each test stores its files apart
 
 # Real file signatures, as an attacker or a careless user would send them.
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from PIL import Image
 from campaign.devdata.demo_county import DEMO_PASSWORD
 from orgs.models import Organization
 from orgs.scoping import unscoped
-from orgs.tests.test_browser import CHROMIUM_ARGS
 
 ITEMS = [
     (
@@ -47,26 +46,8 @@ def demo(transactional_db):
 
 
 @pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def session(browser, base_url, username=None, *, phone=False):
-    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
-    page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
-    page.set_default_timeout(15_000)
-    if username:
-        page.goto(f"{base_url}/accounts/login/")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(f"{base_url}/")
-    return page
+def login_password():
+    return DEMO_PASSWORD
 
 
 def add_item(page, target, work, practical, due, result):
@@ -80,12 +61,12 @@ def add_item(page, target, work, practical, due, result):
 
 
 @pytest.mark.browser
-def test_pledge_from_filing_to_the_public_board(live_server, demo, browser):
+def test_pledge_from_filing_to_the_public_board(live_server, demo, logged_in, new_page):
     base = live_server.url
     from playwright.sync_api import expect
 
     # The secretary files the branch pledge with three items.
-    secretary = session(browser, base, "secretary")
+    secretary = logged_in("secretary")
     secretary.goto(f"{base}/pledges/new/")
     secretary.get_by_label("承诺标题").fill("红湾社区党支部2011年度承诺")
     secretary.get_by_role("button", name="建立承诺").click()
@@ -119,7 +100,7 @@ def test_pledge_from_filing_to_the_public_board(live_server, demo, browser):
     expect(secretary.get_by_text("待审核").first).to_be_visible()
 
     # The township leader approves the branch pledge and returns the member's with a reason.
-    leader = session(browser, base, "leader")
+    leader = logged_in("leader")
     leader.goto(branch_pledge_url)
     expect(leader.get_by_role("note")).to_contain_text("套话")  # the approver sees the warnings too
     leader.get_by_role("button", name="审核通过").click()
@@ -150,7 +131,7 @@ def test_pledge_from_filing_to_the_public_board(live_server, demo, browser):
 
     # Logged out, on a phone: the public board shows the published pledge and the photo,
     # and nothing of the returned member pledge.
-    public = session(browser, base, phone=True)
+    public = new_page(phone=True)
     public.goto(f"{base}/gk/{demo.notice_board_token}/")
     expect(public.get_by_text("红湾社区党支部2011年度承诺")).to_be_visible()
     expect(public.get_by_text("服务站已挂牌，两名代办员到岗")).to_be_visible()

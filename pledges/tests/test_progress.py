@@ -9,14 +9,9 @@ from django.urls import reverse
 
 from pledges.models import Evidence, PledgeItem, PledgeState, ProgressEntry
 from pledges.progress import ItemState, item_state, late_items_q, progress_record
-from pledges.tests.factories import make_pledge
-from pledges.tests.url_rules_progress import TINY_PNG, publish_with_approval
+from pledges.tests.factories import TINY_PNG, make_pledge, publish_with_approval
 
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("media")  # each test stores its files apart
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import io
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,37 +21,8 @@ from pledges.progress_sheet import (
     progress_sheet_import,
     read_progress_sheet,
 )
-from pledges.tests.factories import make_pledge
-from pledges.tests.test_coverage import publish
-
-KEY, DATE, TEXT, DONE = (HEADERS.index(header) + 1 for header in ("事项编号", "进展日期", "进展情况", "是否完成"))
-
-
-@pytest.fixture
-def branch(county, campaign):
-    """红湾社区党支部 with a published branch pledge of two items, a published member
-    pledge of one, and a member pledge still in draft."""
-    own = make_pledge(campaign, county.branch_a1, items=2)
-    publish(own, filer=county.secretary_user_a1, approver=county.leader_a)
-    member = make_pledge(campaign, county.branch_a1, member=county.member_a1)
-    publish(member, filer=county.secretary_user_a1, approver=county.leader_a)
-    county.draft = make_pledge(campaign, county.branch_a1, member=county.other_member_a1)
-    county.items = [*own.items.order_by("order"), member.items.get()]
-    county.own_pledge, county.member_pledge = own, member
-    return county
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-def export(client, user, organization):
-    client.force_login(user)
-    response = client.get(reverse("pledges:progress_sheet_export", args=[organization.code]))
-    assert response.status_code == 200, response.status_code
-    return response.content
+from pledges.tests.factories import make_pledge, publish_with_approval
+from pledges.tests.progress_sheets import DATE, DONE, KEY, PUBLISHED_ON, TEXT, export, upload
 
 
 def fill(content, rows):
@@ -67,14 +37,6 @@ def fill(content, rows):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def upload(client, content, name="进展表.xlsx"):
-    response = client.post(
-        reverse("pledges:progress_sheet_import"), {"file": SimpleUploadedFile(name, content)}, follow=True
-    )
-    assert response.status_code == 200
-    return response
 
 
 def errors_by_row(result):
@@ -134,7 +96,7 @@ def test_export_runs_the_same_number_of_queries_for_more_items(client, branch, c
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     more = make_pledge(campaign, branch.branch_a1, member=branch.secretary_a1, items=5)
-    publish(more, filer=branch.secretary_user_a1, approver=branch.leader_a)
+    publish_with_approval(more, filer=branch.secretary_user_a1, approver=branch.leader_a, on=PUBLISHED_ON)
     with django_assert_num_queries(len(few)):
         response = client.get(url)
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["践诺进展"]
@@ -251,7 +213,7 @@ def test_every_bad_row_is_named_with_its_reason(branch, campaign):
     first, second, member_item = branch.items
     draft_item = branch.draft.items.get()
     other_branch = make_pledge(campaign, branch.branch_b1)
-    publish(other_branch, filer=branch.secretary_user_b1, approver=branch.office)
+    publish_with_approval(other_branch, filer=branch.secretary_user_b1, approver=branch.office, on=PUBLISHED_ON)
     other_item = other_branch.items.get()
     gone = PledgeItem.objects.create(pledge=branch.own_pledge, target="临时", work="临时", measurable_result="临时")
     gone_key = item_key(gone.pk)

@@ -9,15 +9,15 @@ import pytest
 from django.urls import reverse
 
 import orgs.sheets.reading
-from orgs.tests.test_import_broken_files import inline_row, roster_sheet_xml, xlsx_with_sheet_xml
+from orgs.tests.rosters import inline_row, roster_sheet_xml, xlsx_with_sheet_xml
 from pledges.models import ProgressEntry
 from pledges.progress_sheet import HEADERS, SHEET_MAX_ROWS
-from pledges.tests.test_progress_sheet import DATE, TEXT, branch, export, media, upload  # noqa: F401
+from pledges.tests.progress_sheets import DATE, TEXT, export, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
-def test_a_zip_bomb_is_refused_at_upload_without_unpacking_it(client, branch, tmp_path, monkeypatch):  # noqa: F811
+def test_a_zip_bomb_is_refused_at_upload_without_unpacking_it(client, branch, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("openpyxl opened a file that should have been refused first")
 
@@ -32,7 +32,7 @@ def test_a_zip_bomb_is_refused_at_upload_without_unpacking_it(client, branch, tm
     assert ProgressEntry.objects.count() == 0
 
 
-def test_a_sheet_that_declares_a_million_rows_is_refused_at_upload(client, branch, tmp_path):  # noqa: F811
+def test_a_sheet_that_declares_a_million_rows_is_refused_at_upload(client, branch, tmp_path):
     rows = [inline_row(1, HEADERS), inline_row(1048576, ["末行"])]
     path = xlsx_with_sheet_xml(tmp_path / "big.xlsx", roster_sheet_xml(rows, dimension="A1:J1048576"))
     client.force_login(branch.secretary_user_a1)
@@ -41,7 +41,7 @@ def test_a_sheet_that_declares_a_million_rows_is_refused_at_upload(client, branc
     assert ProgressEntry.objects.count() == 0
 
 
-def test_a_formula_as_progress_text_is_refused_with_its_row(client, branch):  # noqa: F811
+def test_a_formula_as_progress_text_is_refused_with_its_row(client, branch):
     blank = export(client, branch.secretary_user_a1, branch.branch_a1)
     workbook = openpyxl.load_workbook(io.BytesIO(blank))
     sheet = workbook["践诺进展"]
@@ -62,7 +62,7 @@ def test_a_formula_as_progress_text_is_refused_with_its_row(client, branch):  # 
     assert ProgressEntry.objects.count() == 0
 
 
-def test_a_date_merged_down_over_two_items_counts_for_both(client, branch):  # noqa: F811
+def test_a_date_merged_down_over_two_items_counts_for_both(client, branch):
     blank = export(client, branch.secretary_user_a1, branch.branch_a1)
     workbook = openpyxl.load_workbook(io.BytesIO(blank))
     sheet = workbook["践诺进展"]

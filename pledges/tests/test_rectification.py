@@ -21,8 +21,7 @@ from pledges.rectification import (
     supervision_close,
     supervision_open,
 )
-from pledges.tests.factories import make_pledge
-from pledges.tests.url_rules_progress import publish_with_approval
+from pledges.tests.factories import make_pledge, publish_with_approval
 
 TODAY = timezone.localdate()
 NEXT_MONTH = TODAY + datetime.timedelta(days=30)

@@ -1,65 +1,22 @@
 """Scope rules for the progress, evidence, rectification, supervision and notice-board
-URLs, and the small builders they (and the tests of those pages) share."""
+URLs (the builders they share with the tests of those pages are in factories.py)."""
 
 import datetime
-import io
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image
 
 from campaign.tests.factories import make_campaign
 from campaign.tests.url_matrix import Rule, inside_org, outside_org
-from pledges.lifecycle import pledge_approve, pledge_content, pledge_publish, pledge_submit
 from pledges.models import (
     Evidence,
-    Pledge,
-    PledgeState,
-    PledgeVersion,
     ProgressEntry,
-    PublicationChannel,
     Rectification,
     Supervision,
 )
-from pledges.tests.factories import make_pledge
+from pledges.tests.factories import TINY_PNG, make_pledge, publish_directly
 
-
-def png_bytes(size=(8, 8), color=(200, 30, 30), **save_options) -> bytes:
-    """A real PNG: small, and what it says it is."""
-    output = io.BytesIO()
-    Image.new("RGB", size, color).save(output, "PNG", **save_options)
-    return output.getvalue()
-
-
-TINY_PNG = png_bytes()
 MATRIX_FILE = "evidence/url-rules-sample"
-
-
-def publish_directly(pledge: Pledge, *, on=datetime.date(2011, 1, 10)) -> Pledge:
-    """Freeze and publish without the approval steps, for tests about what comes after."""
-    number = pledge.published_version + 1
-    PledgeVersion.objects.create(
-        pledge=pledge,
-        number=number,
-        content=pledge_content(pledge),
-        published_on=on,
-        publication_channel=PublicationChannel.NOTICE_BOARD,
-    )
-    Pledge.objects.filter(pk=pledge.pk).update(
-        state=PledgeState.PUBLISHED,
-        published_version=number,
-        published_on=on,
-        publication_channel=PublicationChannel.NOTICE_BOARD,
-    )
-    pledge.refresh_from_db()
-    return pledge
-
-
-def publish_with_approval(pledge: Pledge, *, filer, approver, on=datetime.date(2011, 1, 10)) -> Pledge:
-    """The real way: submitted by the filer, approved by a superior, published by the filer."""
-    pledge_submit(pledge=pledge, by=filer)
-    pledge_approve(pledge=pledge, by=approver)
-    return pledge_publish(pledge=pledge, by=filer, channel=PublicationChannel.NOTICE_BOARD, published_on=on)
 
 
 def _cached(c, key, build):

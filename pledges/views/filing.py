@@ -8,7 +8,7 @@ services' refusals into messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from campaign.campaigns.models import Campaign, StandardDimension
 from campaign.campaigns.selectors import current_campaign, visible_campaigns
+from campaign.infra.history import HistoryDiff, history_diffs
 from orgs.access import user_scope
 from orgs.models import Member, Organization
 from pledges import lifecycle, services
@@ -44,14 +45,12 @@ from pledges.lifecycle import (
     pledge_content,
 )
 from pledges.models import (
-    Fulfillment,
     Opinion,
     Pledge,
     PledgeItem,
     PledgeKind,
     PledgeState,
     PledgeVersion,
-    PublicationChannel,
 )
 from pledges.progress import ItemState, item_state
 from pledges.selectors import pledge_state_counts, pledges_awaiting, pledges_listed
@@ -650,85 +649,31 @@ HISTORY_FIELDS = {
     ],
     Opinion: ["solicited_on", "method", "summary"],
 }
-CHOICES = {
-    "kind": dict(PledgeKind.choices),
-    "state": dict(PledgeState.choices),
-    "publication_channel": dict(PublicationChannel.choices),
-    "fulfillment": dict(Fulfillment.choices),
-    "method": dict(Opinion.Method.choices),
-}
 
 
-@dataclass
-class HistoryRow:
-    when: object
-    who: str
-    subject: str
-    action: str
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-def _shown(name: str, value, dimensions: dict) -> str:
-    if value is None or value == "":
-        return ""
-    if name == "dimension":
-        return dimensions.get(value, "")
-    if name == "order":
-        return str(value + 1)  # numbered from 1 on the page
-    if name == "published_version" and value == 0:
-        return ""
-    if name in CHOICES:
-        return str(CHOICES[name].get(value, value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def history_rows(pledge: Pledge) -> list[HistoryRow]:
+def history_rows(pledge: Pledge) -> list[HistoryDiff]:
     """The pledge's, its items' and its opinions' history, newest first. Four queries."""
     sources = [
         (Pledge, Pledge.history.filter(id=pledge.pk)),
         (PledgeItem, PledgeItem.history.filter(pledge_id=pledge.pk)),
         (Opinion, Opinion.history.filter(pledge_id=pledge.pk)),
     ]
-    records = {
-        model: list(queryset.select_related("history_user__member").order_by("id", "history_date", "history_id"))
-        for model, queryset in sources
-    }
+    records = {model: list(queryset.select_related("history_user__member")) for model, queryset in sources}
     dimension_ids = {record.dimension_id for record in records[PledgeItem] if record.dimension_id}
     dimensions = dict(
         StandardDimension.objects.filter(pk__in=dimension_ids).values_list("pk", "name") if dimension_ids else []
     )
-    actions = {"+": _("新建"), "~": _("修改"), "-": _("删除")}
+    shown = {
+        "dimension": lambda pk: dimensions.get(pk, ""),
+        "order": lambda order: str(order + 1),  # numbered from 1 on the page
+        "published_version": lambda version: str(version) if version else "",
+    }
     rows = []
     for model, model_records in records.items():
-        previous = {}
-        for record in model_records:
-            before = previous.get(record.id)
-            previous[record.id] = record
-            changes = []
-            for name in HISTORY_FIELDS[model]:
-                attribute = f"{name}_id" if name == "dimension" else name
-                new_value = _shown(name, getattr(record, attribute), dimensions)
-                old_value = _shown(name, getattr(before, attribute), dimensions) if before else ""
-                if record.history_type == "~" and before is not None and old_value == new_value:
-                    continue
-                if record.history_type != "~" and not new_value:
-                    continue
-                changes.append((str(model._meta.get_field(name).verbose_name), old_value, new_value))
-            if record.history_type == "~" and not changes:
-                continue  # saved with nothing a reader would see changed
-            if record.history_type == "-":
-                changes = []
-            rows.append(
-                HistoryRow(
-                    when=record.history_date,
-                    who=record.history_user.display_name if record.history_user else _("系统"),
-                    subject=_subject(model, record),
-                    action=actions.get(record.history_type, record.history_type),
-                    changes=changes,
-                )
-            )
+        diffs = history_diffs(
+            model_records, subject=partial(_subject, model), fields=HISTORY_FIELDS[model], shown=shown
+        )
+        rows += [diff for diff in diffs if not diff.changed_nothing]
     rows.sort(key=lambda row: row.when, reverse=True)
     return rows
 

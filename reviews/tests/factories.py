@@ -1,15 +1,24 @@
-"""Rounds for tests, built directly so each test can start in the state it needs."""
+"""Rounds, ballots, paper tallies and reviews for tests, built directly so each test can
+start in the state it needs."""
 
 import datetime
 
 from django.utils import timezone
 
 from orgs.models import Member
+from reviews.assignments import period_start
 from reviews.models import (
+    Ballot,
+    BallotChoice,
+    Choice,
     EvaluationCode,
     EvaluationRound,
     EvaluationSubject,
     EvaluatorCategory,
+    PaperCount,
+    PaperTally,
+    Review,
+    ReviewForm,
     RoundCategory,
     RoundState,
 )
@@ -45,3 +54,53 @@ def make_round(campaign, organization, *, state=RoundState.DRAFT, codes=None, me
                     code=f"T{evaluation_round.pk:03d}{category[:2].upper()}{index:05d}",
                 )
     return evaluation_round
+
+
+def make_review(
+    campaign, organization, member=None, *, day=datetime.date(2010, 9, 15), reviewer=None, reviewer_organization=None
+):
+    """A review row as the review services would leave it (they are tested on their own)."""
+    return Review.objects.create(
+        campaign=campaign,
+        period_start=period_start(campaign, day),
+        reviewer=reviewer,
+        reviewer_organization=reviewer_organization or organization.parent,
+        organization=organization,
+        member=member,
+        form=ReviewForm.MEETING,
+        reviewed_on=day,
+    )
+
+
+def open_round_with_votes(county, campaign):
+    """An open round of 红湾社区党支部 in which one member falls under 90%."""
+    evaluation_round = make_round(campaign, county.branch_a1, state=RoundState.OPEN)
+    subjects = list(evaluation_round.subjects.order_by("order"))
+    weak = evaluation_round.subjects.get(member=county.member_a1)
+    for index in range(10):
+        category = EvaluatorCategory.PUBLIC if index < 7 else EvaluatorCategory.PARTY_MEMBER
+        ballot = Ballot.objects.create(round=evaluation_round, category=category)
+        for subject in subjects:
+            choice = Choice.DISSATISFIED if subject == weak and index < 2 else Choice.SATISFIED
+            BallotChoice.objects.create(
+                ballot=ballot, round=evaluation_round, category=category, subject=subject, choice=choice
+            )
+    return evaluation_round
+
+
+def cast(evaluation_round, category, forms):
+    """Online forms: each a {subject: choice} mapping."""
+    for choices in forms:
+        ballot = Ballot.objects.create(round=evaluation_round, category=category)
+        BallotChoice.objects.bulk_create(
+            BallotChoice(ballot=ballot, round=evaluation_round, category=category, subject=subject, choice=choice)
+            for subject, choice in choices.items()
+        )
+
+
+def paper(evaluation_round, category, forms, counts):
+    """A paper tally sheet: ``counts`` is {subject: {choice: n}}."""
+    tally = PaperTally.objects.create(round=evaluation_round, category=category, forms=forms)
+    for subject, by_choice in counts.items():
+        for choice, count in by_choice.items():
+            PaperCount.objects.create(tally=tally, subject=subject, choice=choice, count=count)

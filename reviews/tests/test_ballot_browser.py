@@ -2,9 +2,7 @@
 
 import pytest
 from django.core.cache import cache
-from django.db import connections
 
-from orgs.tests.test_browser import CHROMIUM_ARGS
 from reviews.models import Ballot, BallotChoice, Choice, EvaluationCode, EvaluationSubject, RoundState
 from reviews.tests.factories import make_round
 
@@ -18,24 +16,7 @@ def _own_cache(settings):
     cache.clear()
 
 
-@pytest.fixture
-def phone(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the test's own database
-    # reads are plain synchronous code all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", has_touch=True)
-        yield context.new_page()
-        browser.close()
-        # The test's queries ran beside Playwright's event loop, which gave them their
-        # own connection; close it, or the test database cannot be dropped.
-        connections.close_all()
-
-
-def test_evaluator_casts_a_form_on_a_phone_and_the_code_is_then_used(live_server, campaign, county, phone):
+def test_evaluator_casts_a_form_on_a_phone_and_the_code_is_then_used(live_server, campaign, county, new_page):
     from playwright.sync_api import expect
 
     evaluation_round = make_round(campaign, county.branch_a1, state=RoundState.OPEN)
@@ -43,6 +24,7 @@ def test_evaluator_casts_a_form_on_a_phone_and_the_code_is_then_used(live_server
     subjects = list(EvaluationSubject.objects.filter(round=evaluation_round).order_by("order"))
     form_url = f"{live_server.url}/p/{code}/"
 
+    phone = new_page(phone=True)
     phone.goto(form_url)
     expect(phone.get_by_role("heading", name="红湾社区党支部群众评议表")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
@@ -82,12 +64,13 @@ def test_evaluator_casts_a_form_on_a_phone_and_the_code_is_then_used(live_server
     assert Ballot.objects.count() == 1
 
 
-def test_evaluator_types_the_code_from_the_slip(live_server, campaign, county, phone):
+def test_evaluator_types_the_code_from_the_slip(live_server, campaign, county, new_page):
     from playwright.sync_api import expect
 
     evaluation_round = make_round(campaign, county.branch_a1, state=RoundState.OPEN)
     code = EvaluationCode.objects.filter(round=evaluation_round).first().code
 
+    phone = new_page(phone=True)
     phone.goto(f"{live_server.url}/p/")
     phone.get_by_label("评议码").fill(code.lower())
     phone.get_by_role("button", name="打开评议表").tap()

@@ -5,10 +5,8 @@ the round closes, the tally runs, and the results flag a member under 90%."""
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connections
 
 from campaign.devdata.demo_county import DEMO_PASSWORD
-from orgs.tests.test_browser import CHROMIUM_ARGS
 from pledges.models import Rectification, RectificationSource
 from reviews.models import EvaluationCode, EvaluationRound, EvaluationSubject, RoundState, TallyResult
 
@@ -22,39 +20,23 @@ def _own_cache(settings):
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
+def demo():
     call_command("load_demo", "--quiet", "--no-activity")
-    # The test reads the database beside Playwright's event loop in this thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-        connections.close_all()
 
 
-def page_for(browser, *, phone=False):
-    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
-    page = browser.new_context(viewport=viewport, locale="zh-CN", has_touch=phone).new_page()
-    page.set_default_timeout(15_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # "are you sure?" before opening and closing
-    return page
+@pytest.fixture
+def login_password():
+    return DEMO_PASSWORD
 
 
-def test_secretary_runs_a_round_and_a_member_under_90_is_flagged(live_server, browser):
+def test_secretary_runs_a_round_and_a_member_under_90_is_flagged(live_server, demo, logged_in, new_page):
     from playwright.sync_api import expect
 
     from orgs.scoping import unscoped
 
     base = live_server.url
-    secretary = page_for(browser)
-    secretary.goto(f"{base}/accounts/login/")
-    secretary.get_by_label("用户名").fill("secretary3")
-    secretary.get_by_label("密码").fill(DEMO_PASSWORD)
-    secretary.get_by_role("button", name="登录").click()
-    secretary.wait_for_url(f"{base}/")
+    secretary = logged_in("secretary3")
+    secretary.on("dialog", lambda dialog: dialog.accept())  # "are you sure?" before opening and closing
 
     # A new round for the branch: 3 codes for 群众代表, none for the others.
     secretary.goto(f"{base}/evaluations/new/")
@@ -78,7 +60,7 @@ def test_secretary_runs_a_round_and_a_member_under_90_is_flagged(live_server, br
         codes = list(EvaluationCode.objects.filter(round=evaluation_round).values_list("code", flat=True))
     target = next(subject for subject in subjects if subject.member_id)
     for index, code in enumerate(codes):
-        phone = page_for(browser, phone=True)
+        phone = new_page(phone=True)
         phone.goto(f"{base}/p/{code}/")
         for subject in subjects:
             choice = "dissatisfied" if subject == target and index == 0 else "satisfied"
@@ -116,14 +98,13 @@ def test_secretary_runs_a_round_and_a_member_under_90_is_flagged(live_server, br
     expect(secretary.get_by_text(target.member.name).first).to_be_visible()
 
 
-def test_starting_a_round_asks_first_and_no_page_breaks_the_content_security_policy(live_server, browser):
+def test_starting_a_round_asks_first_and_no_page_breaks_the_content_security_policy(live_server, demo, new_page):
     """Pages carry no inline script or handler (script-src 'self'): the "are you sure?"
     of opening a round, the language switch and printing live in static/js/page-actions.js."""
     from playwright.sync_api import expect
 
     base = live_server.url
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-    page.set_default_timeout(15_000)
+    page = new_page()
     refused = []
     page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
 

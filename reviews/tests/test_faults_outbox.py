@@ -16,7 +16,7 @@ from django.urls import reverse
 from campaign.infra.models import OutboxEntry
 from campaign.tests.fault_services import CeleryBeat, CeleryWorker, Gunicorn, PrivateRedis, request, wait_for
 from reviews.models import EvaluationRound, RemedialRectification, RoundState, TallyResult
-from reviews.tests.test_tally_task import open_round_with_votes
+from reviews.tests.factories import open_round_with_votes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

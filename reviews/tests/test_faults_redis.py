@@ -4,22 +4,15 @@ save; the guessing limit and the coalesced code rewrite pause and resume with Re
 The test starts a Redis of its own on a free port (the machine's shared Redis is left
 alone), points the cache at it, stops it in the middle of casting and starts it again."""
 
-import http.client
-import re
-from urllib.parse import urlencode, urlsplit
-
 import pytest
 from django.core.cache import caches
 
-from campaign.tests.fault_services import PrivateRedis
+from campaign.tests.fault_services import PrivateRedis, cast_over_http
 from orgs.scoping import unscoped
 from reviews.models import Ballot, EvaluationCode, EvaluationSubject, RoundState
 from reviews.tests.factories import make_round
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
 
 
 @pytest.fixture
@@ -36,34 +29,6 @@ def private_redis(settings):
     yield redis
     redis.close()
     caches["default"].close()
-
-
-def cast_over_http(base_url: str, code: str, subjects: list[int]) -> tuple[int, int]:
-    """Open the form and submit it as a phone does: (GET status, POST status)."""
-    parts = urlsplit(base_url)
-
-    def request(method, path, body=None, headers=None):
-        client = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        try:
-            client.request(method, path, body=body, headers=headers or {})
-            response = client.getresponse()
-            return response.status, response.headers, response.read().decode()
-        finally:
-            client.close()
-
-    status, headers, body = request("GET", f"/p/{code}/")
-    if status != 200:
-        return status, 0
-    cookie = CSRF_COOKIE.search(" ".join(headers.get_all("Set-Cookie") or [])).group(1)
-    token = CSRF_FIELD.search(body).group(1)
-    data = {"csrfmiddlewaretoken": token} | {f"choice_{pk}": "satisfied" for pk in subjects}
-    posted, _headers, _body = request(
-        "POST",
-        f"/p/{code}/",
-        body=urlencode(data),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}"},
-    )
-    return status, posted
 
 
 def test_forms_are_cast_while_redis_is_down_and_the_guessing_limit_resumes_with_it(

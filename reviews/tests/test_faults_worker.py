@@ -16,7 +16,7 @@ from campaign.devdata.benchmarks import child_processes
 from campaign.tests.fault_services import CeleryWorker, wait_for
 from pledges.models import Rectification
 from reviews.models import EvaluationRound, RemedialRectification, RoundState, TallyResult
-from reviews.tests.test_tally_task import open_round_with_votes
+from reviews.tests.factories import open_round_with_votes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ from orgs.tests.factories import make_member
 from reviews.models import OverdueReview
 from reviews.review_coverage import overdue_for_reviewer, overdue_reviews_mark, previous_period_start
 from reviews.tasks import mark_overdue_reviews
-from reviews.tests.test_review_coverage import make_review
+from reviews.tests.factories import make_review
 
 NEW_YEAR = datetime.date(2011, 1, 2)  # the day after the second half of 2010 ended
 

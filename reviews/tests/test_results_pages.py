@@ -11,8 +11,7 @@ from pledges.models import Rectification, RectificationStatus
 from reviews.models import Choice, EvaluationRound, EvaluatorCategory, RoundState
 from reviews.results import MIN_CATEGORY_FORMS, shown_categories
 from reviews.tally import round_tally
-from reviews.tests.factories import make_round
-from reviews.tests.test_tally import cast, paper
+from reviews.tests.factories import cast, make_round, paper
 
 PUBLIC = EvaluatorCategory.PUBLIC
 PARTY = EvaluatorCategory.PARTY_MEMBER

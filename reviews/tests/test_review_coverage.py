@@ -10,25 +10,12 @@ from openpyxl import load_workbook
 from campaign.campaigns.selectors import day_within
 from orgs.models import Organization, OrganizationKind
 from orgs.tests.factories import make_member, make_organization
-from reviews.assignments import period_start, subjects_of
-from reviews.models import OverdueReview, Review, ReviewForm
+from reviews.assignments import subjects_of
+from reviews.models import OverdueReview
 from reviews.review_coverage import previous_period_start, review_coverage, review_subjects_in
+from reviews.tests.factories import make_review
 
 DAY = datetime.date(2010, 9, 15)
-
-
-def make_review(campaign, organization, member=None, *, day=DAY, reviewer=None, reviewer_organization=None):
-    """A review row as the review services would leave it (they are tested on their own)."""
-    return Review.objects.create(
-        campaign=campaign,
-        period_start=period_start(campaign, day),
-        reviewer=reviewer,
-        reviewer_organization=reviewer_organization or organization.parent,
-        organization=organization,
-        member=member,
-        form=ReviewForm.MEETING,
-        reviewed_on=day,
-    )
 
 
 def keys(pairs):

@@ -8,12 +8,10 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 
 from campaign.devdata.demo_county import DEMO_PASSWORD
 from orgs.models import Member, Organization, User
 from orgs.scoping import unscoped
-from orgs.tests.test_browser import CHROMIUM_ARGS
 from pledges.lifecycle import pledge_approve, pledge_publish, pledge_submit
 from pledges.models import Pledge, PledgeState
 from pledges.tests.factories import make_pledge
@@ -42,27 +40,8 @@ def demo():
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-        connections.close_all()
-
-
-def logged_in(browser, base, username, *, phone=False):
-    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
-    page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
-    return page
+def login_password():
+    return DEMO_PASSWORD
 
 
 def review_from_due_list(page, base, subject_name, text):
@@ -84,25 +63,25 @@ def coverage_counts(page, base):
     return int(organizations[1]), int(members[1])
 
 
-def test_reviews_from_due_lists_to_a_pledge_revision(live_server, demo, browser):
+def test_reviews_from_due_lists_to_a_pledge_revision(live_server, demo, logged_in):
     from playwright.sync_api import expect
 
     base = live_server.url
-    office = logged_in(browser, base, "office")
+    office = logged_in("office")
     before = coverage_counts(office, base)
 
     # The township secretary reviews the branch and its secretary.
-    leader = logged_in(browser, base, "leader")
+    leader = logged_in("leader")
     review_from_due_list(leader, base, "红湾社区党支部", "社区便民服务站已建成。")
     review_from_due_list(leader, base, demo["secretary"].name, "带头走访困难群众。")
 
     # The branch secretary reviews two members.
-    secretary = logged_in(browser, base, "secretary")
+    secretary = logged_in("secretary")
     review_from_due_list(secretary, base, demo["member"].name, "值班认真，代办事项及时。")
     review_from_due_list(secretary, base, demo["other"].name, "按时参加组织生活。")
 
     # The member reads his review, acknowledges it and revises his pledge from it.
-    member = logged_in(browser, base, "member", phone=True)
+    member = logged_in("member", phone=True)
     with unscoped("test"):
         review = Review.objects.get(member=demo["member"])
     member.goto(f"{base}/evaluations/leader/{review.pk}/")

@@ -8,44 +8,22 @@ from django.utils import timezone
 
 from pledges.models import Rectification, RectificationSource
 from reviews.models import (
-    Ballot,
-    BallotChoice,
     Choice,
     EvaluatorCategory,
-    PaperCount,
-    PaperTally,
     RemedialRectification,
     RoundState,
     TallyResult,
 )
 from reviews.tally import Votes, is_below_threshold, percent_text, round_tally, satisfaction_percent, threshold_text
-from reviews.tests.factories import make_round
+from reviews.tests.factories import cast, make_round, paper
 
 PUBLIC = EvaluatorCategory.PUBLIC
 PARTY = EvaluatorCategory.PARTY_MEMBER
 
 
-def cast(evaluation_round, category, forms):
-    """Online forms: each a {subject: choice} mapping."""
-    for choices in forms:
-        ballot = Ballot.objects.create(round=evaluation_round, category=category)
-        BallotChoice.objects.bulk_create(
-            BallotChoice(ballot=ballot, round=evaluation_round, category=category, subject=subject, choice=choice)
-            for subject, choice in choices.items()
-        )
-
-
 def cast_same(evaluation_round, category, subject, **counts):
     """Online forms giving one subject the counted choices, e.g. satisfied=9, dissatisfied=1."""
     cast(evaluation_round, category, [{subject: Choice[name.upper()]} for name, n in counts.items() for _ in range(n)])
-
-
-def paper(evaluation_round, category, forms, counts):
-    """A paper tally sheet: ``counts`` is {subject: {choice: n}}."""
-    tally = PaperTally.objects.create(round=evaluation_round, category=category, forms=forms)
-    for subject, by_choice in counts.items():
-        for choice, count in by_choice.items():
-            PaperCount.objects.create(tally=tally, subject=subject, choice=choice, count=count)
 
 
 def organization_result(evaluation_round, category=""):

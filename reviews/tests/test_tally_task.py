@@ -5,23 +5,18 @@ import threading
 import pytest
 from django.db import connection
 
-from campaign.tests.test_tasks import celery_worker_on_test_database  # noqa: F401 - a fixture
 from pledges.models import Rectification
 from reviews import tally
 from reviews.models import (
-    Ballot,
-    BallotChoice,
-    Choice,
     EvaluationCode,
     EvaluationRound,
-    EvaluatorCategory,
     RemedialRectification,
     RoundState,
     TallyResult,
 )
 from reviews.rounds import round_close
 from reviews.tally import round_tally
-from reviews.tests.factories import make_round
+from reviews.tests.factories import open_round_with_votes
 
 RESULT_FIELDS = [
     "subject_id",
@@ -34,22 +29,6 @@ RESULT_FIELDS = [
     "satisfaction",
     "below_threshold",
 ]
-
-
-def open_round_with_votes(county, campaign):
-    """An open round of 红湾社区党支部 in which one member falls under 90%."""
-    evaluation_round = make_round(campaign, county.branch_a1, state=RoundState.OPEN)
-    subjects = list(evaluation_round.subjects.order_by("order"))
-    weak = evaluation_round.subjects.get(member=county.member_a1)
-    for index in range(10):
-        category = EvaluatorCategory.PUBLIC if index < 7 else EvaluatorCategory.PARTY_MEMBER
-        ballot = Ballot.objects.create(round=evaluation_round, category=category)
-        for subject in subjects:
-            choice = Choice.DISSATISFIED if subject == weak and index < 2 else Choice.SATISFIED
-            BallotChoice.objects.create(
-                ballot=ballot, round=evaluation_round, category=category, subject=subject, choice=choice
-            )
-    return evaluation_round
 
 
 def stored_results(evaluation_round):
@@ -184,7 +163,7 @@ def test_two_tallies_at_once_store_one_result(county, campaign):
 def test_the_celery_worker_tallies_a_round_closed_in_a_committed_transaction(
     county,
     campaign,
-    celery_worker_on_test_database,  # noqa: F811 - the fixture imported above
+    celery_worker_on_test_database,
 ):
     from reviews.tasks import tally_round
 

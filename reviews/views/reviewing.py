@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaign.campaigns.models import Campaign, StandardDimension
 from campaign.campaigns.selectors import current_campaign, day_within
+from campaign.infra.history import history_diffs
 from orgs.access import access_organization
 from orgs.models import Member, User
 from pledges.progress import ItemState
@@ -346,58 +347,16 @@ def review_history(request, pk: int):
     review = _review_or_404(pk)
     if not may_see_history(request.user, review):
         raise PermissionDenied(_("点评的修改记录由点评人、上级党组织和创先争优办查看。"))
-    records = list(review.history.select_related("history_user__member").order_by("-history_date", "-history_id"))
-    section_records = list(
-        ReviewSection.history.filter(review_id=review.pk)
-        .select_related("history_user__member")
-        .order_by("-history_date", "-history_id")
-    )
+    records = review.history.select_related("history_user__member")
+    section_records = list(ReviewSection.history.filter(review_id=review.pk).select_related("history_user__member"))
     dimension_names = dict(
         StandardDimension.objects.filter(pk__in={r.dimension_id for r in section_records}).values_list("pk", "name")
     )
-    rows = [_history_row(record, HISTORY_FIELDS, _("点评")) for record in records]
-    rows += [
-        _history_row(record, (*SECTION_FIELDS, "grade"), dimension_names.get(record.dimension_id, ""))
-        for record in section_records
-    ]
-    rows.sort(key=lambda row: row["when"], reverse=True)
+    rows = history_diffs(records, subject=lambda record: _("点评"), fields=HISTORY_FIELDS)
+    rows += history_diffs(
+        section_records,
+        subject=lambda record: dimension_names.get(record.dimension_id, ""),
+        fields=(*SECTION_FIELDS, "grade"),
+    )
+    rows.sort(key=lambda row: row.when, reverse=True)
     return render(request, "reviews/review_history.html", {"review": review, "rows": rows})
-
-
-def _history_row(record, fields: tuple[str, ...], subject: str) -> dict:
-    model = record.instance_type
-    previous = record.prev_record
-    changes = []
-    for name in fields:
-        new = getattr(record, name)
-        old = getattr(previous, name) if previous is not None else None
-        if previous is not None and old == new:
-            continue
-        if previous is None and new in ("", None, False):
-            continue
-        changes.append(
-            (model._meta.get_field(name).verbose_name, _display(record, name, old), _display(record, name, new))
-        )
-    who = record.history_user
-    return {
-        "when": record.history_date,
-        "who": who.display_name if who else "",
-        "action": record.get_history_type_display(),
-        "subject": subject,
-        "changes": changes,
-    }
-
-
-def _display(record, name: str, value) -> str:
-    if value in (None, ""):
-        return ""
-    if value is True:
-        return _("是")
-    if value is False:
-        return _("否")
-    field = record.instance_type._meta.get_field(name)
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    return str(value)
