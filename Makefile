@@ -46,7 +46,7 @@ clean:
 
 # The database (as DATABASE_URL says, or the SQLite file) and the media folder, into
 # backups/<time>/ (BACKUP_DIR to change it). `make restore BACKUP=backups/<time>` puts one
-# back; stop the web and worker processes first. See campaign/backups.py.
+# back; stop the web and worker processes first. See campaign/infra/backups.py.
 BACKUP_DIR ?= backups
 backup: install
 	@scripts/system-packages.sh --backup

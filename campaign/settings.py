@@ -261,17 +261,17 @@ CELERY_TIMEZONE = TIME_ZONE
 # long document never holds up tallies and figures.
 CELERY_TASK_ROUTES = {"campaign.circulars.tasks.render_circular": {"queue": "documents"}}
 # Publishing gives up after about a second when Redis does not answer: the page is not
-# held, and the task waits in the outbox (campaign/outbox.py) until beat sends it.
+# held, and the task waits in the outbox (campaign/infra/outbox.py) until beat sends it.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 OUTBOX_SEND_SECONDS = env_int("OUTBOX_SEND_SECONDS", 60)
 OUTBOX_GRACE_SECONDS = env_int("OUTBOX_GRACE_SECONDS", 30)
 # A circular's render claimed this long ago belongs to a dead worker; beat looks for such
-# renders this often (campaign/circulars.py). The fault tests shorten both.
+# renders this often (campaign/circulars/). The fault tests shorten both.
 CIRCULAR_STALE_CLAIM_SECONDS = env_int("CIRCULAR_STALE_CLAIM_SECONDS", 180)
 CIRCULAR_RESUME_SECONDS = env_int("CIRCULAR_RESUME_SECONDS", 120)
 CELERY_BEAT_SCHEDULE: dict = {
-    # Tasks that could not be queued while Redis was down (campaign/outbox.py).
+    # Tasks that could not be queued while Redis was down (campaign/infra/outbox.py).
     "send-outbox": {"task": "campaign.infra.tasks.send_outbox", "schedule": float(OUTBOX_SEND_SECONDS)},
     "close-due-evaluation-rounds": {"task": "reviews.tasks.close_due_rounds", "schedule": 300.0},
     "close-due-public-votes": {"task": "campaign.nominations.votes.tasks.close_due_votes", "schedule": 300.0},

@@ -14,7 +14,7 @@ fonts=$(fc-list : family 2>/dev/null || true)
 python3.11 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3.11-venv)
 grep -q 'libpango-1.0.so' <<<"$libraries" || missing+=(libpango-1.0-0)
 grep -q 'libpangoft2-1.0.so' <<<"$libraries" || missing+=(libpangoft2-1.0-0)
-# HarfBuzz's subsetter: WeasyPrint subsets fonts with it, and campaign/documents.py
+# HarfBuzz's subsetter: WeasyPrint subsets fonts with it, and campaign/infra/documents.py
 # renumbers the CJK subsets with it (much smaller PDFs).
 grep -q 'libharfbuzz-subset.so' <<<"$libraries" || missing+=(libharfbuzz-subset0)
 grep -q 'Noto Serif CJK' <<<"$fonts" || missing+=(fonts-noto-cjk fontconfig)

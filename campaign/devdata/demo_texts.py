@@ -1,7 +1,7 @@
 """What the people of the demo county write: pledge items, progress notes, reviews,
 information items, deeds of models and problems found, for campaign.devdata.demo_activity.
 
-Data, not interface: like the names in orgs/demo.py these are stored rows written by
+Data, not interface: like the names in campaign/devdata/demo_county.py these are stored rows written by
 the county's secretaries, so they are Chinese and not translated. Numbers in braces
 ("{0}", "{1}") are drawn by the loader within the ranges given beside each text, so two
 branches do not promise exactly the same figures; "{due}" becomes the item's due date

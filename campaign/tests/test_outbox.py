@@ -1,5 +1,5 @@
 """The outbox: a task asked for while the broker is down is kept with the change that
-needed it and handed over once the broker answers again (campaign/outbox.py). The
+needed it and handed over once the broker answers again (campaign/infra/outbox.py). The
 broker is simulated here; reviews/tests/test_faults_outbox.py stops a real Redis."""
 
 import datetime

@@ -19,7 +19,7 @@ def test_system_checks_pass_with_production_settings(settings):
 
 # Values that look like secrets but are meant to be read: the demo county's password,
 # printed by `make run` for everyone who opens the demo.
-PUBLISHED = {"orgs/demo.py": {'DEMO_PASSWORD = "Sunan2010!"'}}
+PUBLISHED = {"campaign/devdata/demo_county.py": {'DEMO_PASSWORD = "Sunan2010!"'}}
 SECRET_LOOKING = [
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     re.compile(r"AKIA[0-9A-Z]{16}"),

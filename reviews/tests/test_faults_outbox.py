@@ -1,5 +1,5 @@
 """Faults: Redis, the broker, stops while a round is closed. The close is stored and the
-page answers at once; the tally waits in the outbox (campaign/outbox.py) and runs when
+page answers at once; the tally waits in the outbox (campaign/infra/outbox.py) and runs when
 Redis returns, with nobody doing anything.
 
 Everything is real and in processes of its own: a Redis of the test's own, gunicorn, and
