@@ -9,7 +9,7 @@ from campaign.audit import urls as audit
 from campaign.campaigns import urls as campaigns
 from campaign.circulars import urls as circulars
 from campaign.dashboard import urls as dashboard
-from campaign.home import views as home
+from campaign.home import urls as home
 from campaign.nominations import urls as nominations
 from campaign.nominations.votes import urls as votes
 from campaign.reports import urls as reports
@@ -29,8 +29,7 @@ campaign_patterns = [
 ]
 
 urlpatterns = [
-    path("", home.home, name="home"),
-    path("health/", home.health, name="health"),
+    *home.urlpatterns,
     path("orgs/", include("orgs.urls")),
     path("campaigns/", include((campaign_patterns, "campaign"))),
     path("pledges/", include("pledges.urls")),
