@@ -227,9 +227,12 @@ def browser(monkeypatch):
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield chromium
+        # While Playwright's loop runs, Django keeps this thread's connections apart from
+        # the plain ones (asgiref's Local); the test's queries used those. Close them here,
+        # where they are visible: left open they outlive the test, and a later browser test
+        # would pick up a session the server may have ended since (test_faults_postgres).
+        connections.close_all()
         chromium.close()
-    # The test's queries ran beside Playwright's event loop, which gave them their own
-    # connection; close it, or the test database cannot be dropped.
     connections.close_all()
 
 
