@@ -270,10 +270,22 @@ OUTBOX_GRACE_SECONDS = env_int("OUTBOX_GRACE_SECONDS", 30)
 # renders this often (campaign/circulars/). The fault tests shorten both.
 CIRCULAR_STALE_CLAIM_SECONDS = env_int("CIRCULAR_STALE_CLAIM_SECONDS", 180)
 CIRCULAR_RESUME_SECONDS = env_int("CIRCULAR_RESUME_SECONDS", 120)
+# The tables whose old row versions could tie a code to the form it cast: rewritten
+# whole after a tally or a vote's count (campaign/infra/compaction.py).
+SECRET_BALLOT_TABLES = ["reviews.EvaluationCode", "reviews.HeldForm", "campaign.VoteCode"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Tasks that could not be queued while Redis was down (campaign/infra/outbox.py).
     "send-outbox": {"task": "campaign.infra.tasks.send_outbox", "schedule": float(OUTBOX_SEND_SECONDS)},
     "close-due-evaluation-rounds": {"task": "reviews.tasks.close_due_rounds", "schedule": 300.0},
+    # Held forms out in shuffled batches (reviews/held_forms.py), on the clock rather than
+    # after each cast, and the tables that held their traces rewritten nightly as well as
+    # after each tally (campaign/infra/compaction.py).
+    "release-held-ballots": {"task": "reviews.tasks.release_held_ballots", "schedule": 60.0},
+    "release-held-votes": {"task": "campaign.nominations.votes.tasks.release_held_votes", "schedule": 60.0},
+    "rewrite-secret-tables": {
+        "task": "campaign.infra.tasks.rewrite_secret_tables",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "close-due-public-votes": {"task": "campaign.nominations.votes.tasks.close_due_votes", "schedule": 300.0},
     # CELERY_TIMEZONE is Asia/Shanghai, so 01:00 local: after the day has turned over.
     "mark-overdue-reviews": {"task": "reviews.tasks.mark_overdue_reviews", "schedule": crontab(hour=1, minute=0)},

@@ -86,13 +86,15 @@ class EvaluationRoundAdmin(ReadOnlyMixin, ScopedHistoryAdmin):
 
 @admin.register(EvaluationCode)
 class EvaluationCodeAdmin(RoundPartAdmin):
-    """To answer "does my code work?": which round and category, used or not."""
+    """To answer "does my code work?": which round and category. Never whether it was
+    used: watched while a round is open, that would say which code cast when (the
+    round's page gives the counts)."""
 
-    list_display = ["code", "round", "category", "used"]
-    list_filter = ["used", "category"]
+    list_display = ["code", "round", "category"]
+    list_filter = ["category"]
     list_select_related = ["round__organization"]
     search_fields = ["code"]
-    fields = readonly_fields = ["code", "round", "category", "used"]
+    fields = readonly_fields = ["code", "round", "category"]
     # Sorted by the code itself: the row order then follows neither creation nor use.
     ordering = ["code"]
 

@@ -4,31 +4,23 @@ Once: the code is claimed with one conditional UPDATE on its own row
 (``WHERE id = … AND used = false``, reviews.codes.code_claim). Two submissions of the
 same code at the same instant both reach that UPDATE; under READ COMMITTED the second
 waits for the first to commit, re-reads the row, finds it used and updates nothing, so
-it is refused and stores nothing. The claim, the ballot and its choices are one
-transaction, so a refused or failed form leaves the code unused. (Why the claim filters
-on the primary key alone is in code_claim; test_ballot_concurrency catches the
-mistake.) Casting also holds a share lock on the round (reviews.codes.hold_open), so
-closing it waits for the forms in progress and no form lands after the close.
+it is refused and stores nothing. The claim and the sealed form are one transaction,
+so a refused or failed form leaves the code unused. (Why the claim filters on the
+primary key alone is in code_claim; test_ballot_concurrency catches the mistake.)
+Casting also holds a share lock on the round (reviews.codes.hold_open), so closing it
+waits for the forms in progress and no form lands after the close.
 
-Secret: a Ballot holds the round and the evaluator category, its choices the subject,
-the choice and the comment; nothing names the code, a user, an address or a time, and
-keys are random UUIDs. What is left is PostgreSQL's own bookkeeping, which would
-otherwise pair each ballot with its code:
-
-- every row written by a transaction carries that transaction's id in the hidden column
-  ``xmin``, so the ballot and the code it used would share it;
-- an updated row is written anew at the next free place, so used codes would line up,
-  by their physical position (``ctid``), in the order they were used, which is the
-  order the ballots lie in.
-
-So right after each cast commits, the used codes of its round and category are taken
-out and put back in random order (reviews.codes.codes_put_back_shuffled), in a
-transaction of their own (``used_codes_rewrite``), by a worker as soon as it takes the
-task (``used_codes_rewrite_soon``; casts that commit while one is queued share it):
-all of them then carry one newer id, and their order says nothing about when each was
-used. Rewriting only the one code would not do: its id would be the one next to its
-ballot's, and it would be the last in line. ``round_codes_scrub`` does the same for all
-codes of the round when it is tallied. See the README's "Secret ballots" section.
+Secret: the cast does not write a ballot. It writes the form sealed and padded to the
+round's one length into HeldForm (reviews.held_forms), in the transaction that marks
+the code used; the forms of a round and category then enter Ballot and BallotChoice in
+shuffled batches of at least the campaign's ``ballot_batch_size`` (k), written by the
+beat (held_ballots_release_due) or, for all that remain, by the tally. A Ballot holds
+the round and the evaluator category, its choices the subject, the choice and the
+comment; nothing names the code, a user, an address or a time, and keys are random
+UUIDs. So whoever watches the tables sees which code was used when, and which batch
+its form went out in, and no more: within the batch every ballot is as likely. At the
+tally the round's codes are retired (codes_retire) and the tables that held them are
+rewritten (campaign.infra.compaction). See the README's "Secret ballots" section.
 
 Nothing here logs or keeps the code beyond the request that carries it.
 """
@@ -36,19 +28,19 @@ Nothing here logs or keeps the code beyond the request that carries it.
 from __future__ import annotations
 
 import datetime
-import logging
+import struct
 import uuid
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.infra.outbox import task_send
 from orgs.scoping import unscoped
 from reviews.codes import code_claim, codes_put_back_shuffled
+from reviews.held_forms import form_hold, forms_release, held_counts
 from reviews.models import (
     Ballot,
     Choice,
@@ -58,13 +50,17 @@ from reviews.models import (
     RoundCategory,
     RoundState,
 )
-from reviews.public_ballot import CACHE_DOWN, BallotRefused, Refusal, code_row_unused
+from reviews.public_ballot import BallotRefused, Refusal, code_row_unused
 
-logger = logging.getLogger(__name__)
+# Counted as a browser's maxlength counts (UTF-16 units), so what the form lets through
+# fits the sealed form's fixed length.
 COMMENT_MAX_LENGTH = 500
-# A queued rewrite of used codes is trusted to come this long; after that (a lost task)
-# the next cast queues another. The round's scrub at its close covers every code anyway.
-REWRITE_PENDING_SECONDS = 60
+# HeldForm.kind of evaluation forms; the box is the round, per category.
+HELD_KIND = "evaluation"
+# A form sealed for holding: per subject its id, the choice and the comment's length,
+# then the comment in UTF-16; every form of a round is padded to the longest possible.
+SUBJECT_HEADER = struct.Struct(">QBH")
+CHOICE_CODES = {choice: index for index, choice in enumerate(Choice.values)}
 # Rows per INSERT of a form's choices: under SQLite's 999 parameters (7 a row).
 CHOICES_PER_INSERT = 100
 # The form is public; these run with no user, and decide what they may read themselves.
@@ -133,21 +129,53 @@ def _subject_names(round_id: int, organization_name: str) -> list[tuple[int, str
         return [(subject_id, name if name is not None else organization_name) for subject_id, name in cursor]
 
 
-def _store_form(round_id: int, category: str, cleaned: list[tuple[int, str, str]]) -> None:
-    """Insert the ballot and its choices: random keys, nothing else that could order or
-    name them (module docstring)."""
+def form_size(subject_count: int) -> int:
+    """The length every sealed form of a round with this many subjects is padded to."""
+    return subject_count * (SUBJECT_HEADER.size + 2 * COMMENT_MAX_LENGTH)
+
+
+def _form_bytes(cleaned: list[tuple[int, str, str]]) -> bytes:
+    parts = []
+    for subject_id, choice, comment in cleaned:
+        text = comment.encode("utf-16-le")
+        parts.append(SUBJECT_HEADER.pack(subject_id, CHOICE_CODES[choice], len(text)) + text)
+    return b"".join(parts)
+
+
+def _form_from_bytes(payload: bytes) -> list[tuple[int, str, str]]:
+    cleaned, offset = [], 0
+    while offset < len(payload):
+        subject_id, choice_code, length = SUBJECT_HEADER.unpack_from(payload, offset)
+        offset += SUBJECT_HEADER.size
+        comment = payload[offset : offset + length].decode("utf-16-le")
+        offset += length
+        cleaned.append((subject_id, Choice.values[choice_code], comment))
+    return cleaned
+
+
+def _ballots_store(round_id: int, category: str, payloads: list[bytes]) -> None:
+    """Insert a released batch as ballots and choices, in the order given (shuffled by
+    reviews.held_forms.forms_release): random keys, one transaction id for all of them,
+    nothing else that could order or name them."""
     as_key = Ballot._meta.pk.get_db_prep_value  # a uuid for PostgreSQL, hex text for SQLite
-    ballot_id = as_key(uuid.uuid4(), connection)
-    rows = [
-        (as_key(uuid.uuid4(), connection), ballot_id, round_id, category, subject_id, choice, comment)
-        for subject_id, choice, comment in cleaned
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO reviews_ballot (id, round_id, category) VALUES (%s, %s, %s)", [ballot_id, round_id, category]
+    ballots, choices = [], []
+    for payload in payloads:
+        ballot_id = as_key(uuid.uuid4(), connection)
+        ballots.append((ballot_id, round_id, category))
+        choices.extend(
+            (as_key(uuid.uuid4(), connection), ballot_id, round_id, category, subject_id, choice, comment)
+            for subject_id, choice, comment in _form_from_bytes(payload)
         )
-        for start in range(0, len(rows), CHOICES_PER_INSERT):
-            batch = rows[start : start + CHOICES_PER_INSERT]
+    with connection.cursor() as cursor:
+        for start in range(0, len(ballots), CHOICES_PER_INSERT):
+            batch = ballots[start : start + CHOICES_PER_INSERT]
+            cursor.execute(
+                "INSERT INTO reviews_ballot (id, round_id, category) VALUES "
+                + ", ".join(["(%s, %s, %s)"] * len(batch)),
+                [value for row in batch for value in row],
+            )
+        for start in range(0, len(choices), CHOICES_PER_INSERT):
+            batch = choices[start : start + CHOICES_PER_INSERT]
             cursor.execute(
                 "INSERT INTO reviews_ballotchoice (id, ballot_id, round_id, category, subject_id, choice, comment) "
                 "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch)),
@@ -175,11 +203,21 @@ def _subjects(round_id: int) -> list[EvaluationSubject]:
     return list(EvaluationSubject.objects.filter(round_id=round_id).select_related("member").order_by("order", "pk"))
 
 
+def _round_counted(row: dict) -> bool:
+    return EvaluationRound.objects.filter(
+        pk=row["round_id"], state__in=(RoundState.TALLIED, RoundState.PUBLISHED)
+    ).exists()
+
+
+def _code_row_unused(code: str) -> dict:
+    return code_row_unused(EvaluationCode, code, CODE_COLUMNS, counted=_round_counted)
+
+
 def ballot_paper(code: str) -> BallotPaper:
     """The form a code opens, or BallotRefused saying why it opens none. Two queries
     and the subjects; reads only, so opening a form never uses the code up."""
     with unscoped(SCOPE_LABEL):
-        row = code_row_unused(EvaluationCode, code, CODE_COLUMNS)
+        row = _code_row_unused(code)
         evaluation_round = EvaluationRound.objects.select_related("organization").get(pk=row["round_id"])
         refusal = _round_refusal(evaluation_round, timezone.now())
         if refusal is not None:
@@ -217,7 +255,7 @@ def _clean(
         comment = (comments.get(subject_id) or "").replace("\x00", "").strip()
         if choice not in Choice.values:
             errors[subject_id] = _("请对“%(name)s”作出评价。") % {"name": name}
-        elif len(comment) > COMMENT_MAX_LENGTH:
+        elif len(comment.encode("utf-16-le")) > 2 * COMMENT_MAX_LENGTH:
             errors[subject_id] = _("对“%(name)s”的意见请不要超过%(limit)s字。") % {
                 "name": name,
                 "limit": COMMENT_MAX_LENGTH,
@@ -238,77 +276,95 @@ def ballot_cast(*, code: str, choices: dict[int, str], comments: dict[int, str])
 
     Evaluation day sends tens of thousands of these an hour, so it reads only what it
     decides on: the code, the round (share-locked, see hold_open) and the subjects'
-    ids and names, three queries, then the claim and two inserts."""
+    ids and names, three queries, then the claim and the sealed form's insert."""
     with unscoped(SCOPE_LABEL):
-        row = code_row_unused(EvaluationCode, code, CODE_COLUMNS)
+        row = _code_row_unused(code)
         round_id, category = row["round_id"], row["category"]
         evaluation_round, organization_name = _round_held_open(round_id)
         refusal = _round_refusal(evaluation_round, timezone.now())
         if refusal is not None:
             raise BallotRefused(refusal)
-        cleaned = _clean(_subject_names(round_id, organization_name), choices, comments)
+        subjects = _subject_names(round_id, organization_name)
+        cleaned = _clean(subjects, choices, comments)
 
         if not code_claim(EvaluationCode, row["pk"]):
             raise BallotRefused(Refusal.USED)
-        _store_form(round_id, category, cleaned)
-
-    def rewrite_used_codes() -> None:
-        used_codes_rewrite_soon(round_id=round_id, category=category)
-
-    # The form is stored whatever happens to this rewrite, so a failure is logged
-    # (robust) rather than shown to the evaluator as an error.
-    transaction.on_commit(rewrite_used_codes, robust=True)
-
-
-def _rewrite_pending_key(round_id: int, category: str) -> str:
-    return f"ballot:rewrite-pending:{round_id}:{category}"
+        form_hold(
+            kind=HELD_KIND,
+            box_id=round_id,
+            category=category,
+            payload=_form_bytes(cleaned),
+            size=form_size(len(subjects)),
+        )
 
 
-def used_codes_rewrite_soon(*, round_id: int, category: str) -> None:
-    """Have a worker rewrite the used codes of the round and category (used_codes_rewrite),
-    unless a rewrite is already queued and not yet started: that one takes this cast's
-    code too, since it reads the codes after it starts. So on evaluation day a burst
-    of casts costs one rewrite, not one each, and the evaluator does not wait for it.
-    Without a broker the rewrite runs here, at once."""
-    try:
-        first = cache.add(_rewrite_pending_key(round_id, category), True, REWRITE_PENDING_SECONDS)
-    except CACHE_DOWN:
-        # Redis is down, and it is the broker too: queueing would only make the evaluator
-        # wait for the broker's retries. The next cast's rewrite, or the tally's scrub,
-        # takes this code along (every rewrite covers all used codes of the category).
-        logger.warning("used-code rewrite not queued: the cache does not answer", exc_info=True)
-        return
-    if first:
-        task_send("reviews.tasks.rewrite_used_codes", round_id, category)
+# ---------------------------------------------------------------------------
+# Held forms out in batches, and the codes retired after the tally
+# ---------------------------------------------------------------------------
 
 
-def used_codes_rewrite_started(*, round_id: int, category: str) -> None:
-    """The queued rewrite has started: a cast from now on must queue another. With the
-    cache down the mark stays until it expires; the rewrite itself goes ahead."""
-    try:
-        cache.delete(_rewrite_pending_key(round_id, category))
-    except CACHE_DOWN:
-        logger.warning("could not clear the pending-rewrite mark: the cache does not answer", exc_info=True)
+def held_ballots_release(evaluation_round: EvaluationRound, *, final: bool) -> int:
+    """Release the round's held forms as ballots, category by category, in shuffled
+    batches (reviews.held_forms.forms_release); ``final`` at the close, for all that
+    remain. Returns how many forms were released."""
+    batch_size = evaluation_round.campaign.ballot_batch_size
+    categories = RoundCategory.objects.filter(round=evaluation_round).values_list("category", flat=True)
+    released = 0
+    with unscoped(SCOPE_LABEL):
+        for category in categories.order_by("category"):
+            released += forms_release(
+                kind=HELD_KIND,
+                box_id=evaluation_round.pk,
+                category=category,
+                batch_size=batch_size,
+                final=final,
+                store=lambda payloads, category=category: _ballots_store(evaluation_round.pk, category, payloads),
+            )
+    return released
 
 
-def used_codes_rewrite(*, round_id: int, category: str) -> int:
-    """Put the used codes of one round and category back in random order, in a
-    transaction of its own (module docstring). Returns how many codes.
+def held_ballots_release_due() -> int:
+    """Beat: release a batch from every open round's category that holds 2k forms or
+    more. Runs on the clock, not after each cast, so no log line follows a cast."""
+    with unscoped(SCOPE_LABEL):
+        held = held_counts(HELD_KIND)
+        rounds = EvaluationRound.objects.filter(pk__in={round_id for round_id, _category in held}).select_related(
+            "campaign"
+        )
+        batch_sizes = {evaluation_round.pk: evaluation_round.campaign.ballot_batch_size for evaluation_round in rounds}
+        released = 0
+        for (round_id, category), count in sorted(held.items()):
+            batch_size = batch_sizes.get(round_id)
+            if batch_size is None or count < 2 * batch_size:
+                continue
+            released += forms_release(
+                kind=HELD_KIND,
+                box_id=round_id,
+                category=category,
+                batch_size=batch_size,
+                final=False,
+                store=lambda payloads, round_id=round_id, category=category: _ballots_store(
+                    round_id, category, payloads
+                ),
+            )
+    return released
 
-    Rewrites of one category take turns on the category's row: two at once would
-    each wait for codes the other has already taken out."""
-    with unscoped(SCOPE_LABEL), transaction.atomic():
-        list(RoundCategory.objects.select_for_update().filter(round_id=round_id, category=category).values_list("pk"))
-        return codes_put_back_shuffled(EvaluationCode, "round_id = %s AND category = %s AND used", [round_id, category])
 
-
-def round_codes_scrub(evaluation_round: EvaluationRound) -> int:
-    """Put all codes of the round back in random order, in one transaction. Call it when
-    the round is closed (the tally does): afterwards used and unused codes alike carry
-    one transaction id and lie in an order that says nothing, whatever happened to the
-    rewrites after each cast. Returns how many codes."""
-    with unscoped(SCOPE_LABEL), transaction.atomic():
-        # In turn with any rewrite after a last cast (see used_codes_rewrite).
-        categories = RoundCategory.objects.select_for_update().filter(round_id=evaluation_round.pk).order_by("pk")
-        list(categories.values_list("pk"))
+def codes_retire(evaluation_round: EvaluationRound) -> int:
+    """After the tally: keep how many codes of each category were used
+    (RoundCategory.codes_used), then mark every code of the round used and put them all
+    back in random order, in the caller's transaction. From then on no row says which
+    code was used, and all of them carry one transaction id. Returns how many codes."""
+    with unscoped(SCOPE_LABEL):
+        counts = dict(
+            EvaluationCode.objects.filter(round=evaluation_round)
+            .values("category")
+            .annotate(used=Count("pk", filter=Q(used=True)))
+            .order_by()
+            .values_list("category", "used")
+        )
+        for category in RoundCategory.objects.filter(round=evaluation_round):
+            category.codes_used = counts.get(category.category, 0)
+            category.save(update_fields=["codes_used"])
+        EvaluationCode.objects.filter(round=evaluation_round).update(used=True)
         return codes_put_back_shuffled(EvaluationCode, "round_id = %s", [evaluation_round.pk])

@@ -73,6 +73,10 @@ class EvaluationRound(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     tallied_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # The rule the verdicts were taken by, stored by the tally: pages and circulars print
+    # this, not the campaign's rule of today, which the office may have changed since.
+    judged_threshold = models.DecimalField(_("汇总时的满意率达标线（%）"), max_digits=5, decimal_places=2, null=True)
+    judged_basic_satisfied_counts = models.BooleanField(_("汇总时“基本满意”计入满意"), null=True)
 
     objects = ScopedManager(path_field="organization__path")
     history = HistoricalRecords()
@@ -92,6 +96,19 @@ class EvaluationRound(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reviews:round", args=[self.pk])
+
+    @property
+    def verdict_threshold(self) -> Decimal:
+        """The threshold its verdicts were taken by: stored by the tally; before it, the
+        campaign's, which the tally will store."""
+        return self.judged_threshold if self.judged_threshold is not None else self.campaign.satisfaction_threshold
+
+    @property
+    def verdict_counts_basic(self) -> bool:
+        """Whether 基本满意 counted as satisfied for its verdicts (as verdict_threshold)."""
+        if self.judged_basic_satisfied_counts is not None:
+            return self.judged_basic_satisfied_counts
+        return self.campaign.basic_satisfied_counts
 
 
 class EvaluationSubject(models.Model):
@@ -128,6 +145,9 @@ class RoundCategory(models.Model):
     round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="categories")
     category = models.CharField(_("评议人类别"), max_length=20, choices=EvaluatorCategory.choices)
     code_count = models.PositiveIntegerField(_("评议码数量"))
+    # Written by the tally, when the codes are retired: after that no row says which
+    # code was used, only how many were.
+    codes_used = models.PositiveIntegerField(_("已使用评议码数"), null=True, blank=True)
 
     objects = ScopedManager(path_field="round__organization__path")
 
@@ -142,7 +162,9 @@ class RoundCategory(models.Model):
 
 
 class EvaluationCode(models.Model):
-    """A one-time code printed on a slip. It records only whether it has been used."""
+    """A one-time code printed on a slip. It records only whether it has been used, and
+    only until the tally: then every code of the round is marked used (retired) and the
+    count moves to RoundCategory.codes_used."""
 
     round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="codes")
     category = models.CharField(_("评议人类别"), max_length=20, choices=EvaluatorCategory.choices)
@@ -154,12 +176,32 @@ class EvaluationCode(models.Model):
     class Meta:
         verbose_name = _("评议码")
         verbose_name_plural = pgettext_lazy("plural", "评议码")
-        # Used codes are rewritten in random order after each cast (reviews.ballots), so
-        # neither their position nor their xmin follows the order in which they were used.
+        # A code's row does say when it was used (its xmin): the form it cast waits,
+        # sealed, for a shuffled batch (reviews.held_forms), and the tally retires and
+        # rewrites all codes of the round.
         indexes = [models.Index(fields=["round", "category"])]
 
     def __str__(self) -> str:
         return self.code
+
+
+class HeldForm(models.Model):
+    """A cast form waiting, sealed, for its batch (reviews.held_forms): the box it was
+    cast into (a round and category, or a public vote) in the clear, the form itself
+    encrypted with a key from the settings and padded to one length per box, so neither
+    its contents nor its size tie it to the ballot it becomes. Random keys, no time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20)
+    box_id = models.BigIntegerField()
+    category = models.CharField(max_length=20, blank=True)
+    sealed = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "box_id", "category"])]
+
+    def __str__(self) -> str:
+        return str(self.id)
 
 
 class Ballot(models.Model):

@@ -14,7 +14,7 @@ reviews.ballots and campaign.nominations.votes.services.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.db import models
 from django.utils.translation import gettext_lazy
@@ -54,13 +54,16 @@ class BallotRefused(Exception):
         self.reason = reason
 
 
-def code_row_unused(model: type[models.Model], code: str, columns: Sequence[str]) -> dict:
+def code_row_unused(
+    model: type[models.Model], code: str, columns: Sequence[str], *, counted: Callable[[dict], bool]
+) -> dict:
     """The row of ``code`` as typed or scanned, read from ``model``'s codes (see
     reviews.codes.code_row), or BallotRefused: UNKNOWN when there is no such code, USED
-    when it has been used."""
+    when it has been used, ENDED when it is marked used because what it was for has been
+    counted (``counted(row)`` says so: the count retires every code)."""
     row = code_row(model, normalise_code(code), columns)
     if row is None:
         raise BallotRefused(Refusal.UNKNOWN)
     if row["used"]:
-        raise BallotRefused(Refusal.USED)
+        raise BallotRefused(Refusal.ENDED if counted(row) else Refusal.USED)
     return row

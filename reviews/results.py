@@ -141,7 +141,6 @@ def round_results(evaluation_round: EvaluationRound) -> RoundResults:
     round's order. Five queries, whatever the number of subjects and categories."""
     if evaluation_round.state not in RESULT_STATES:
         raise ResultsNotReady(evaluation_round.get_state_display())
-    campaign = evaluation_round.campaign
     categories = _category_forms(evaluation_round)
     visible = shown_categories({category.category: category.forms for category in categories})
     by_code = {category.category: category for category in categories}
@@ -155,7 +154,7 @@ def round_results(evaluation_round: EvaluationRound) -> RoundResults:
     )
     for row in rows:
         row.satisfaction_text = percent_text(
-            row.satisfaction, under=campaign.satisfaction_threshold if row.below_threshold else None
+            row.satisfaction, under=evaluation_round.verdict_threshold if row.below_threshold else None
         )
     remedials = {
         remedial.subject_id: remedial.rectification
@@ -174,8 +173,8 @@ def round_results(evaluation_round: EvaluationRound) -> RoundResults:
             by_code[row.category].rows.append((subjects[row.subject_id], row))
     return RoundResults(
         evaluation_round=evaluation_round,
-        threshold=campaign.satisfaction_threshold,
-        basic_satisfied_counts=campaign.basic_satisfied_counts,
+        threshold=evaluation_round.verdict_threshold,
+        basic_satisfied_counts=evaluation_round.verdict_counts_basic,
         subjects=ordered,
         categories=categories,
     )

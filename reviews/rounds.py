@@ -328,11 +328,10 @@ def round_open(*, evaluation_round: EvaluationRound, by: User) -> EvaluationRoun
 def round_progress(evaluation_round: EvaluationRound) -> dict[str, dict[str, int]]:
     """{category: {"issued": n, "used": m}} for each category the round hands codes to.
     Two queries. Nothing here says which code was used or what anyone chose."""
-    progress = {
-        category: {"issued": 0, "used": 0}
-        for category in RoundCategory.objects.filter(round=evaluation_round)
-        .order_by("category")
-        .values_list("category", flat=True)
+    categories = RoundCategory.objects.filter(round=evaluation_round).order_by("category")
+    progress = {category: {"issued": 0, "used": 0} for category in categories.values_list("category", flat=True)}
+    retired = {
+        category: used for category, used in categories.values_list("category", "codes_used") if used is not None
     }
     counts = (
         EvaluationCode.objects.filter(round=evaluation_round)
@@ -341,5 +340,7 @@ def round_progress(evaluation_round: EvaluationRound) -> dict[str, dict[str, int
         .order_by()
     )
     for row in counts:
-        progress[row["category"]] = {"issued": row["issued"], "used": row["used"]}
+        # After the tally every code reads used: the tally kept the real count.
+        used = retired.get(row["category"], row["used"])
+        progress[row["category"]] = {"issued": row["issued"], "used": used}
     return progress

@@ -10,14 +10,15 @@ import datetime
 from dataclasses import dataclass
 from typing import TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 
 from campaign.campaigns.models import Campaign
 from orgs.models import Member, Organization
 from pledges.models import Pledge, PledgeItem, ProgressEntry
 from pledges.progress import item_state
 from reviews.assignments import Subject, subject_q
-from reviews.models import EvaluationRound, OverdueReview, Review
+from reviews.models import EvaluationCode, EvaluationRound, OverdueReview, Review, RoundCategory, RoundState
 from reviews.reviewing import current_pledge
 
 # ---------------------------------------------------------------------------
@@ -28,8 +29,19 @@ from reviews.reviewing import current_pledge
 def rounds_listed(*, state: str = "") -> QuerySet[EvaluationRound]:
     """Rounds, the latest to open first, with their organization and campaign and how many
     codes were ``issued`` and ``used``; only those in ``state``, if given."""
+    # Subqueries, not two joins: codes and categories would multiply each other's rows.
+    codes = EvaluationCode._base_manager.filter(round=OuterRef("pk")).order_by().values("round")
+    categories = RoundCategory._base_manager.filter(round=OuterRef("pk")).order_by().values("round")
     rounds = EvaluationRound.objects.select_related("organization", "campaign").annotate(
-        issued=Count("codes"), used=Count("codes", filter=Q(codes__used=True))
+        issued=Coalesce(Subquery(codes.annotate(n=Count("pk")).values("n")), 0),
+        # After the tally every code reads used; the tally kept the real count.
+        used=Case(
+            When(
+                state__in=(RoundState.TALLIED, RoundState.PUBLISHED),
+                then=Coalesce(Subquery(categories.annotate(n=Sum("codes_used")).values("n")), 0),
+            ),
+            default=Coalesce(Subquery(codes.filter(used=True).annotate(n=Count("pk")).values("n")), 0),
+        ),
     )
     if state:
         rounds = rounds.filter(state=state)

@@ -24,9 +24,10 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from campaign.infra.outbox import outbox_enqueue
 from orgs.models import Member, Post
 from pledges.models import Rectification, RectificationSource
-from reviews.ballots import round_codes_scrub
+from reviews.ballots import codes_retire, held_ballots_release
 from reviews.models import (
     Ballot,
     BallotChoice,
@@ -148,8 +149,8 @@ def round_votes(evaluation_round: EvaluationRound) -> dict[tuple[int, str], Vote
 
 
 def _results(evaluation_round: EvaluationRound, votes: dict[tuple[int, str], Votes]) -> list[TallyResult]:
-    campaign = evaluation_round.campaign
-    counts_basic = campaign.basic_satisfied_counts
+    counts_basic = evaluation_round.verdict_counts_basic
+    threshold = evaluation_round.verdict_threshold
     rows = []
     for (subject_id, category), entry in sorted(votes.items()):
         rows.append(
@@ -165,9 +166,7 @@ def _results(evaluation_round: EvaluationRound, votes: dict[tuple[int, str], Vot
                 satisfaction=satisfaction_percent(entry, basic_satisfied_counts=counts_basic),
                 # The verdict is on the subject as a whole; category rows only inform.
                 below_threshold=category == ALL_CATEGORIES
-                and is_below_threshold(
-                    entry, threshold=campaign.satisfaction_threshold, basic_satisfied_counts=counts_basic
-                ),
+                and is_below_threshold(entry, threshold=threshold, basic_satisfied_counts=counts_basic),
             )
         )
     return rows
@@ -214,8 +213,8 @@ def remedials_create(evaluation_round: EvaluationRound, flagged: list[TallyResul
             subject = subjects[result.subject_id]
             problem = _("%(period)s群众评议满意率为%(rate)s，未达到%(threshold)s%%的要求。") % {
                 "period": evaluation_round.period,
-                "rate": percent_text(result.satisfaction, under=campaign.satisfaction_threshold),
-                "threshold": threshold_text(campaign.satisfaction_threshold),
+                "rate": percent_text(result.satisfaction, under=evaluation_round.verdict_threshold),
+                "threshold": threshold_text(evaluation_round.verdict_threshold),
             }
             if subject.member_id:
                 measure = _(
@@ -287,13 +286,25 @@ def round_tally(*, round_id: int) -> dict:
     if evaluation_round.state != RoundState.CLOSED:
         raise RoundTransitionRefused(_("评议还没有结束，不能汇总结果。"))
 
+    # Every form still held goes out now, in shuffled batches, so the count is complete.
+    held_ballots_release(evaluation_round, final=True)
+    # The rule of today, kept with the verdicts it decides (pages print this one).
+    evaluation_round.judged_threshold = evaluation_round.campaign.satisfaction_threshold
+    evaluation_round.judged_basic_satisfied_counts = evaluation_round.campaign.basic_satisfied_counts
     TallyResult.objects.filter(round=evaluation_round).delete()
     results = TallyResult.objects.bulk_create(_results(evaluation_round, round_votes(evaluation_round)))
     now = timezone.now()
     flagged = [result for result in results if result.below_threshold]
     remedials_create(evaluation_round, flagged, today=timezone.localdate(now))
-    # The codes were last written as each form was cast: rewrite them all once more, so
-    # no code's row version points to the transaction that stored its ballot.
-    round_codes_scrub(evaluation_round)
-    evaluation_round = round_transition(evaluation_round, "tally", tallied_at=now)
+    # Per-code use is needed by nobody from here on: the counts are kept, the codes
+    # retired, and the tables that held their past rewritten once this has committed.
+    codes_retire(evaluation_round)
+    outbox_enqueue("campaign.infra.tasks.rewrite_secret_tables")
+    evaluation_round = round_transition(
+        evaluation_round,
+        "tally",
+        tallied_at=now,
+        judged_threshold=evaluation_round.judged_threshold,
+        judged_basic_satisfied_counts=evaluation_round.judged_basic_satisfied_counts,
+    )
     return tally_summary(evaluation_round)

@@ -15,14 +15,13 @@ def tally_round(round_id: int) -> dict:
         return round_tally(round_id=round_id)
 
 
-@shared_task(acks_late=True)
-def rewrite_used_codes(round_id: int, category: str) -> int:
-    """Put a category's used codes back in random order after casts (reviews.ballots).
-    Idempotent: a second run only shuffles them again."""
-    from reviews.ballots import used_codes_rewrite, used_codes_rewrite_started
+@shared_task
+def release_held_ballots() -> int:
+    """Beat, every minute: held forms out as ballots in shuffled batches (reviews.ballots).
+    On the clock, never after a cast, so the worker's log keeps no time per cast."""
+    from reviews.ballots import held_ballots_release_due
 
-    used_codes_rewrite_started(round_id=round_id, category=category)
-    return used_codes_rewrite(round_id=round_id, category=category)
+    return held_ballots_release_due()
 
 
 @shared_task

@@ -255,9 +255,9 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
                 forms=result.forms,
                 satisfaction=percent_text(
                     result.satisfaction,
-                    under=evaluation_round.campaign.satisfaction_threshold if result.below_threshold else None,
+                    under=evaluation_round.verdict_threshold if result.below_threshold else None,
                 ),
-                threshold=threshold_text(evaluation_round.campaign.satisfaction_threshold),
+                threshold=threshold_text(evaluation_round.verdict_threshold),
                 passed=None if result.satisfaction is None else not result.below_threshold,
                 published_on=evaluation_round.published_at and timezone.localdate(evaluation_round.published_at),
             )

@@ -45,6 +45,8 @@ class CampaignForm(forms.ModelForm):
             "starts_on",
             "ends_on",
             "satisfaction_threshold",
+            "basic_satisfied_counts",
+            "ballot_batch_size",
             "review_period_months",
             "reports_per_month",
             "models_per_quarter",
@@ -53,6 +55,14 @@ class CampaignForm(forms.ModelForm):
         help_texts = {
             "theme": _("例如：创先争优促赶超，科学发展上水平"),
             "satisfaction_threshold": _("群众评议满意率低于此值的组织和党员须补课整改；正好等于此值为达标。"),
+            "basic_satisfied_counts": _(
+                "勾选时，满意率 =（满意 + 基本满意）÷（除“不了解”外的票数）；不勾选时只计“满意”。"
+                "已汇总的评议按汇总时的规则不变。"
+            ),
+            "ballot_batch_size": _(
+                "网上评议表先加密暂存，凑满这么多份后打乱顺序一起入库，"
+                "谁也无法从入库顺序把评议表和评议码对上。默认 10 份，至少 5 份。"
+            ),
             "review_period_months": _("每个组织和党员至少每隔几个月接受一次领导点评（默认半年）。"),
             "reports_per_month": _("每个党组织每月至少上报的信息条数。"),
             "models_per_quarter": _("各乡镇和县直机关各大口每季度至少培树的典型数。"),

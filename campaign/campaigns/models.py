@@ -48,6 +48,14 @@ class Campaign(models.Model):
     # Satisfaction = counted-as-satisfied ÷ (votes other than 不了解). 满意 always counts;
     # some campaigns count 基本满意 too, some do not.
     basic_satisfied_counts = models.BooleanField(_("“基本满意”计入满意"), default=True)
+    # Secret evaluation: forms are held sealed and enter the ballot tables in shuffled
+    # batches of at least this many (reviews.held_forms), so a ballot can be tied to its
+    # code no better than chance among this many forms.
+    ballot_batch_size = models.PositiveSmallIntegerField(
+        _("评议表成批入库数（份）"),
+        default=10,
+        validators=[MinValueValidator(5), MaxValueValidator(500)],
+    )
     remedial_days = models.PositiveSmallIntegerField(
         _("补课整改期限（天）"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )

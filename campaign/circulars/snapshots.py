@@ -58,7 +58,6 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
     """群众评议结果: the rounds tallied in the half-year in the issuer's subtree, each with
     its forms and subjects, and every subject under the threshold with its satisfaction
     and remedial deadline. Three queries."""
-    threshold = campaign.satisfaction_threshold
     rounds = list(
         EvaluationRound.objects.filter(
             campaign=campaign,
@@ -66,8 +65,14 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
             closes_at__date__range=(span.start, span.end),
             organization__path__startswith=issuer.path,
         )
-        .select_related("organization__parent")
+        .select_related("organization__parent", "campaign")
         .order_by("organization__path", "closes_at", "pk")
+    )
+    # Each round is judged by the rule stored when it was tallied; the circular names
+    # the rule once when the rounds share it (they do unless the office changed it).
+    rules = {(r.verdict_threshold, r.verdict_counts_basic) for r in rounds}
+    threshold, counted_basic = (
+        next(iter(rules)) if len(rules) == 1 else (campaign.satisfaction_threshold, campaign.basic_satisfied_counts)
     )
     results = (
         TallyResult.objects.filter(round__in=[r.pk for r in rounds], category="")
@@ -79,7 +84,6 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
             "subject_id", "rectification__deadline"
         )
     )
-    counted_basic = campaign.basic_satisfied_counts
     by_round: dict[int, list[TallyResult]] = defaultdict(list)
     for result in results:
         by_round[result.round_id].append(result)
@@ -95,6 +99,7 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
         evaluated = [row for row in rows if row.is_evaluated]
         flagged = [row for row in rows if row.below_threshold]
         own = next((row for row in rows if row.subject.member_id is None), None)
+        round_threshold = evaluation_round.verdict_threshold
         forms = max((row.forms for row in rows), default=0)
         lines.append(
             {
@@ -107,7 +112,7 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
                 "subjects": len(rows),
                 "evaluated": len(evaluated),
                 "below": len(flagged),
-                "satisfaction": percent_text(own.satisfaction, under=threshold if own.below_threshold else None)
+                "satisfaction": percent_text(own.satisfaction, under=round_threshold if own.below_threshold else None)
                 if own is not None and own.is_evaluated
                 else "—",
             }
@@ -117,7 +122,7 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
         totals["evaluated"] += len(evaluated)
         totals["below"] += len(flagged)
         for row in rows:
-            satisfied_all += row.satisfied + (row.basically_satisfied if counted_basic else 0)
+            satisfied_all += row.satisfied + (row.basically_satisfied if evaluation_round.verdict_counts_basic else 0)
             counted_all += row.counted
         for row in flagged:
             member = row.subject.member
@@ -130,7 +135,7 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
                     "is_organization": member is None,
                     "organization": member.organization.name if member else organization.name,
                     "round_organization": organization.name,
-                    "satisfaction": percent_text(row.satisfaction, under=threshold),
+                    "satisfaction": percent_text(row.satisfaction, under=round_threshold),
                     "deadline": deadline.isoformat() if deadline else "",
                 }
             )

@@ -87,3 +87,11 @@ def make_vote(campaign, nominations, *, codes=5, max_choices=1, opens_in=None, c
 def at(day, hour=10):
     """That day at that hour, in the site's time zone."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def papers_out(vote):
+    """Every paper held for the vote released as ballots, as the count does first
+    (reviews.held_forms): for tests that look at the papers just cast."""
+    from campaign.nominations.votes.services import held_papers_release
+
+    held_papers_release(vote, final=True)

@@ -24,9 +24,10 @@ from campaign.nominations.votes.services import (
     vote_code_sheet_pdf,
     vote_open,
     vote_paper,
+    vote_progress,
     votes_close_due,
 )
-from campaign.tests.factories import make_nomination, make_vote
+from campaign.tests.factories import make_nomination, make_vote, papers_out
 from orgs.models import User
 from orgs.tests.factories import make_organization
 from reviews import codes
@@ -241,6 +242,7 @@ def test_a_quarter_without_nominations_says_so(client, county, campaign, nominat
 def test_a_code_casts_one_paper_for_up_to_the_allowed_number_and_is_used_up(vote):
     first, second, _third = entries(vote)
     vote_cast(code=code_of(vote), nominee_ids=[first.pk, second.pk])
+    papers_out(vote)
     ballot = VoteBallot.objects.get()
     assert ballot.vote == vote
     assert {choice.nominee for choice in VoteChoice.objects.filter(ballot=ballot)} == {first, second}
@@ -264,6 +266,7 @@ def test_nominees_of_another_vote_cannot_be_named_on_this_paper(campaign, vote, 
     with pytest.raises(VoteInvalid):
         vote_cast(code=code_of(vote), nominee_ids=[entry.pk for entry in entries(other)])
     vote_cast(code=code_of(vote), nominee_ids=[entries(other)[0].pk, entries(vote)[2].pk])
+    papers_out(vote)
     assert list(VoteChoice.objects.values_list("nominee", flat=True)) == [entries(vote)[2].pk]
 
 
@@ -285,7 +288,10 @@ def test_a_vote_closed_early_refuses_papers(county, vote):
     with pytest.raises(BallotRefused) as refused:
         vote_cast(code=code_of(vote), nominee_ids=[entries(vote)[0].pk])
     assert refused.value.reason == Refusal.ENDED
-    assert not VoteCode.objects.filter(used=True).exists()
+    # Counted: every code retired, the papers cast kept as the count.
+    assert not VoteCode.objects.filter(used=False).exists()
+    vote.refresh_from_db()
+    assert vote.ballots_cast == 0
 
 
 def test_unknown_codes_are_refused(vote):
@@ -407,11 +413,17 @@ def test_papers_hold_no_code_user_or_time_and_codes_only_whether_used(vote):
     assert not [field for field in VoteCode._meta.get_fields() if field.is_relation and field.name != "vote"]
 
 
-def test_closing_puts_every_code_back_unchanged(county, vote):
+def test_the_count_retires_every_code_keeping_its_values_and_counts_the_held_papers(client, county, vote):
     cast_many(vote, [[0], [1]])
-    before = set(VoteCode.objects.filter(vote=vote).values_list("id", "vote_id", "code", "used"))
+    assert not VoteBallot.objects.exists()  # held, sealed, until a batch or the count
+    before = set(VoteCode.objects.filter(vote=vote).values_list("id", "vote_id", "code"))
     vote_close(vote=vote, by=county.office)
-    assert set(VoteCode.objects.filter(vote=vote).values_list("id", "vote_id", "code", "used")) == before
+    assert set(VoteCode.objects.filter(vote=vote).values_list("id", "vote_id", "code")) == before
+    assert set(VoteCode.objects.filter(vote=vote).values_list("used", flat=True)) == {True}
+    vote.refresh_from_db()
+    assert vote.ballots_cast == 2 and vote_progress(vote) == {"issued": vote.code_count, "used": 2}
+    # A slip never used says the vote is over, not that it was used.
+    assert client.get(reverse("vote:form", args=[code_of(vote, 5)])).status_code == 410
 
 
 # ---------------------------------------------------------------------------
@@ -441,10 +453,12 @@ def test_a_voter_casts_a_paper_on_the_page_and_the_code_is_then_spent(client, vo
     assert too_many.status_code == 400 and "每张选票最多选 2 个，您选了 3 个" in too_many.content.decode()
     none = client.post(url, {"nominee": []})
     assert none.status_code == 400 and "请至少选择一个票选对象。" in none.content.decode()
+    papers_out(vote)
     assert not VoteBallot.objects.exists()
 
     response = client.post(url, {"nominee": [first.pk, third.pk]})
     assert response.status_code == 302 and response["Location"] == reverse("vote:done")
+    papers_out(vote)
     assert set(VoteChoice.objects.values_list("nominee", flat=True)) == {first.pk, third.pk}
     again = client.get(url)
     assert again.status_code == 409 and "投票码已经使用过" in again.content.decode()

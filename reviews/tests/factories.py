@@ -104,3 +104,12 @@ def paper(evaluation_round, category, forms, counts):
     for subject, by_choice in counts.items():
         for choice, count in by_choice.items():
             PaperCount.objects.create(tally=tally, subject=subject, choice=choice, count=count)
+
+
+def forms_out(*rounds):
+    """Every form held for the rounds released as ballots, as the tally does first
+    (reviews.held_forms): for tests that look at the ballots of forms just cast."""
+    from reviews.ballots import held_ballots_release
+
+    for evaluation_round in rounds:
+        held_ballots_release(evaluation_round, final=True)

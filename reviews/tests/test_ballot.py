@@ -19,7 +19,7 @@ from reviews.models import (
     RoundState,
 )
 from reviews.public_ballot import BallotRefused, Refusal
-from reviews.tests.factories import make_round
+from reviews.tests.factories import forms_out, make_round
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +50,7 @@ def filled(evaluation_round, choice=Choice.SATISFIED, **overrides):
 
 
 def stored_nothing(evaluation_round):
+    forms_out(evaluation_round)
     return not Ballot.objects.filter(round=evaluation_round).exists() and not BallotChoice.objects.exists()
 
 
@@ -97,6 +98,7 @@ def test_valid_form_stores_one_ballot_with_its_category_and_choices_and_uses_the
     response = client.post(reverse("ballot:form", args=[code]), data)
 
     assert response.status_code == 302 and response["Location"] == reverse("ballot:done")
+    forms_out(open_round)
     ballot = Ballot.objects.get()
     assert ballot.round == open_round and ballot.category == EvaluatorCategory.PARTY_MEMBER
     stored = {choice.subject_id: choice.choice for choice in BallotChoice.objects.filter(ballot=ballot)}
@@ -115,6 +117,7 @@ def test_comments_are_kept_trimmed_and_empty_ones_stay_empty(client, open_round)
 
     client.post(reverse("ballot:form", args=[code_of(open_round)]), data)
 
+    forms_out(open_round)
     comments = dict(BallotChoice.objects.values_list("subject_id", "comment"))
     assert comments[subjects[0].pk] == "希望多开展为民服务活动。"
     assert all(comments[subject.pk] == "" for subject in subjects[1:])
@@ -129,6 +132,7 @@ def test_a_nul_character_in_a_comment_is_dropped_not_a_server_error(client, open
     response = client.post(reverse("ballot:form", args=[code_of(open_round)]), data)
 
     assert response.status_code == 302
+    forms_out(open_round)
     assert BallotChoice.objects.get(subject=subjects[0]).comment == "很好。"
 
 
@@ -173,6 +177,7 @@ def test_used_code_says_so_and_a_second_form_is_not_stored(client, open_round):
 
     assert shown.status_code == 409 and "已经使用过" in shown.content.decode()
     assert posted.status_code == 409 and "已经使用过" in posted.content.decode()
+    forms_out(open_round)
     assert Ballot.objects.count() == 1
     assert not BallotChoice.objects.filter(choice=Choice.DISSATISFIED).exists()
 
@@ -269,6 +274,7 @@ def test_form_needs_no_login_and_works_the_same_when_logged_in(client, county, o
     response = client.post(reverse("ballot:form", args=[code_of(open_round)]), filled(open_round))
 
     assert response.status_code == 302
+    forms_out(open_round)
     assert Ballot.objects.count() == 1
 
 
@@ -298,6 +304,7 @@ def test_service_refuses_unknown_and_used_codes_with_the_reason(open_round):
 
     assert used.value.reason is Refusal.USED and unknown.value.reason is Refusal.UNKNOWN
     assert code not in str(used.value)
+    forms_out(open_round)
     assert Ballot.objects.count() == 1
 
 
@@ -307,6 +314,7 @@ def test_service_ignores_choices_for_subjects_of_other_rounds(campaign, county, 
 
     ballot_cast(code=code_of(open_round), choices=choices, comments={})
 
+    forms_out(open_round)
     assert set(BallotChoice.objects.values_list("subject_id", flat=True)) == {s.pk for s in subjects_of(open_round)}
 
 

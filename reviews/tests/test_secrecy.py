@@ -1,14 +1,13 @@
 """Secret ballots: given the database and the list of codes, nothing links a stored
 form to the code that cast it (see reviews.ballots and the README)."""
 
-import random
 import uuid
 
 import pytest
 from django.db import connection, models
 
 from orgs.models import User
-from reviews.ballots import ballot_cast, round_codes_scrub
+from reviews.ballots import ballot_cast, codes_retire, held_ballots_release
 from reviews.models import (
     Ballot,
     BallotChoice,
@@ -17,6 +16,8 @@ from reviews.models import (
     EvaluationRound,
     EvaluationSubject,
     EvaluatorCategory,
+    HeldForm,
+    RoundCategory,
     RoundState,
 )
 from reviews.tests.factories import make_round
@@ -47,6 +48,7 @@ def cast_in_order(evaluation_round, count, category=EvaluatorCategory.PUBLIC):
     for number, code in enumerate(codes.values_list("code", flat=True)[:count]):
         digits = [(number // 4**position) % 4 for position in range(len(subjects))]
         ballot_cast(code=code, choices={s: CHOICES[d] for s, d in zip(subjects, digits, strict=True)}, comments={})
+    held_ballots_release(evaluation_round, final=True)
     return list(range(count))
 
 
@@ -119,6 +121,7 @@ def test_ordering_ballots_by_any_column_does_not_give_the_order_the_codes_were_u
 def test_code_keeps_only_that_it_was_used(open_round):
     code = EvaluationCode.objects.filter(round=open_round).first()
     cast(code.code, subject_ids(open_round))
+    held_ballots_release(open_round, final=True)
 
     code.refresh_from_db()
     assert code.used
@@ -126,7 +129,154 @@ def test_code_keeps_only_that_it_was_used(open_round):
 
 
 # ---------------------------------------------------------------------------
-# PostgreSQL's transaction ids (xmin)
+# Held forms: sealed, one length, out in shuffled batches
+# ---------------------------------------------------------------------------
+
+
+def codes_of(evaluation_round, category=EvaluatorCategory.PUBLIC):
+    return list(
+        EvaluationCode.objects.filter(round=evaluation_round, category=category)
+        .order_by("pk")
+        .values_list("code", flat=True)
+    )
+
+
+def test_a_cast_writes_no_ballot_only_a_sealed_form_of_the_round_length(open_round):
+    subjects = subject_ids(open_round)
+    codes = codes_of(open_round)
+    cast(codes[0], subjects)
+    ballot_cast(
+        code=codes[1],
+        choices=dict.fromkeys(subjects, Choice.DISSATISFIED),
+        comments={subjects[0]: "食堂的账目要公开" * 60, subjects[1]: "好"},
+    )
+
+    assert not Ballot.objects.exists() and not BallotChoice.objects.exists()
+    held = list(HeldForm.objects.values_list("kind", "box_id", "category", "sealed"))
+    assert [(kind, box, category) for kind, box, category, _sealed in held] == [
+        ("evaluation", open_round.pk, EvaluatorCategory.PUBLIC)
+    ] * 2
+    # A long comment or none: every sealed form of the round is the same length...
+    assert len({len(bytes(sealed)) for *_box, sealed in held}) == 1
+    # ... and none shows what was written or which subjects it names.
+    for *_box, sealed in held:
+        sealed = bytes(sealed)
+        assert "食堂".encode("utf-16-le") not in sealed and "食堂".encode() not in sealed
+    assert {field.name for field in HeldForm._meta.concrete_fields} == {"id", "kind", "box_id", "category", "sealed"}
+
+
+def test_batches_go_out_at_2k_keeping_k_back_and_all_at_the_close(campaign, county):
+    campaign.ballot_batch_size = 5
+    campaign.save()
+    evaluation_round = make_round(campaign, county.branch_a1, state=RoundState.OPEN, codes={"public": 30})
+    subjects = subject_ids(evaluation_round)
+    codes = codes_of(evaluation_round)
+    for code in codes[:9]:
+        cast(code, subjects)
+    assert held_ballots_release(evaluation_round, final=False) == 0  # 9 < 2k
+
+    cast(codes[9], subjects)
+    assert held_ballots_release(evaluation_round, final=False) == 5  # 10 held: 5 out, 5 back
+    assert Ballot.objects.count() == 5 and HeldForm.objects.count() == 5
+    assert BallotChoice.objects.count() == 5 * len(subjects)
+
+    cast(codes[10], subjects)
+    assert held_ballots_release(evaluation_round, final=False) == 0  # 6 < 2k
+    assert held_ballots_release(evaluation_round, final=True) == 6
+    assert Ballot.objects.count() == 11 and not HeldForm.objects.exists()
+
+
+def test_a_batch_goes_out_in_an_order_unrelated_to_the_casts(campaign, county):
+    """Insertion order is what ctid (and SQLite's rowid) keeps: within a batch it is shuffled."""
+    orders = set()
+    for _attempt in range(3):
+        evaluation_round = make_round(campaign, county.branch_a1, state=RoundState.OPEN, codes={"public": 12})
+        cast_order = cast_in_order(evaluation_round, 12)
+        subjects = subject_ids(evaluation_round)
+        with connection.cursor() as cursor:
+            order = "ctid" if connection.vendor == "postgresql" else "rowid"
+            cursor.execute(f"SELECT id FROM reviews_ballot WHERE round_id = %s ORDER BY {order}", [evaluation_round.pk])
+            stored = [uuid.UUID(str(ballot_id)) for (ballot_id,) in cursor.fetchall()]
+        orders.add(tuple(number_of(ballot_id, subjects) for ballot_id in stored))
+    assert tuple(cast_order) not in orders and len(orders) == 3
+
+
+def test_the_tally_releases_every_held_form_counts_it_and_retires_the_codes(open_round):
+    from reviews.rounds import round_progress, round_transition
+    from reviews.tally import round_tally
+
+    subjects = subject_ids(open_round)
+    for code in codes_of(open_round)[:3]:
+        cast(code, subjects)
+    cast(codes_of(open_round, EvaluatorCategory.PARTY_MEMBER)[0], subjects)
+    round_transition(open_round, "close")
+
+    summary = round_tally(round_id=open_round.pk)
+
+    assert summary["forms"] == 4 and not HeldForm.objects.exists()
+    assert Ballot.objects.filter(round=open_round).count() == 4
+    # Every code now reads used; how many really were is kept per category.
+    assert not EvaluationCode.objects.filter(round=open_round, used=False).exists()
+    assert dict(RoundCategory.objects.filter(round=open_round).values_list("category", "codes_used")) == {
+        EvaluatorCategory.PUBLIC: 3,
+        EvaluatorCategory.PARTY_MEMBER: 1,
+    }
+    assert round_progress(open_round) == {
+        EvaluatorCategory.PARTY_MEMBER: {"issued": 5, "used": 1},
+        EvaluatorCategory.PUBLIC: {"issued": 10, "used": 3},
+    }
+
+
+def test_a_code_of_a_tallied_round_says_the_evaluation_is_over_not_used(client, open_round):
+    from reviews.rounds import round_transition
+    from reviews.tally import round_tally
+
+    never_used = codes_of(open_round)[5]
+    round_transition(open_round, "close")
+    round_tally(round_id=open_round.pk)
+
+    response = client.get(f"/p/{never_used}/")
+    assert response.status_code == 410
+
+
+def test_a_form_sealed_before_a_key_rotation_opens_with_the_old_key_in_the_fallbacks(open_round, settings):
+    from reviews.held_forms import HeldFormUnreadable
+
+    subjects = subject_ids(open_round)
+    cast(codes_of(open_round)[0], subjects)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(HeldFormUnreadable):
+        held_ballots_release(open_round, final=True)
+    assert HeldForm.objects.count() == 1 and not Ballot.objects.exists()  # nothing half-done
+
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert held_ballots_release(open_round, final=True) == 1
+
+
+def test_a_sealed_form_opens_only_in_its_own_box(campaign, county, open_round):
+    from reviews.held_forms import HeldFormUnreadable
+
+    other = make_round(campaign, county.branch_b1, state=RoundState.OPEN)
+    cast(codes_of(open_round)[0], subject_ids(open_round))
+    HeldForm.objects.update(box_id=other.pk)  # moved by someone who can write the table
+    with pytest.raises(HeldFormUnreadable):
+        held_ballots_release(other, final=True)
+
+
+def test_retired_codes_keep_their_values_but_all_read_used(open_round):
+    cast(codes_of(open_round)[0], subject_ids(open_round))
+    before = set(EvaluationCode.objects.filter(round=open_round).values_list("id", "category", "code"))
+
+    assert codes_retire(open_round) == 15
+
+    assert set(EvaluationCode.objects.filter(round=open_round).values_list("id", "category", "code")) == before
+    assert set(EvaluationCode.objects.filter(round=open_round).values_list("used", flat=True)) == {True}
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL's transaction ids (xmin) and row places (ctid)
 # ---------------------------------------------------------------------------
 
 
@@ -134,12 +284,6 @@ def xmins(table, where="", params=()):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT xmin::text::bigint FROM {table} {where}", params)  # table names are ours, not input
         return [value for (value,) in cursor.fetchall()]
-
-
-def used_code_xmins(evaluation_round, category):
-    return xmins(
-        EvaluationCode._meta.db_table, "WHERE round_id = %s AND category = %s AND used", [evaluation_round.pk, category]
-    )
 
 
 @pytest.mark.postgres
@@ -150,163 +294,47 @@ def test_no_ballot_shares_a_transaction_id_with_any_code(open_round):
     for category, count in ((EvaluatorCategory.PUBLIC, 5), (EvaluatorCategory.PARTY_MEMBER, 3)):
         for code in codes.filter(category=category).values_list("code", flat=True)[:count]:
             cast(code, subjects)
+    held_ballots_release(open_round, final=True)
 
     ballot_xmins = set(xmins(Ballot._meta.db_table)) | set(xmins(BallotChoice._meta.db_table))
     code_xmins = set(xmins(EvaluationCode._meta.db_table))
-    assert len(set(xmins(Ballot._meta.db_table))) == 8
+    # A batch per category, each one transaction, none of the casts'.
+    assert len(set(xmins(Ballot._meta.db_table))) == 2
     assert not ballot_xmins & code_xmins
-    # Not even the id next to a ballot's: all used codes of a category carry one id.
-    for category in (EvaluatorCategory.PUBLIC, EvaluatorCategory.PARTY_MEMBER):
-        assert len(set(used_code_xmins(open_round, category))) == 1
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_without_the_rewrite_a_ballot_would_share_its_code_transaction_id(open_round, monkeypatch):
-    """The trap the rewrite closes, shown: the query that would link them."""
-    monkeypatch.setattr("reviews.ballots.used_codes_rewrite", lambda **kwargs: 0)
+def test_the_trap_held_forms_close_a_ballot_written_by_its_cast_would_share_the_code_transaction_id(open_round):
+    """Shown with the held row, which is what a cast writes: the query that would link
+    a code to a ballot written in the same transaction finds the sealed form instead."""
     code = EvaluationCode.objects.filter(round=open_round).first().code
     cast(code, subject_ids(open_round))
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.code FROM reviews_ballot b JOIN reviews_evaluationcode c ON b.xmin = c.xmin",
-        )
+        cursor.execute("SELECT c.code FROM reviews_heldform h JOIN reviews_evaluationcode c ON h.xmin = c.xmin")
         assert cursor.fetchall() == [(code,)]
-
-
-def ascents(sequence):
-    """How many neighbours are in increasing order: all but one for a sorted list,
-    about half for a shuffled one."""
-    return sum(1 for before, after in zip(sequence, sequence[1:], strict=False) if after > before)
-
-
-def codes_by_position(evaluation_round, where="", params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT code FROM reviews_evaluationcode WHERE round_id = %s {where} ORDER BY ctid",
-            [evaluation_round.pk, *params],
-        )
-        return [code for (code,) in cursor.fetchall()]
-
-
-def cast_forty_in_a_known_order(campaign, county):
-    evaluation_round = make_round(
-        campaign, county.branch_a1, state=RoundState.OPEN, codes={EvaluatorCategory.PUBLIC: 300}
-    )
-    codes = list(EvaluationCode.objects.filter(round=evaluation_round).values_list("code", flat=True))
-    used = random.Random(2010).sample(codes, 40)
-    subjects = subject_ids(evaluation_round)
-    for code in used:
-        cast(code, subjects)
-    return evaluation_round, used
+        cursor.execute("SELECT count(*) FROM reviews_ballot b JOIN reviews_evaluationcode c ON b.xmin = c.xmin")
+        assert cursor.fetchone() == (0,)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_used_codes_do_not_lie_in_the_order_they_were_used(campaign, county):
-    evaluation_round, used = cast_forty_in_a_known_order(campaign, county)
+def test_after_the_tally_every_code_of_the_round_carries_one_transaction_id(campaign, county):
+    from reviews.rounds import round_transition
+    from reviews.tally import round_tally
 
-    positions = [used.index(code) for code in codes_by_position(evaluation_round, "AND used")]
-
-    # In the order of use 39 of 39 neighbours would ascend; shuffled, about 19.5 (sd 1.8).
-    assert ascents(positions) < 30
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_without_the_rewrite_used_codes_would_line_up_in_the_order_of_use(campaign, county, monkeypatch):
-    """The trap the shuffled rewrite closes: an UPDATE writes the row anew at the next free place."""
-    monkeypatch.setattr("reviews.ballots.used_codes_rewrite", lambda **kwargs: 0)
-    evaluation_round, used = cast_forty_in_a_known_order(campaign, county)
-
-    positions = [used.index(code) for code in codes_by_position(evaluation_round, "AND used")]
-
-    assert ascents(positions) >= 30
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_scrub_gives_every_code_of_the_round_one_transaction_id_and_a_random_place(campaign, county):
     evaluation_round = make_round(
         campaign, county.branch_a1, state=RoundState.OPEN, codes={EvaluatorCategory.PUBLIC: 60}
     )
     other = make_round(campaign, county.branch_b1, state=RoundState.OPEN)
     subjects = subject_ids(evaluation_round)
-    for code in EvaluationCode.objects.filter(round=evaluation_round).values_list("code", flat=True)[:4]:
+    for code in codes_of(evaluation_round)[:12]:
         cast(code, subjects)
-    fields = ("id", "round_id", "category", "code", "used")
-    before = set(EvaluationCode.objects.filter(round=evaluation_round).values_list(*fields))
     other_before = xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [other.pk])
+    round_transition(evaluation_round, "close")
 
-    rewritten = round_codes_scrub(evaluation_round)
+    round_tally(round_id=evaluation_round.pk)
 
-    assert rewritten == 60
-    assert set(EvaluationCode.objects.filter(round=evaluation_round).values_list(*fields)) == before
     assert len(set(xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [evaluation_round.pk]))) == 1
     assert xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [other.pk]) == other_before
-    # The factory inserted the codes in key order; now they lie in no order.
-    ids = dict(EvaluationCode.objects.filter(round=evaluation_round).values_list("code", "id"))
-    assert ascents([ids[code] for code in codes_by_position(evaluation_round)]) < 45
-
-
-@pytest.mark.django_db
-def test_scrub_keeps_every_code_as_it_was(open_round):
-    subjects = subject_ids(open_round)
-    cast(EvaluationCode.objects.filter(round=open_round).first().code, subjects)
-    fields = ("id", "round_id", "category", "code", "used")
-    before = set(EvaluationCode.objects.filter(round=open_round).values_list(*fields))
-
-    round_codes_scrub(open_round)
-
-    assert set(EvaluationCode.objects.filter(round=open_round).values_list(*fields)) == before
-
-
-@pytest.mark.django_db(transaction=True)
-def test_casts_while_a_rewrite_is_queued_share_it_and_a_cast_after_it_starts_queues_another(open_round, monkeypatch):
-    """Evaluation day: a burst of casts costs one rewrite of the used codes, not one each,
-    and no cast is left out of every rewrite."""
-    from reviews.ballots import used_codes_rewrite_started
-    from reviews.tasks import rewrite_used_codes
-
-    queued = []
-    monkeypatch.setattr(rewrite_used_codes, "apply_async", lambda args, **options: queued.append(tuple(args)))
-    subjects = subject_ids(open_round)
-    codes = list(
-        EvaluationCode.objects.filter(round=open_round, category=EvaluatorCategory.PUBLIC).values_list(
-            "code", flat=True
-        )
-    )
-    try:
-        for code in codes[:3]:
-            cast(code, subjects)
-        assert queued == [(open_round.pk, EvaluatorCategory.PUBLIC)]
-
-        # The worker takes the task: the casts from now on are not in its snapshot.
-        used_codes_rewrite_started(round_id=open_round.pk, category=EvaluatorCategory.PUBLIC)
-        cast(codes[3], subjects)
-        assert queued == [(open_round.pk, EvaluatorCategory.PUBLIC)] * 2
-    finally:
-        used_codes_rewrite_started(round_id=open_round.pk, category=EvaluatorCategory.PUBLIC)
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_the_rewrite_task_puts_back_every_used_code_and_touches_no_other(open_round):
-    from reviews.tasks import rewrite_used_codes
-
-    subjects = subject_ids(open_round)
-    codes = EvaluationCode.objects.filter(round=open_round)
-    for code in codes.filter(category=EvaluatorCategory.PUBLIC).values_list("code", flat=True)[:4]:
-        cast(code, subjects)
-    fields = ("id", "round_id", "category", "code", "used")
-    before = set(codes.values_list(*fields))
-    unused_xmins = set(xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s AND NOT used", [open_round.pk]))
-
-    assert rewrite_used_codes(open_round.pk, EvaluatorCategory.PUBLIC) == 4
-
-    assert set(codes.values_list(*fields)) == before
-    assert len(set(used_code_xmins(open_round, EvaluatorCategory.PUBLIC))) == 1
-    assert set(xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s AND NOT used", [open_round.pk])) == (
-        unused_xmins
-    )

@@ -47,7 +47,7 @@ def test_closing_queues_the_tally_only_after_the_close_commits(county, campaign,
         assert evaluation_round.state == RoundState.CLOSED
         assert not TallyResult.objects.filter(round=evaluation_round).exists(), "tallied before the close committed"
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the tally, and the rewrite of the code tables it asks for
     evaluation_round.refresh_from_db()
     assert evaluation_round.state == RoundState.TALLIED
     assert TallyResult.objects.filter(round=evaluation_round, below_threshold=True).count() == 1
@@ -108,21 +108,21 @@ def test_a_crash_inside_the_tally_leaves_no_result_and_the_round_closed(county, 
     assert round_tally(round_id=evaluation_round.pk)["flagged"] == 1
 
 
-def test_the_tally_rewrites_the_round_codes_in_its_transaction(county, campaign, monkeypatch):
+def test_the_tally_retires_the_round_codes_in_its_transaction(county, campaign, monkeypatch):
     evaluation_round = open_round_with_votes(county, campaign)
     EvaluationRound.objects.filter(pk=evaluation_round.pk).update(state=RoundState.CLOSED)
-    scrubbed = []
-    real_scrub = tally.round_codes_scrub
+    retired = []
+    real_retire = tally.codes_retire
     monkeypatch.setattr(
         tally,
-        "round_codes_scrub",
-        lambda r: scrubbed.append(connection.in_atomic_block) or real_scrub(r),
+        "codes_retire",
+        lambda r: retired.append(connection.in_atomic_block) or real_retire(r),
     )
 
     round_tally(round_id=evaluation_round.pk)
 
-    assert scrubbed == [True]
-    assert EvaluationCode.objects.filter(round=evaluation_round).count() == 15
+    assert retired == [True]
+    assert EvaluationCode.objects.filter(round=evaluation_round, used=True).count() == 15
 
 
 @pytest.mark.postgres

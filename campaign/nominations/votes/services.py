@@ -5,7 +5,7 @@ nominees, and the counts show on the office's pages, the nomination pages and in
 
 The codes are the evaluation codes' machinery, not a copy of it (reviews.codes): made
 by ``codes_issue``, read back with ``normalise_code``, claimed by ``code_claim``,
-printed by ``sheet_html`` and hidden by ``codes_put_back_shuffled``; looked up, and
+printed by ``sheet_html`` and retired by ``codes_put_back_shuffled``; looked up, and
 refused when unknown or used, by ``code_row_unused`` (reviews.public_ballot).
 
 Once per code: the code's row is unique, and it is claimed with one conditional
@@ -14,24 +14,27 @@ two submissions of one code at the same instant one stores a paper and the other
 refused; a refused or invalid paper leaves the code unused. Casting holds a share lock
 on the vote, so closing waits for the papers in progress and none lands after the count.
 
-Secret: a VoteBallot holds the vote only, its VoteChoices the nominees; no code, user,
-address or time, and random UUID keys. Right after each cast the used codes of the
-vote are put back in random order in a transaction of their own, and all of its codes
-once more when it is closed, so neither PostgreSQL's transaction ids nor the rows'
-places pair a paper with its code (see the README's "Secret ballots").
+Secret: a cast writes its paper sealed into HeldForm (reviews.held_forms) in the
+transaction that uses its code, and papers become VoteBallots (the vote only) with
+VoteChoices (the nominees) in shuffled batches of at least the campaign's
+``ballot_batch_size``, on the clock and, for all that remain, at the count; no code,
+user, address or time, and random UUID keys. At the count every code is retired and
+the tables that held them are rewritten, as for evaluation forms (README, "Secret
+ballots").
 """
 
 from __future__ import annotations
 
 import datetime
-import zlib
+import struct
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import models, transaction
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.campaigns.models import Campaign
+from campaign.infra.outbox import outbox_enqueue
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.nominations.services import quarter_bounds
 from campaign.nominations.votes.models import PublicVote, PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
@@ -55,14 +59,16 @@ from reviews.codes import (
     sheet_html,
     sheet_pdf,
 )
+from reviews.held_forms import form_hold, forms_release, held_counts
 from reviews.public_ballot import BallotRefused, Refusal, code_row_unused
 
 MAX_VOTE_CODES = 5000
 # The public pages run with no user and decide what they may read themselves.
 SCOPE_LABEL = "public_vote"
-# Rewrites of one vote's codes take turns on a PostgreSQL advisory lock (this class,
-# the vote's id): a row lock would not do, since casts hold the vote's row shared.
-_REWRITE_LOCK_CLASS = zlib.crc32(b"campaign.VoteCode") & 0x7FFFFFFF
+# HeldForm.kind of public-vote papers; the box is the vote. A sealed paper is the chosen
+# nominees' ids, padded to max_choices of them.
+HELD_KIND = "vote"
+NOMINEE_ID = struct.Struct(">Q")
 
 
 class VoteState(models.TextChoices):
@@ -248,7 +254,7 @@ def vote_paper(code: str) -> VotePaper:
     """The paper a code opens, or BallotRefused saying why it opens none. Reads only,
     so opening the paper never uses the code up."""
     with unscoped(SCOPE_LABEL):
-        row = code_row_unused(VoteCode, code, ["vote_id"])
+        row = code_row_unused(VoteCode, code, ["vote_id"], counted=_vote_counted)
         vote = PublicVote.objects.select_related("campaign__organization").get(pk=row["vote_id"])
         refusal = _vote_refusal(vote, timezone.now())
         if refusal is not None:
@@ -296,7 +302,7 @@ def vote_cast(*, code: str, nominee_ids: Iterable[int]) -> None:
     """Store one paper for the code and use the code up, or raise BallotRefused /
     VoteInvalid and store nothing (module docstring)."""
     with unscoped(SCOPE_LABEL):
-        row = code_row_unused(VoteCode, code, ["vote_id"])
+        row = code_row_unused(VoteCode, code, ["vote_id"], counted=_vote_counted)
         hold_open(PublicVote, row["vote_id"])
         vote = PublicVote.objects.only("opens_at", "closes_at", "closed_at", "max_choices").get(pk=row["vote_id"])
         refusal = _vote_refusal(vote, timezone.now())
@@ -305,37 +311,61 @@ def vote_cast(*, code: str, nominee_ids: Iterable[int]) -> None:
         chosen = _chosen(vote, nominee_ids)
         if not code_claim(VoteCode, row["pk"]):
             raise BallotRefused(Refusal.USED)
-        ballot = VoteBallot.objects.create(vote_id=vote.pk)
-        VoteChoice.objects.bulk_create(VoteChoice(ballot=ballot, vote_id=vote.pk, nominee_id=pk) for pk in chosen)
-    vote_id = vote.pk
-
-    def rewrite_used_codes() -> None:
-        used_vote_codes_rewrite(vote_id=vote_id)
-
-    # The paper is stored whatever happens to this rewrite; the close rewrites all codes again.
-    transaction.on_commit(rewrite_used_codes, robust=True)
+        form_hold(
+            kind=HELD_KIND,
+            box_id=vote.pk,
+            category="",
+            payload=b"".join(NOMINEE_ID.pack(pk) for pk in chosen),
+            size=NOMINEE_ID.size * vote.max_choices,
+        )
 
 
-def _take_turn(vote_id: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_REWRITE_LOCK_CLASS, vote_id])
+def _vote_counted(row: dict) -> bool:
+    return PublicVote.objects.filter(pk=row["vote_id"], closed_at__isnull=False).exists()
 
 
-def used_vote_codes_rewrite(*, vote_id: int) -> int:
-    """Put the vote's used codes back in random order, in a transaction of their own;
-    returns how many (see reviews.codes.codes_put_back_shuffled)."""
-    with unscoped(SCOPE_LABEL), transaction.atomic():
-        _take_turn(vote_id)
-        return codes_put_back_shuffled(VoteCode, "vote_id = %s AND used", [vote_id])
+def _papers_store(vote_id: int, payloads: list[bytes]) -> None:
+    """A released batch as VoteBallots and VoteChoices, in the shuffled order given."""
+    ballots, choices = [], []
+    for payload in payloads:
+        ballot = VoteBallot(id=uuid.uuid4(), vote_id=vote_id)
+        ballots.append(ballot)
+        choices.extend(
+            VoteChoice(id=uuid.uuid4(), ballot=ballot, vote_id=vote_id, nominee_id=nominee_id)
+            for (nominee_id,) in NOMINEE_ID.iter_unpack(payload)
+        )
+    VoteBallot.objects.bulk_create(ballots, batch_size=500)
+    VoteChoice.objects.bulk_create(choices, batch_size=500)
 
 
-def vote_codes_scrub(*, vote_id: int) -> int:
-    """Put every code of the vote back in random order, in one transaction: after the
-    close, used and unused codes alike carry one transaction id and lie in no order,
-    whatever happened to the rewrites after each cast. Returns how many."""
-    with unscoped(SCOPE_LABEL), transaction.atomic():
-        _take_turn(vote_id)
+def held_papers_release(vote: PublicVote, *, final: bool) -> int:
+    """Release the vote's held papers in a shuffled batch (reviews.held_forms); ``final``
+    at the count, for all of them. Returns how many."""
+    with unscoped(SCOPE_LABEL):
+        return forms_release(
+            kind=HELD_KIND,
+            box_id=vote.pk,
+            category="",
+            batch_size=vote.campaign.ballot_batch_size,
+            final=final,
+            store=lambda payloads: _papers_store(vote.pk, payloads),
+        )
+
+
+def held_papers_release_due() -> int:
+    """Beat: a batch from every vote holding 2k papers or more."""
+    with unscoped(SCOPE_LABEL):
+        held = held_counts(HELD_KIND)
+        votes = PublicVote.objects.filter(pk__in={vote_id for vote_id, _category in held}, closed_at__isnull=True)
+        return sum(held_papers_release(vote, final=False) for vote in votes.select_related("campaign"))
+
+
+def vote_codes_retire(*, vote_id: int) -> int:
+    """At the count, in its transaction: every code of the vote marked used and put back
+    in random order, so no row says which code was used (the count of papers is kept
+    as ``ballots_cast``) and all of them carry one transaction id. Returns how many."""
+    with unscoped(SCOPE_LABEL):
+        VoteCode.objects.filter(vote_id=vote_id).update(used=True)
         return codes_put_back_shuffled(VoteCode, "vote_id = %s", [vote_id])
 
 
@@ -346,6 +376,8 @@ def vote_codes_scrub(*, vote_id: int) -> int:
 
 def _count(vote: PublicVote, *, by: User | None) -> PublicVote:
     """Count the papers onto the nominees and close the vote; ``vote`` is locked."""
+    # Every paper still held goes out now, so the count is complete.
+    held_papers_release(vote, final=True)
     with unscoped("public_vote_count"):
         counts = dict(
             VoteChoice.objects.filter(vote=vote).values("nominee").annotate(n=Count("pk")).values_list("nominee", "n")
@@ -362,8 +394,9 @@ def _count(vote: PublicVote, *, by: User | None) -> PublicVote:
     vote.closed_at = timezone.now()
     vote.closed_by = by
     vote.save(update_fields=["ballots_cast", "closed_at", "closed_by"])
-    vote_id = vote.pk
-    transaction.on_commit(lambda: vote_codes_scrub(vote_id=vote_id), robust=True)
+    vote_codes_retire(vote_id=vote.pk)
+    # The tables that held the codes' past, rewritten once this has committed.
+    outbox_enqueue("campaign.infra.tasks.rewrite_secret_tables")
     return vote
 
 
@@ -413,15 +446,23 @@ def votes_in_scope(campaign: Campaign) -> QuerySet[PublicVote]:
         PublicVote.objects.filter(campaign=campaign)
         .annotate(
             nominee_count=_count_of(PublicVoteNominee._base_manager.filter(vote=OuterRef("pk"))),
-            used_codes=_count_of(VoteCode._base_manager.filter(vote=OuterRef("pk"), used=True)),
+            # After the count the codes are retired: the papers cast are the codes used.
+            used_codes=Case(
+                When(closed_at__isnull=False, then=F("ballots_cast")),
+                default=_count_of(VoteCode._base_manager.filter(vote=OuterRef("pk"), used=True)),
+            ),
         )
         .order_by("-opens_at", "-pk")
     )
 
 
 def vote_progress(vote: PublicVote) -> dict[str, int]:
-    """How many codes were issued and used: counts only, never which, never a choice."""
-    return VoteCode.objects.filter(vote=vote).aggregate(issued=Count("pk"), used=Count("pk", filter=Q(used=True)))
+    """How many codes were issued and used: counts only, never which, never a choice.
+    After the count the codes are retired, and the papers cast are the codes used."""
+    progress = VoteCode.objects.filter(vote=vote).aggregate(issued=Count("pk"), used=Count("pk", filter=Q(used=True)))
+    if vote.closed_at is not None:
+        progress["used"] = vote.ballots_cast
+    return progress
 
 
 @dataclass(frozen=True)

@@ -12,3 +12,11 @@ def close_due_votes() -> int:
 
     with unscoped("close_due_votes"):
         return votes_close_due()
+
+
+@shared_task
+def release_held_votes() -> int:
+    """Beat, every minute: held papers out as ballots in shuffled batches."""
+    from campaign.nominations.votes.services import held_papers_release_due
+
+    return held_papers_release_due()
