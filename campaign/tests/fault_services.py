@@ -229,8 +229,9 @@ CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
 
 
-def cast_over_http(base_url: str, code: str, subjects: list[int]) -> tuple[int, int]:
-    """Open the form and submit it as a phone does: (GET status, POST status)."""
+def cast_over_http(base_url: str, code: str, subjects: list[int], comments: dict | None = None) -> tuple[int, int]:
+    """Open the form and submit it as a phone does: (GET status, POST status).
+    ``comments``: {subject id: text} written beside the choices."""
     parts = urlsplit(base_url)
 
     def request(method, path, body=None, headers=None):
@@ -248,6 +249,7 @@ def cast_over_http(base_url: str, code: str, subjects: list[int]) -> tuple[int, 
     cookie = CSRF_COOKIE.search(" ".join(headers.get_all("Set-Cookie") or [])).group(1)
     token = CSRF_FIELD.search(body).group(1)
     data = {"csrfmiddlewaretoken": token} | {f"choice_{pk}": "satisfied" for pk in subjects}
+    data |= {f"comment_{pk}": text for pk, text in (comments or {}).items()}
     posted, _headers, _body = request(
         "POST",
         f"/p/{code}/",
