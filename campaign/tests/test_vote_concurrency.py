@@ -11,7 +11,7 @@ from django.db import connection
 
 from campaign.nominations.votes.models import PublicVoteNominee, VoteBallot, VoteChoice, VoteCode
 from campaign.nominations.votes.services import vote_cast, vote_close
-from campaign.tests.factories import make_nomination, make_vote
+from campaign.tests.factories import make_nomination, make_vote, papers_out
 from orgs.scoping import unscoped
 from reviews.public_ballot import BallotRefused
 
@@ -73,6 +73,7 @@ def test_twenty_simultaneous_papers_with_one_code_store_exactly_one(vote):
     outcomes = run_together([cast_job(codes_of(vote, 1)[0], nominee_ids(vote)) for _ in range(20)])
 
     assert outcomes == Counter({"stored": 1, "used": 19})
+    papers_out(vote)
     assert VoteBallot.objects.count() == 1
     assert VoteChoice.objects.count() == 2
     assert VoteCode.objects.filter(used=True).count() == 1
@@ -87,6 +88,7 @@ def test_thirty_codes_each_sent_four_times_at_once_store_thirty_papers(vote):
         outcomes += run_together(jobs)
 
     assert outcomes == Counter({"stored": 30, "used": 90})
+    papers_out(vote)
     assert VoteBallot.objects.count() == 30
     assert set(VoteCode.objects.filter(used=True).values_list("code", flat=True)) == set(codes)
 
@@ -104,7 +106,7 @@ def test_no_paper_is_stored_after_the_count_commits(county, vote):
     jobs.insert(len(jobs) // 2, close)
     outcomes = run_together(jobs)
 
-    stored = VoteBallot.objects.filter(vote=vote).count()
+    stored = VoteBallot.objects.filter(vote=vote).count()  # the count released every held paper
     assert counted == [stored]
     assert outcomes["stored"] == stored + 1  # the close itself reports "stored"
     assert outcomes["stored"] + outcomes["ended"] == len(jobs)
@@ -125,41 +127,41 @@ def xmins(table, where="", params=()):
 def test_no_paper_shares_a_transaction_id_with_any_code(vote):
     for code in codes_of(vote, 6):
         vote_cast(code=code, nominee_ids=nominee_ids(vote)[:1])
+    papers_out(vote)
 
     papers = set(xmins(VoteBallot._meta.db_table)) | set(xmins(VoteChoice._meta.db_table))
-    assert len(set(xmins(VoteBallot._meta.db_table))) == 6
+    # One batch, one transaction, none of the casts'.
+    assert len(set(xmins(VoteBallot._meta.db_table))) == 1
     assert not papers & set(xmins(VoteCode._meta.db_table))
-    # Not even the id next to a paper's: all used codes carry one id.
-    assert len(set(xmins(VoteCode._meta.db_table, "WHERE used"))) == 1
 
 
-def test_without_the_rewrite_a_paper_would_share_its_code_s_transaction_id(vote, monkeypatch):
-    """The trap the rewrite closes, shown: the query that would link them."""
-    monkeypatch.setattr("campaign.nominations.votes.services.used_vote_codes_rewrite", lambda **kwargs: 0)
+def test_a_cast_writes_its_paper_sealed_in_its_own_transaction_and_no_ballot(vote):
+    """The trap held papers close, shown: the query that would link a code to what its
+    transaction wrote finds only the sealed paper."""
     code = codes_of(vote, 1)[0]
     vote_cast(code=code, nominee_ids=nominee_ids(vote)[:1])
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT c.code FROM campaign_voteballot b JOIN campaign_votecode c ON b.xmin = c.xmin")
+        cursor.execute("SELECT c.code FROM reviews_heldform h JOIN campaign_votecode c ON h.xmin = c.xmin")
         assert cursor.fetchall() == [(code,)]
+        cursor.execute("SELECT count(*) FROM campaign_voteballot")
+        assert cursor.fetchone() == (0,)
 
 
 def ascents(sequence):
     return sum(1 for before, after in zip(sequence, sequence[1:], strict=False) if after > before)
 
 
-def used_in_place_order(vote):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT code FROM campaign_votecode WHERE vote_id = %s AND used ORDER BY ctid", [vote.pk])
-        return [code for (code,) in cursor.fetchall()]
-
-
-def test_used_codes_do_not_lie_in_the_order_they_were_used(vote):
+def test_after_the_count_codes_do_not_lie_in_the_order_they_were_used(county, vote):
     used = random.Random(2011).sample(codes_of(vote, 300), 40)
     for code in used:
         vote_cast(code=code, nominee_ids=nominee_ids(vote)[:1])
+    vote_close(vote=vote, by=county.office)
 
-    positions = [used.index(code) for code in used_in_place_order(vote)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT code FROM campaign_votecode WHERE vote_id = %s ORDER BY ctid", [vote.pk])
+        placed = [code for (code,) in cursor.fetchall()]
+    positions = [used.index(code) for code in placed if code in used]
     # In the order of use 39 of 39 neighbours would ascend; shuffled, about 19.5 (sd 1.8).
     assert ascents(positions) < 30
 

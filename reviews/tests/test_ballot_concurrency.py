@@ -9,10 +9,10 @@ from django.db import connection, transaction
 
 from orgs.scoping import unscoped
 from reviews.ballots import ballot_cast
-from reviews.models import Ballot, BallotChoice, Choice, EvaluationCode, EvaluationSubject, RoundState
+from reviews.models import Ballot, BallotChoice, Choice, EvaluationCode, EvaluationSubject, HeldForm, RoundState
 from reviews.public_ballot import BallotRefused
 from reviews.rounds import round_transition
-from reviews.tests.factories import make_round
+from reviews.tests.factories import forms_out, make_round
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -58,6 +58,12 @@ def open_round(campaign, county):
     return make_round(campaign, county.branch_a1, state=RoundState.OPEN, codes={"public": 60, "party_member": 10})
 
 
+def stored_forms(evaluation_round):
+    """Forms stored for the round: ballots, and forms held for their batch."""
+    held = HeldForm.objects.filter(kind="evaluation", box_id=evaluation_round.pk).count()
+    return Ballot.objects.filter(round=evaluation_round).count() + held
+
+
 def all_satisfied(evaluation_round):
     return {
         pk: Choice.SATISFIED
@@ -72,6 +78,7 @@ def test_twenty_simultaneous_submissions_of_one_code_store_exactly_one_form(open
     outcomes = run_together([cast_job(code, choices) for _ in range(20)])
 
     assert outcomes == Counter({"stored": 1, "used": 19})
+    forms_out(open_round)
     assert Ballot.objects.count() == 1
     assert BallotChoice.objects.count() == len(choices)
     assert EvaluationCode.objects.filter(used=True).count() == 1
@@ -88,6 +95,7 @@ def test_fifty_codes_each_submitted_four_times_at_once_store_fifty_forms(open_ro
         outcomes += run_together([cast_job(code, choices) for code in codes[start : start + 10] for _ in range(4)])
 
     assert outcomes == Counter({"stored": 50, "used": 150})
+    forms_out(open_round)
     assert Ballot.objects.count() == 50
     assert BallotChoice.objects.count() == 50 * len(choices)
     assert set(EvaluationCode.objects.filter(used=True).values_list("code", flat=True)) == set(codes)
@@ -104,13 +112,13 @@ def test_no_form_is_stored_after_the_round_closing_commits(open_round):
         with unscoped("test"):
             with transaction.atomic():
                 round_transition(open_round, "close")
-            counted_at_close.append(Ballot.objects.filter(round=open_round).count())
+            counted_at_close.append(stored_forms(open_round))
 
     jobs = [cast_job(code, choices) for code in codes]
     jobs.insert(len(jobs) // 2, close)
     outcomes = run_together(jobs)
 
-    stored = Ballot.objects.filter(round=open_round).count()
+    stored = stored_forms(open_round)
     assert counted_at_close == [stored]
     assert outcomes["stored"] == stored + 1  # the close itself reports "stored"
     assert outcomes["stored"] + outcomes["ended"] == len(jobs)
