@@ -162,6 +162,10 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 # for 15 minutes. Not by address alone: a county office's PCs share one address behind
 # the intranet's NAT, and one person's typos must not lock out the whole office.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+# Unknown or used codes from one address before the evaluation form refuses it for a
+# while (reviews/public_ballot.py): a guessing limit, raised where a meeting hall's
+# phones reach the server through one address.
+BALLOT_FAILURE_LIMIT = env_int("BALLOT_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy
 from redis.exceptions import RedisError
@@ -25,8 +26,9 @@ from reviews.codes import code_row, normalise_code
 # What the cache raises when Redis is down or unreachable.
 CACHE_DOWN = (RedisError, OSError)
 # Guessing protection on top of the codes' entropy (reviews.codes): this many failed
-# attempts from one address within the window, and it waits BLOCK_SECONDS.
-FAILURE_LIMIT = 20
+# attempts from one address within the window, and it waits BLOCK_SECONDS (settings:
+# a hall whose phones share one address behind its router may need more).
+FAILURE_LIMIT = settings.BALLOT_FAILURE_LIMIT
 FAILURE_WINDOW_SECONDS = 600
 BLOCK_SECONDS = 600
 TOO_MANY_TITLE = gettext_lazy("尝试次数过多")

@@ -35,7 +35,7 @@ echo "== tally, in process and in a Celery worker"
 "$python" manage.py bench_tally --votes 1000000 10000000 --worker
 
 echo "== evaluation forms through HTTP: gunicorn (2 workers) and a Celery worker, as make run starts them"
-"$bin/gunicorn" campaign.wsgi --bind 127.0.0.1:8765 --workers 2 --threads 4 --log-level warning &
+"$bin/gunicorn" -c campaign/gunicorn.conf.py --bind 127.0.0.1:8765 &
 server=$!
 PYTHONWARNINGS=ignore "$python" -m celery --quiet -A campaign worker --queues celery,documents --concurrency 1 \
   --hostname "bench-forms-$$@%h" --loglevel warning --without-gossip --without-mingle >/dev/null &

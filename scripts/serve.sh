@@ -13,6 +13,5 @@ else
   echo "未设置 REDIS_URL：后台任务在网站进程内执行。"
 fi
 echo "打开 http://$host:$port/ 登录（按 Ctrl+C 停止）"
-# No access log: it would write /p/<code>/ with a time, which together with the order
-# ballots are stored in could tie a form to its code (README, "Secret ballots").
-$bin/gunicorn campaign.wsgi --bind "$host:$port" --workers 2 --threads 4 --error-logfile -
+# Sizes, logs (none per request) and timeouts are in campaign/gunicorn.conf.py.
+$bin/gunicorn -c campaign/gunicorn.conf.py --bind "$host:$port"

@@ -93,6 +93,12 @@ class CampaignForm(forms.ModelForm):
                 **self.fields,
             }
         self.fields["satisfaction_threshold"].widget.attrs.update({"min": 0, "max": 100, "step": "0.01"})
+        self.fields["ballot_batch_size"].required = False
+
+    def clean_ballot_batch_size(self):
+        # Left empty: the campaign's own, or the default for a new one.
+        value = self.cleaned_data.get("ballot_batch_size")
+        return value if value is not None else self.instance.ballot_batch_size
 
     def clean_review_period_months(self):
         value = self.cleaned_data["review_period_months"]

@@ -17,6 +17,11 @@ from django.utils.translation import pgettext_lazy
 from orgs.models import Organization, Sector
 from orgs.scoping import ScopedManager
 
+# Forms per shuffled batch of a secret ballot (reviews/held_forms.py): the guarantee's k.
+DEFAULT_BALLOT_BATCH_SIZE = 10
+MIN_BALLOT_BATCH_SIZE = 5
+MAX_BALLOT_BATCH_SIZE = 500
+
 
 class Campaign(models.Model):
     """Run by one organization (usually the county committee) for its whole subtree."""
@@ -53,8 +58,8 @@ class Campaign(models.Model):
     # code no better than chance among this many forms.
     ballot_batch_size = models.PositiveSmallIntegerField(
         _("评议表成批入库数（份）"),
-        default=10,
-        validators=[MinValueValidator(5), MaxValueValidator(500)],
+        default=DEFAULT_BALLOT_BATCH_SIZE,
+        validators=[MinValueValidator(MIN_BALLOT_BATCH_SIZE), MaxValueValidator(MAX_BALLOT_BATCH_SIZE)],
     )
     remedial_days = models.PositiveSmallIntegerField(
         _("补课整改期限（天）"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]

@@ -17,7 +17,17 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
+from campaign.campaigns.models import (
+    DEFAULT_BALLOT_BATCH_SIZE,
+    MAX_BALLOT_BATCH_SIZE,
+    MIN_BALLOT_BATCH_SIZE,
+    Campaign,
+    Phase,
+    SectorTheme,
+    Standard,
+    StandardDimension,
+    StandardSubject,
+)
 from campaign.campaigns.selectors import dimension_use_counts
 from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role, Sector, User
@@ -282,6 +292,8 @@ def campaign_create(
     review_period_months: int = DEFAULT_REVIEW_PERIOD_MONTHS,
     reports_per_month: int = DEFAULT_REPORTS_PER_MONTH,
     models_per_quarter: int = DEFAULT_MODELS_PER_QUARTER,
+    basic_satisfied_counts: bool = True,
+    ballot_batch_size: int = DEFAULT_BALLOT_BATCH_SIZE,
     phases: list[PhaseInput] | None = None,
     standards: list[StandardInput] | tuple[StandardInput, ...] = DEFAULT_STANDARDS,
     sector_themes: dict[str, str] | None = None,
@@ -295,6 +307,7 @@ def campaign_create(
     _raise(
         campaign_basics_problems(starts_on=starts_on, ends_on=ends_on, satisfaction_threshold=satisfaction_threshold)
     )
+    _check_batch_size(ballot_batch_size)
     campaign = Campaign.objects.create(
         organization=organization,
         name=name,
@@ -305,6 +318,8 @@ def campaign_create(
         review_period_months=review_period_months,
         reports_per_month=reports_per_month,
         models_per_quarter=models_per_quarter,
+        basic_satisfied_counts=basic_satisfied_counts,
+        ballot_batch_size=ballot_batch_size,
         created_by=by,
     )
     campaign_phases_set(campaign=campaign, phases=phases or default_phases(starts_on, ends_on), by=by)
@@ -326,10 +341,13 @@ def campaign_update(
     review_period_months: int,
     reports_per_month: int,
     models_per_quarter: int,
+    basic_satisfied_counts: bool | None = None,
+    ballot_batch_size: int | None = None,
     by: User | None,
 ) -> Campaign:
-    """Change the basics. The organization running it stays: pledges and reviews below it
-    were made for that subtree."""
+    """Change the basics (None: leave that one as it is). The organization running it
+    stays: pledges and reviews below it were made for that subtree. A new rule of
+    satisfaction applies to rounds tallied from now on; tallied ones keep theirs."""
     _require_office(by, campaign.organization)
     _raise(
         campaign_basics_problems(
@@ -347,8 +365,21 @@ def campaign_update(
     campaign.review_period_months = review_period_months
     campaign.reports_per_month = reports_per_month
     campaign.models_per_quarter = models_per_quarter
+    if basic_satisfied_counts is not None:
+        campaign.basic_satisfied_counts = basic_satisfied_counts
+    if ballot_batch_size is not None:
+        _check_batch_size(ballot_batch_size)
+        campaign.ballot_batch_size = ballot_batch_size
     campaign.save()
     return campaign
+
+
+def _check_batch_size(ballot_batch_size: int) -> None:
+    if not MIN_BALLOT_BATCH_SIZE <= ballot_batch_size <= MAX_BALLOT_BATCH_SIZE:
+        raise ValidationError(
+            _("评议表成批入库数应在 %(least)s 到 %(most)s 份之间。")
+            % {"least": MIN_BALLOT_BATCH_SIZE, "most": MAX_BALLOT_BATCH_SIZE}
+        )
 
 
 @transaction.atomic

@@ -92,6 +92,8 @@ def campaign_create_view(request):
                 review_period_months=data["review_period_months"],
                 reports_per_month=data["reports_per_month"],
                 models_per_quarter=data["models_per_quarter"],
+                basic_satisfied_counts=data["basic_satisfied_counts"],
+                ballot_batch_size=data["ballot_batch_size"],
                 by=request.user,
             )
         except ValidationError as error:
@@ -123,6 +125,8 @@ def campaign_edit(request, pk: int):
                 review_period_months=data["review_period_months"],
                 reports_per_month=data["reports_per_month"],
                 models_per_quarter=data["models_per_quarter"],
+                basic_satisfied_counts=data["basic_satisfied_counts"],
+                ballot_batch_size=data["ballot_batch_size"],
                 by=request.user,
             )
         except ValidationError as error:

@@ -107,11 +107,15 @@ def request(port: int, method: str, path: str, body: str | None = None, headers:
 class Gunicorn:
     """gunicorn as production runs it, on the test database."""
 
-    def __init__(self, **environment: str):
+    def __init__(self, *, as_served: bool = False, **environment: str):
+        """``as_served``: sized as `make run` serves it (campaign/gunicorn.conf.py);
+        otherwise one worker with two threads, enough for a fault test."""
         self.port = free_port()
+        sizes = (
+            ["-c", "campaign/gunicorn.conf.py"] if as_served else ["campaign.wsgi", "--workers", "1", "--threads", "2"]
+        )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "campaign.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "1"]
-            + ["--threads", "2", "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", *sizes, "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"],
             cwd=BASE_DIR,
             env=app_environment(**environment),
         )

@@ -197,7 +197,20 @@ def test_a_real_restart_under_load_fails_requests_cleanly_and_loses_or_halves_no
     }
     accepted = {code for code, _opened, posted, _seconds in forms if posted == 302} | {last_code}
     assert accepted <= used, "a form answered 302 was lost"
-    assert len(stored) == len(used), "a code used without its form, or a form without its code"
+    # Forms still held for their batch are stored too: each opens whole, with every subject.
+    from reviews.ballots import _form_from_bytes
+    from reviews.held_forms import form_unseal
+
+    held = [
+        _form_from_bytes(form_unseal(bytes(sealed), box=f"evaluation:{evaluation_round.pk}:{category}".encode()))
+        for category, sealed in private_rows(
+            database_url,
+            "SELECT category, sealed FROM reviews_heldform WHERE kind = 'evaluation' AND box_id = %s",
+            [evaluation_round.pk],
+        )
+    ]
+    assert all(len(form) == len(subjects) for form in held), "a held form was stored in part"
+    assert len(stored) + len(held) == len(used), "a code used without its form, or a form without its code"
     assert all(choices == len(subjects) for _ballot, choices in stored), "a form stored in part"
     assert len(pages) > 50 and len(forms) > 4  # the load really ran across the restart
 

@@ -123,3 +123,64 @@ def test_no_form_is_stored_after_the_round_closing_commits(open_round):
     assert outcomes["stored"] == stored + 1  # the close itself reports "stored"
     assert outcomes["stored"] + outcomes["ended"] == len(jobs)
     assert EvaluationCode.objects.filter(round=open_round, used=True).count() == stored
+
+
+@pytest.mark.redis
+def test_two_hundred_posts_at_once_over_fifty_codes_store_fifty_forms_and_every_post_is_answered(open_round):
+    """Over HTTP, to gunicorn as it is served: 50 phones, each code sent four times at the
+    same instant. Every one of the 200 requests gets an answer, and 50 forms are stored."""
+    import http.client
+    from urllib.parse import urlencode
+
+    from campaign.tests.fault_services import CSRF_COOKIE, CSRF_FIELD, Gunicorn
+
+    codes = list(EvaluationCode.objects.filter(round=open_round).values_list("code", flat=True)[:50])
+    choices = {f"choice_{pk}": Choice.SATISFIED for pk in all_satisfied(open_round)}
+    # 200 phones, not one guesser: the guessing limit counts per address, and here all
+    # of them share the test's.
+    web = Gunicorn(as_served=True, BALLOT_FAILURE_LIMIT="1000")
+
+    def call(method, path, body=None, headers=None):
+        client = http.client.HTTPConnection("127.0.0.1", web.port, timeout=120)
+        try:
+            client.request(method, path, body=body, headers=headers or {})
+            response = client.getresponse()
+            return response.status, response.headers, response.read().decode()
+        finally:
+            client.close()
+
+    try:
+        posts = []
+        for code in codes:  # opened one by one, as phones would over a minute
+            _status, headers, body = call("GET", f"/p/{code}/")
+            cookie = CSRF_COOKIE.search(" ".join(headers.get_all("Set-Cookie") or [])).group(1)
+            data = urlencode({"csrfmiddlewaretoken": CSRF_FIELD.search(body).group(1)} | choices)
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}"}
+            posts += [(f"/p/{code}/", data, headers)] * 4
+        barrier = threading.Barrier(len(posts))
+        answers, unanswered = Counter(), []
+        lock = threading.Lock()
+
+        def post(path, data, headers):
+            barrier.wait()
+            try:
+                status = call("POST", path, data, headers)[0]
+            except (OSError, http.client.HTTPException) as error:
+                with lock:
+                    unanswered.append(repr(error))
+                return
+            with lock:
+                answers[status] += 1
+
+        threads = [threading.Thread(target=post, args=request) for request in posts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=180)
+    finally:
+        web.close()
+
+    assert unanswered == [] and sum(answers.values()) == 200
+    assert answers == Counter({302: 50, 409: 150})
+    assert stored_forms(open_round) == 50
+    assert EvaluationCode.objects.filter(round=open_round, used=True).count() == 50

@@ -1,5 +1,6 @@
 """Faults: Redis stops on evaluation day. The form pages still serve and forms still
-save; the guessing limit and the coalesced code rewrite pause and resume with Redis.
+save (held in PostgreSQL for their batch, which needs no Redis); the guessing limit
+pauses and resumes with Redis.
 
 The test starts a Redis of its own on a free port (the machine's shared Redis is left
 alone), points the cache at it, stops it in the middle of casting and starts it again."""
@@ -10,7 +11,7 @@ from django.core.cache import caches
 from campaign.tests.fault_services import PrivateRedis, cast_over_http
 from orgs.scoping import unscoped
 from reviews.models import Ballot, EvaluationCode, EvaluationSubject, RoundState
-from reviews.tests.factories import make_round
+from reviews.tests.factories import forms_out, make_round
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -50,6 +51,7 @@ def test_forms_are_cast_while_redis_is_down_and_the_guessing_limit_resumes_with_
     private_redis.start()
     assert cast_over_http(live_server.url, codes[3], subjects) == (200, 302)
     with unscoped("test"):
+        forms_out(evaluation_round)
         assert Ballot.objects.filter(round=evaluation_round).count() == 4
         assert EvaluationCode.objects.filter(round=evaluation_round, used=True).count() == 4
     # Counting wrong codes works again once Redis is back.

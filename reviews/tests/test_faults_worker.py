@@ -80,3 +80,55 @@ def test_a_tally_whose_worker_is_killed_is_done_again_complete_and_once(county, 
     )
     assert RemedialRectification.objects.filter(round=evaluation_round).count() == 1
     assert Rectification.objects.filter(remedial__round=evaluation_round).count() == 1
+
+
+def test_forms_held_for_a_batch_survive_the_worker_killed_while_releasing_it(county, campaign, prefork_worker):
+    """The worker is killed in the middle of moving a batch out: its transaction never
+    commits, so every form stays held, whole; the next release (the beat's next turn)
+    and the tally take them all, each once."""
+    from reviews.ballots import ballot_cast
+    from reviews.models import Ballot, EvaluationCode, EvaluationSubject, HeldForm
+    from reviews.tasks import release_held_ballots, tally_round
+    from reviews.tests.factories import make_round
+
+    process, queue = prefork_worker
+    campaign.ballot_batch_size = 5
+    campaign.save()
+    evaluation_round = make_round(campaign, county.branch_a1, state=RoundState.OPEN, codes={"public": 20})
+    subjects = list(EvaluationSubject.objects.filter(round=evaluation_round).values_list("pk", flat=True))
+    for code in EvaluationCode.objects.filter(round=evaluation_round).values_list("code", flat=True)[:12]:
+        ballot_cast(code=code, choices=dict.fromkeys(subjects, "satisfied"), comments={})
+    assert HeldForm.objects.count() == 12
+
+    # Hold one held form's row: the worker's release takes its transaction and waits on it.
+    settings_dict = connection.settings_dict
+    holder = psycopg2.connect(
+        dbname=settings_dict["NAME"], user=settings_dict["USER"], host=settings_dict["HOST"], port=settings_dict["PORT"]
+    )
+    holder.cursor().execute(
+        "SELECT 1 FROM reviews_heldform WHERE box_id = %s LIMIT 1 FOR UPDATE", [evaluation_round.pk]
+    )
+    release_held_ballots.apply_async(queue=queue)
+
+    def release_waiting() -> bool:
+        with connection.cursor() as probe:
+            probe.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> %s",
+                [holder.get_backend_pid()],
+            )
+            return probe.fetchone()[0] > 0
+
+    wait_for(release_waiting, "the worker's release to reach the held forms")
+    (child,) = child_processes(process.pid)
+    os.kill(child, signal.SIGKILL)
+    wait_for(lambda: child not in child_processes(process.pid), "the killed child to be replaced")
+    holder.rollback()
+    holder.close()
+    assert HeldForm.objects.count() == 12 and not Ballot.objects.exists()
+
+    assert release_held_ballots.apply_async(queue=queue).get(timeout=60) == 7  # 12 held: 7 out, k = 5 back
+    EvaluationRound.objects.filter(pk=evaluation_round.pk).update(state=RoundState.CLOSED)
+    assert tally_round.apply_async(args=[evaluation_round.pk], queue=queue).get(timeout=60)["forms"] == 12
+    assert not HeldForm.objects.exists()
+    assert Ballot.objects.filter(round=evaluation_round).count() == 12

@@ -254,3 +254,56 @@ def test_another_township_does_not_see_the_remedial_task(client, county, campaig
     client.force_login(county.secretary_user_b1)
     assert task.get_absolute_url() not in client.get(reverse("pledges:rectifications")).content.decode()
     assert client.get(task.get_absolute_url()).status_code == 404
+
+
+def test_the_results_keep_the_rule_they_were_judged_by_when_the_campaign_changes_it(client, county, campaign):
+    evaluation_round = tallied_round(county, campaign)
+    assert (evaluation_round.judged_threshold, evaluation_round.judged_basic_satisfied_counts) == (90, True)
+    client.force_login(county.office)
+
+    # The office changes the campaign's rule on the campaign page, after the tally.
+    form = client.get(reverse("campaign:edit", args=[campaign.pk])).content.decode()
+    assert 'name="basic_satisfied_counts"' in form and 'name="ballot_batch_size"' in form
+    posted = client.post(
+        reverse("campaign:edit", args=[campaign.pk]),
+        {
+            "name": campaign.name,
+            "theme": campaign.theme,
+            "starts_on": campaign.starts_on.isoformat(),
+            "ends_on": campaign.ends_on.isoformat(),
+            "satisfaction_threshold": "95",
+            "ballot_batch_size": "20",
+            "review_period_months": campaign.review_period_months,
+            "reports_per_month": campaign.reports_per_month,
+            "models_per_quarter": campaign.models_per_quarter,
+            # basic_satisfied_counts unticked: only 满意 counts from now on
+        },
+    )
+    assert posted.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.satisfaction_threshold == 95 and not campaign.basic_satisfied_counts
+    assert campaign.ballot_batch_size == 20
+
+    page = client.get(results_url(evaluation_round)).content.decode()
+    # The explanation beside the old verdicts is the rule they were taken by.
+    assert "低于 90% 为未达标" in page and "满意率 =（满意 + 基本满意）" in page
+    assert "95%" not in page
+
+
+def test_a_batch_size_under_five_is_refused_in_chinese(client, county, campaign):
+    client.force_login(county.office)
+    data = {
+        "name": campaign.name,
+        "starts_on": campaign.starts_on.isoformat(),
+        "ends_on": campaign.ends_on.isoformat(),
+        "satisfaction_threshold": "90",
+        "basic_satisfied_counts": "on",
+        "ballot_batch_size": "2",
+        "review_period_months": 6,
+        "reports_per_month": 3,
+        "models_per_quarter": 1,
+    }
+    response = client.post(reverse("campaign:edit", args=[campaign.pk]), data)
+    assert response.status_code == 200 and "5" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.ballot_batch_size == 10

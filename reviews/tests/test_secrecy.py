@@ -338,3 +338,24 @@ def test_after_the_tally_every_code_of_the_round_carries_one_transaction_id(camp
 
     assert len(set(xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [evaluation_round.pk]))) == 1
     assert xmins(EvaluationCode._meta.db_table, "WHERE round_id = %s", [other.pk]) == other_before
+
+
+def test_a_cast_logs_nothing_and_queues_no_task(client, open_round, caplog, monkeypatch):
+    """Logs at INFO or below give no time per cast: a cast writes no log record and asks a
+    worker for nothing (a task's own log lines would stamp the time); batches go out on
+    the beat's clock."""
+    import logging
+
+    from celery.app.task import Task
+
+    queued = []
+    monkeypatch.setattr(Task, "apply_async", lambda self, *args, **kwargs: queued.append(self.name))
+    caplog.set_level(logging.DEBUG)
+    subjects = subject_ids(open_round)
+    for code in codes_of(open_round)[:5]:
+        data = {f"choice_{subject}": Choice.SATISFIED for subject in subjects}
+        assert client.post(f"/p/{code}/", data).status_code == 302
+
+    assert queued == []
+    assert [record for record in caplog.records if record.levelno <= logging.INFO] == []
+    assert HeldForm.objects.count() == 5
