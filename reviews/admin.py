@@ -98,6 +98,12 @@ class EvaluationCodeAdmin(RoundPartAdmin):
     # Sorted by the code itself: the row order then follows neither creation nor use.
     ordering = ["code"]
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # The admin would otherwise filter on any of the model's own fields from the URL.
+        if lookup.split("__")[0] == "used":
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
 
 @admin.register(TallyResult)
 class TallyResultAdmin(RoundPartAdmin):

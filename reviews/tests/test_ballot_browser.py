@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from reviews.models import Ballot, BallotChoice, Choice, EvaluationCode, EvaluationSubject, RoundState
-from reviews.tests.factories import make_round
+from reviews.tests.factories import forms_out, make_round
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +52,7 @@ def test_evaluator_casts_a_form_on_a_phone_and_the_code_is_then_used(live_server
 
     expect(phone.get_by_role("heading", name="评议表已提交")).to_be_visible()
     assert code not in phone.url and code not in phone.content()
+    forms_out(evaluation_round)
     ballot = Ballot.objects.get()
     stored = dict(BallotChoice.objects.filter(ballot=ballot).values_list("subject_id", "choice"))
     assert stored[subjects[0].pk] == Choice.SATISFIED

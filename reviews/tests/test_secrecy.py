@@ -359,3 +359,17 @@ def test_a_cast_logs_nothing_and_queues_no_task(client, open_round, caplog, monk
     assert queued == []
     assert [record for record in caplog.records if record.levelno <= logging.INFO] == []
     assert HeldForm.objects.count() == 5
+
+
+def test_the_superuser_s_admin_shows_no_code_as_used(admin_client, open_round):
+    code = EvaluationCode.objects.filter(round=open_round).order_by("pk").first()
+    cast(code.code, subject_ids(open_round))
+
+    listed = admin_client.get("/admin/reviews/evaluationcode/")
+    assert listed.status_code == 200 and code.code in listed.content.decode()
+    assert "已使用" not in listed.content.decode()
+    # Filtering by use from the address is refused, not answered.
+    assert admin_client.get("/admin/reviews/evaluationcode/?used__exact=1").status_code == 400
+    assert admin_client.get("/admin/reviews/evaluationcode/?used=0").status_code == 400
+    detail = admin_client.get(f"/admin/reviews/evaluationcode/{code.pk}/change/")
+    assert detail.status_code == 200 and "已使用" not in detail.content.decode()
