@@ -1122,9 +1122,10 @@ class ScaleGenerator:
                 copy_rows(
                     cursor,
                     "reviews_roundcategory",
-                    ("round_id", "category", "code_count"),
+                    ("round_id", "category", "code_count", "codes_used"),
                     (
-                        (evaluation_round.id, category, count)
+                        # Every round here is tallied: the tally keeps the count of used codes.
+                        (evaluation_round.id, category, count, evaluation_round.forms_by_category.get(category, 0))
                         for evaluation_round in self.rounds
                         for category, count in evaluation_round.codes_by_category.items()
                         if count
@@ -1143,14 +1144,15 @@ class ScaleGenerator:
             ),
         )
         with self.step("reviews_evaluationcode") as rows:
-            # Used codes are as many as forms cast; inserted in random order, as round_open does.
+            # Every round here is tallied, so every code is retired (used), in random order,
+            # as the tally leaves them (reviews.ballots.codes_retire).
             self.execute(
                 rows,
                 f"""
                 INSERT INTO reviews_evaluationcode (round_id, category, code, used)
-                SELECT round_id, category, {code_expression("number")}, used
+                SELECT round_id, category, {code_expression("number")}, TRUE
                 FROM (
-                    SELECT c.round_id, c.category, g <= c.forms AS used,
+                    SELECT c.round_id, c.category,
                            row_number() OVER (ORDER BY c.round_id, c.category, g) AS number
                     FROM scale_round_category c CROSS JOIN LATERAL generate_series(1, c.codes) g
                 ) codes
@@ -1211,6 +1213,8 @@ class ScaleGenerator:
                 UPDATE reviews_evaluationround
                 SET state = CASE WHEN (id %% 10) < 10 * %(published)s THEN 'published' ELSE 'tallied' END,
                     tallied_at = closes_at + interval '1 day',
+                    judged_threshold = %(threshold)s,
+                    judged_basic_satisfied_counts = %(basic)s,
                     published_at = CASE WHEN (id %% 10) < 10 * %(published)s
                                         THEN closes_at + interval '3 days' END
                 WHERE id = ANY(%(rounds)s)

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from reviews.ballots import ballot_cast
+from reviews.ballots import ballot_cast, held_ballots_release_due
 from reviews.models import (
     Ballot,
     BallotChoice,
@@ -22,6 +22,7 @@ from reviews.models import (
     RoundState,
     TallyResult,
 )
+from reviews.rounds import round_transition
 from reviews.tally import CHOICE_FIELDS, round_tally
 from reviews.tests.factories import make_round
 
@@ -53,10 +54,12 @@ def large_round(county, campaign):
     rng = random.Random(2010)
     rng.shuffle(codes)
     cast_order = []
-    for code, _category in codes:
+    for number, (code, _category) in enumerate(codes, start=1):
         choices = {subject: rng.choice(Choice.values) for subject in subjects}
         ballot_cast(code=code, choices=choices, comments={})
         cast_order.append(code)
+        if number % 25 == 0:  # the beat's turn: batches out of the categories holding 2k
+            held_ballots_release_due()
     sheet = PaperTally.objects.create(round=evaluation_round, category=EvaluatorCategory.PUBLIC, forms=30)
     for subject in subjects:
         for choice, count in ((Choice.SATISFIED, 25), (Choice.DISSATISFIED, 3), (Choice.UNKNOWN, 2)):
@@ -67,15 +70,25 @@ def large_round(county, campaign):
 def test_every_code_cast_once_and_nothing_ties_a_ballot_to_its_code(large_round):
     evaluation_round, cast_order, subjects = large_round
     forms = len(cast_order)
+    assert EvaluationCode.objects.filter(round=evaluation_round, used=False).count() == 0
+    batch_size = evaluation_round.campaign.ballot_batch_size
+    released_while_open = Ballot.objects.filter(round=evaluation_round).count()
+    assert released_while_open >= forms - 4 * 2 * batch_size  # each category keeps fewer than 2k back
+    round_transition(evaluation_round, "close")
+    round_tally(round_id=evaluation_round.pk)
     assert Ballot.objects.filter(round=evaluation_round).count() == forms == 4 * CODES_PER_CATEGORY
     assert BallotChoice.objects.filter(round=evaluation_round).count() == forms * len(subjects)
-    assert EvaluationCode.objects.filter(round=evaluation_round, used=False).count() == 0
 
-    # No ballot row shares a transaction id with any code row.
+    # Ballots went in as batches of at least k, none in a transaction that touched a code.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM reviews_ballot WHERE round_id = %s GROUP BY xmin::text", [evaluation_round.pk]
+        )
+        assert min(size for (size,) in cursor.fetchall()) >= batch_size
     ballot_ids = xmins("reviews_ballot", "WHERE round_id = %s", [evaluation_round.pk])
     code_ids = xmins("reviews_evaluationcode", "WHERE round_id = %s", [evaluation_round.pk])
-    assert len(ballot_ids) == forms and not ballot_ids & code_ids
-    # Used codes lie in no order of use (sorted: 399 ascents of 399; shuffled: about half).
+    assert not ballot_ids & code_ids and len(code_ids) == 1  # retired together by the tally
+    # Codes lie in no order of use (sorted: 399 ascents of 399; shuffled: about half).
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT code FROM reviews_evaluationcode WHERE round_id = %s ORDER BY ctid", [evaluation_round.pk]
