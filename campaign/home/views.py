@@ -14,6 +14,7 @@ from campaign.campaigns.selectors import (
     day_within,
 )
 from campaign.home.tasks import health_probe
+from campaign.infra.search import search_query
 from orgs.access import user_scope
 from orgs.selectors import open_reminders, organization_search, tree_with_member_counts, visible_roots
 from reviews.assignments import reviewer_organization
@@ -25,7 +26,7 @@ def home(request):
     """Each role's home page: what is due for the user, where the user stands in the tree
     and what lies below."""
     roots = visible_roots(request.user)
-    query = request.GET.get("q", "").strip()
+    query = search_query(request)
     tree, truncated = tree_with_member_counts(roots)
     matches = organization_search(roots, query) if query else None
     # Reviewers see first whom they let a whole review period go by without a review.
