@@ -18,7 +18,7 @@ from campaign.campaigns.selectors import (
 )
 from campaign.home.tasks import health_probe
 from campaign.infra.search import search_query
-from orgs.access import user_scope
+from orgs.access import access_note, user_scope
 from orgs.selectors import open_reminders, organization_search, tree_with_member_counts, visible_roots
 from reviews.assignments import reviewer_organization
 from reviews.review_coverage import overdue_for_reviewer
@@ -50,6 +50,7 @@ def home(request):
             "query": query,
             "matches": matches,
             "scope": user_scope(request.user),
+            "access_note": access_note(request.user),
         },
     )
 
