@@ -56,7 +56,9 @@ class OrganizationImport(RosterImport[OrganizationRow]):
             name=cells.text("name", "组织名称", max_length=100),
             kind=cells.choice("kind", self.choices.kind),
             sector=cells.choice("sector", self.choices.sector, required=False),
-            parent_code=cell_text(row.values.get("parent_code")),
+            parent_code=""
+            if cells.formula("parent_code", "上级组织编码")
+            else cell_text(row.values.get("parent_code")),
         )
 
     def check(self, items: list[OrganizationRow]) -> None:
