@@ -40,6 +40,19 @@ class RowChange:
     created: bool
     subject: str
     details: tuple[str, ...] = ()
+    renamed: bool = False
+
+
+@dataclass(frozen=True)
+class Rename:
+    """An organization the file would rename: its code matches ours, its name does not.
+    A file from another county, or from a system numbering its own way, matches codes by
+    chance; so a rename waits for the user's explicit confirmation."""
+
+    row: int
+    code: str
+    old: str
+    new: str
 
 
 @dataclass(kw_only=True)
@@ -51,6 +64,7 @@ class ImportResult(SheetImportResult):
     created: int = 0
     updated: int = 0
     changes: list[RowChange] = field(default_factory=list)
+    renames: list[Rename] = field(default_factory=list)
 
     def note_change(self, change: RowChange) -> None:
         if len(self.changes) < PREVIEW_LIMIT:
@@ -256,9 +270,11 @@ class RosterImport(SheetImport[SheetRow, Item, ImportResult]):
             keyed[item_key] = item
         return keyed
 
-    def note(self, row: int, *, created: bool, subject: str, details: Iterable[str]) -> None:
+    def note(self, row: int, *, created: bool, subject: str, details: Iterable[str], renamed: bool = False) -> None:
         """A row to create or update, for the preview."""
-        self.result.note_change(RowChange(row=row, created=created, subject=subject, details=tuple(details)))
+        self.result.note_change(
+            RowChange(row=row, created=created, subject=subject, details=tuple(details), renamed=renamed)
+        )
 
     def write(self) -> None:
         # Every row was checked against the user's scope. The writes run unscoped: new

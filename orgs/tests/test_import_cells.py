@@ -2,6 +2,7 @@
 carry (it read as an empty cell), and one person entered twice under one ID number."""
 
 import io
+import zipfile
 
 import pytest
 
@@ -62,8 +63,6 @@ def test_a_formula_in_an_organization_cell_is_reported_as_a_formula(county):
 def test_a_formula_with_its_result_saved_reads_as_the_result(county, tmp_path):
     """Excel saves each formula's result beside it: the office sees that value, and so does the import."""
     content = xlsx_bytes(MEMBER_HEADER, [member_row(county.branch_a2, "有结果", phone="=1")])
-    import zipfile
-
     source = zipfile.ZipFile(io.BytesIO(content))
     target = io.BytesIO()
     with zipfile.ZipFile(target, "w") as archive:
