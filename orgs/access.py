@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from orgs.models import Organization, Role, User
+from orgs.models import INSPECTOR_ACCESS, Organization, Role, User
 from orgs.scoping import Scope, scope_activated, unscoped
 
 
@@ -82,3 +82,12 @@ def require_change(user: User, organizations: Iterable[Organization]) -> None:
     for organization in organizations:
         if not scope.can_change(organization):
             raise PermissionDenied(_("“%(name)s”不在您的管理范围内。") % {"name": organization.name})
+
+
+def access_note(user: User) -> str:
+    """The few words shown beside an account's role when it may not change everything it
+    sees: what an inspection group does, or 只读. Empty for the others (no query beyond
+    the scope's)."""
+    if user.is_authenticated and user.role == Role.INSPECTOR and not user.is_superuser:
+        return str(INSPECTOR_ACCESS)
+    return "" if user_scope(user).writable else _("只读")

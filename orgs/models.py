@@ -186,6 +186,13 @@ class Member(models.Model):
         return self.post in Post.leadership_team()
 
 
+# What an inspection group (巡回检查组) does in the subtrees it inspects: it reads them,
+# scores them by hand (督查组评分) and files follow-up notes on supervised tasks
+# (跟踪问效); it changes nothing else. Its scope is not writable: those two writes are
+# checked by campaign.scores.services.may_score and pledges.rectification.may_follow_up.
+INSPECTOR_ACCESS = _("查阅、评分、记录跟踪问效")
+
+
 class Role(models.TextChoices):
     OFFICE = "office", _("县委创先争优办")
     LEADER = "leader", _("上级党组织负责人")
@@ -215,7 +222,7 @@ class User(AbstractUser):
         verbose_name=_("检查范围"),
         blank=True,
         related_name="+",
-        help_text=_("巡回检查组可以只读查看这些组织及其下级。"),
+        help_text=_("巡回检查组在这些组织及其下级中查阅、评分、记录跟踪问效，不能修改其他数据。"),
     )
 
     objects = UserManager()

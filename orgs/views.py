@@ -131,12 +131,15 @@ def _require_importer(user) -> None:
         raise PermissionDenied(_("只有县委创先争优办和上级党组织负责人可以导入组织和党员。"))
 
 
-def _check_pending(request, token: str, *, dry_run: bool):
+def _check_pending(request, token: str, *, dry_run: bool, confirm_renames: bool = False):
     """Read the stored file again and run the import on it: never trust an earlier check."""
     entry, path = ROSTER_UPLOADS.get(request, token)
     with open(path, "rb") as file:
         rows = read_roster_file(file, kind=entry["kind"], extension=entry["extension"])
-    return entry, roster_import(kind=entry["kind"], rows=rows, by=request.user, dry_run=dry_run)
+    result = roster_import(
+        kind=entry["kind"], rows=rows, by=request.user, dry_run=dry_run, confirm_renames=confirm_renames
+    )
+    return entry, result
 
 
 @login_required
@@ -173,7 +176,9 @@ def roster_import_preview(request, token: str):
 def roster_import_confirm(request, token: str):
     _require_importer(request.user)
     try:
-        entry, result = _check_pending(request, token, dry_run=False)
+        entry, result = _check_pending(
+            request, token, dry_run=False, confirm_renames=request.POST.get("confirm_renames") == "1"
+        )
     except ImportFileError as error:
         ROSTER_UPLOADS.forget(request, token)
         messages.error(request, str(error))
@@ -186,6 +191,13 @@ def roster_import_confirm(request, token: str):
         # A move that the tree refused while writing (the tree changed since the
         # preview, or a moved subtree would become too deep); everything rolled back.
         messages.error(request, _("导入没有完成，没有写入任何数据：%(reason)s") % {"reason": " ".join(error.messages)})
+        return redirect("orgs:roster_import_preview", token=token)
+    if not result.written and result.ok and result.renames:
+        messages.error(
+            request,
+            _("没有写入任何数据：文件会给 %(count)s 个组织改名，请核对预览中的改名，勾选确认后再导入。")
+            % {"count": len(result.renames)},
+        )
         return redirect("orgs:roster_import_preview", token=token)
     if not result.written:
         messages.error(request, _("文件中还有错误，没有写入任何数据。请按预览中列出的原因改正后重新上传。"))

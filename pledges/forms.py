@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.campaigns.models import Campaign, StandardDimension, StandardSubject
+from campaign.infra.search import SEARCH_MAX_LENGTH
 from orgs.models import Member, Organization, Sector
 from orgs.sheets.reading import ImportFileError, check_upload
 from pledges.models import (
@@ -351,7 +352,10 @@ class CoverageFilterForm(forms.Form):
     org = forms.ChoiceField(label=_("组织"), required=False)
     sector = forms.ChoiceField(label=_("领域"), required=False, choices=[("", _("全部领域")), *Sector.choices])
     kind = forms.ChoiceField(label=_("承诺类型"), required=False, choices=[("", _("全部类型")), *PledgeKind.choices])
-    q = forms.CharField(label=_("组织名称"), required=False, max_length=50)
+    # Cut to SEARCH_MAX_LENGTH by the view, as every search box is, rather than refused.
+    q = forms.CharField(
+        label=_("组织名称"), required=False, widget=forms.TextInput(attrs={"maxlength": SEARCH_MAX_LENGTH})
+    )
 
     def __init__(self, *args, campaigns: list[Campaign], organizations: list[Organization], **kwargs):
         super().__init__(*args, **kwargs)

@@ -35,6 +35,7 @@ from campaign.circulars.services import (
 )
 from campaign.circulars.snapshots import circular_preview
 from campaign.infra.documents import STYLESHEET
+from campaign.infra.search import search_query
 from orgs.access import user_scope
 from orgs.models import Role, User
 from orgs.scoping import scope_activated
@@ -101,7 +102,7 @@ def circular_list(request):
     _require_reader(request)
     year = request.GET.get("year", "").strip()
     kind = request.GET.get("kind", "")
-    query = request.GET.get("q", "").strip()
+    query = search_query(request)
     circulars = Circular.objects.select_related("issuer", "corrects")
     # A year the calendar has (year=0 or 99999 from a hand-typed address would fail the date lookup).
     if year.isdigit() and 1 <= int(year) <= 9999:

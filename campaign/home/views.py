@@ -1,8 +1,11 @@
 """The pages every role starts from: the home page, the health check and the login lockout."""
 
+import time
+
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -14,7 +17,8 @@ from campaign.campaigns.selectors import (
     day_within,
 )
 from campaign.home.tasks import health_probe
-from orgs.access import user_scope
+from campaign.infra.search import search_query
+from orgs.access import access_note, user_scope
 from orgs.selectors import open_reminders, organization_search, tree_with_member_counts, visible_roots
 from reviews.assignments import reviewer_organization
 from reviews.review_coverage import overdue_for_reviewer
@@ -25,7 +29,7 @@ def home(request):
     """Each role's home page: what is due for the user, where the user stands in the tree
     and what lies below."""
     roots = visible_roots(request.user)
-    query = request.GET.get("q", "").strip()
+    query = search_query(request)
     tree, truncated = tree_with_member_counts(roots)
     matches = organization_search(roots, query) if query else None
     # Reviewers see first whom they let a whole review period go by without a review.
@@ -46,17 +50,25 @@ def home(request):
             "query": query,
             "matches": matches,
             "scope": user_scope(request.user),
+            "access_note": access_note(request.user),
         },
     )
 
 
 WORKER_PROBE_TIMEOUT_SECONDS = 5
+# However often /health/?worker=1 is asked (by every load balancer, or by anyone on the
+# internet), at most one probe task is queued per interval; the others reuse its answer.
+WORKER_PROBE_INTERVAL_SECONDS = 30
+WORKER_PROBE_CACHE_KEY = "health:worker-probe"
+WORKER_PROBE_LOCK_KEY = "health:worker-probe:queued"
 
 
 @require_GET
 def health(request):
     """For load balancers and operators: answers once the database does; with
-    ?worker=1 also waits for a Celery worker to answer a probe task."""
+    ?worker=1 also reports whether a Celery worker answered a probe task (queued at
+    most once per WORKER_PROBE_INTERVAL_SECONDS). Anyone gets the status; only staff
+    accounts see the details (database, broker, the worker's answer)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -65,11 +77,46 @@ def health(request):
         return JsonResponse({"status": "database-unavailable"}, status=503)
     body = {"status": "ok", "database": connection.vendor, "broker": "redis" if settings.REDIS_URL else "in-process"}
     if request.GET.get("worker"):
+        probe = _worker_probe()
+        body["worker"] = probe["worker"]
+        body["worker_checked_seconds_ago"] = round(time.time() - probe["at"])
+        if probe["worker"] is None:
+            body["status"] = "worker-timeout"
+    status = 200 if body["status"] == "ok" else 503
+    if not (request.user.is_authenticated and (request.user.is_staff or request.user.is_superuser)):
+        body = {"status": body["status"]}
+    return JsonResponse(body, status=status)
+
+
+def _worker_probe() -> dict:
+    """The last probe's answer ({"at": time, "worker": the task's result or None on a
+    timeout}) when it is recent; otherwise one caller queues a new probe and waits for
+    it, while callers at the same moment wait for that one's answer."""
+    last = cache.get(WORKER_PROBE_CACHE_KEY)
+    if last is not None and time.time() - last["at"] < WORKER_PROBE_INTERVAL_SECONDS:
+        return last
+    if not cache.add(WORKER_PROBE_LOCK_KEY, True, timeout=WORKER_PROBE_TIMEOUT_SECONDS + 1):
+        return _probe_queued_by_another(last)
+    try:
         try:
-            body["worker"] = health_probe.delay().get(timeout=WORKER_PROBE_TIMEOUT_SECONDS)
+            worker = health_probe.delay().get(timeout=WORKER_PROBE_TIMEOUT_SECONDS)
         except CeleryTimeoutError:
-            return JsonResponse({**body, "status": "worker-timeout"}, status=503)
-    return JsonResponse(body)
+            worker = None
+        probe = {"at": time.time(), "worker": worker}
+        cache.set(WORKER_PROBE_CACHE_KEY, probe, timeout=WORKER_PROBE_INTERVAL_SECONDS * 10)
+        return probe
+    finally:
+        cache.delete(WORKER_PROBE_LOCK_KEY)
+
+
+def _probe_queued_by_another(last: dict | None) -> dict:
+    deadline = time.monotonic() + WORKER_PROBE_TIMEOUT_SECONDS + 1
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        probe = cache.get(WORKER_PROBE_CACHE_KEY)
+        if probe is not None and probe is not last and probe != last:
+            return probe
+    return last or {"at": time.time(), "worker": None}
 
 
 def login_locked_out(request, original_response=None, credentials=None):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.selectors import current_campaign
+from campaign.infra.search import search_query
 from campaign.scores.forms import ManualScoreForm, ScorePeriodForm, SheetEditor, formula_explanations
 from campaign.scores.formulas import FORMULAS
 from campaign.scores.models import Indicator, ManualScore, OrganizationScore, ScorePeriod, ScoreSheet
@@ -223,7 +224,7 @@ def score_ranking_view(request, pk: int):
     groups = score_groups(period)
     group = group_for_key(groups, request.GET.get("group"))
     within = access_organization(request.user, request.GET["org"]) if request.GET.get("org") else None
-    query = request.GET.get("q", "").strip()
+    query = search_query(request)
     page = None
     if group is not None:
         page = Paginator(ranking(period, group, within=within, query=query), RANKING_PAGE_SIZE).get_page(
@@ -336,7 +337,7 @@ def score_manual_list(request, pk: int):
     period = _period(pk, request)
     _require_scorer(request, period)
     root = period.campaign.organization
-    query = request.GET.get("q", "").strip()
+    query = search_query(request)
     # The scope keeps an inspection group to the subtrees it inspects.
     organizations = (
         Organization.objects.filter(path__startswith=root.path)

@@ -104,6 +104,18 @@ MEMBER_COLUMNS = (
 
 COLUMNS = {ImportKind.ORGANIZATIONS: ORGANIZATION_COLUMNS, ImportKind.MEMBERS: MEMBER_COLUMNS}
 
+# Columns read when a file has them, only to check the file: never stored, exported or put
+# in the blank template. Offices' rosters often carry the ID number (身份证号); two rows
+# with one number are one person entered twice, whatever their names. The system keeps
+# no ID numbers: the domain brief keeps personal data to what the work needs.
+CHECKED_COLUMNS = {
+    ImportKind.MEMBERS: (
+        Column(
+            "id_number", "身份证号", False, 20, gettext_lazy("选填，只用来检查同一个人是否登记了两次，系统不保存。")
+        ),
+    ),
+}
+
 
 @dataclass(frozen=True)
 class SheetRow:
@@ -154,7 +166,7 @@ def _xlsx_rows(upload: IO[bytes], kind: str) -> Iterator[tuple[int, Sequence[Any
 
 
 def _sheet_rows(raw_rows: Iterable[tuple[int, Sequence[Any]]], kind: str, limit: int | None) -> list[SheetRow]:
-    columns = COLUMNS[kind]
+    columns = COLUMNS[kind] + CHECKED_COLUMNS.get(kind, ())
     by_header = {column.header: column for column in columns}
     other_kind = ImportKind.MEMBERS if kind == ImportKind.ORGANIZATIONS else ImportKind.ORGANIZATIONS
     other_required = {column.header for column in COLUMNS[other_kind] if column.required}

@@ -23,7 +23,7 @@ from orgs.access import user_scope
 from orgs.models import Gender, MemberStatus, Organization, OrganizationKind, Post, Role, Sector
 from orgs.roster.format import SheetRow
 from orgs.scoping import unscoped
-from orgs.sheets.cells import CellError, cell_text, formula_message, parse_date
+from orgs.sheets.cells import CellError, cell_text, formula_message, is_formula, parse_date
 from orgs.sheets.importing import SheetImport, SheetImportResult
 
 if TYPE_CHECKING:
@@ -40,6 +40,19 @@ class RowChange:
     created: bool
     subject: str
     details: tuple[str, ...] = ()
+    renamed: bool = False
+
+
+@dataclass(frozen=True)
+class Rename:
+    """An organization the file would rename: its code matches ours, its name does not.
+    A file from another county, or from a system numbering its own way, matches codes by
+    chance; so a rename waits for the user's explicit confirmation."""
+
+    row: int
+    code: str
+    old: str
+    new: str
 
 
 @dataclass(kw_only=True)
@@ -51,6 +64,7 @@ class ImportResult(SheetImportResult):
     created: int = 0
     updated: int = 0
     changes: list[RowChange] = field(default_factory=list)
+    renames: list[Rename] = field(default_factory=list)
 
     def note_change(self, change: RowChange) -> None:
         if len(self.changes) < PREVIEW_LIMIT:
@@ -121,14 +135,23 @@ class RowReader:
         self.failed = True
         self.result.add_error(self.row.number, message, column)
 
+    def formula(self, name: str, header: str) -> bool:
+        """Whether the cell holds a formula, recorded as an error: one whose result the file
+        does not carry would otherwise read as empty, and text typed as one would turn
+        into a live formula in the next export."""
+        value = self.row.values.get(name)
+        if is_formula(value):
+            self.error(formula_message(header, value), header)
+            return True
+        return False
+
     def text(self, name: str, header: str, *, max_length: int, required: bool = True, clean=cell_text) -> str | None:
+        if self.formula(name, header):
+            return None
         text = clean(self.row.values.get(name))
         if text == "":
             if required:
                 self.error(_("“%(column)s”不能为空。") % {"column": header}, header)
-            return None
-        if text.startswith("="):
-            self.error(formula_message(header, text), header)
             return None
         if len(text) > max_length:
             self.error(
@@ -140,6 +163,8 @@ class RowReader:
         return text
 
     def choice(self, name: str, choice: Choice, *, required: bool = True) -> str | None:
+        if self.formula(name, choice.header):
+            return None
         text = cell_text(self.row.values.get(name))
         if text == "":
             if required:
@@ -155,6 +180,8 @@ class RowReader:
         return value
 
     def date(self, name: str, header: str) -> datetime.date | None:
+        if self.formula(name, header):
+            return None
         value = self.row.values.get(name)
         if cell_text(value) == "":
             self.error(_("“%(column)s”不能为空。") % {"column": header}, header)
@@ -243,9 +270,11 @@ class RosterImport(SheetImport[SheetRow, Item, ImportResult]):
             keyed[item_key] = item
         return keyed
 
-    def note(self, row: int, *, created: bool, subject: str, details: Iterable[str]) -> None:
+    def note(self, row: int, *, created: bool, subject: str, details: Iterable[str], renamed: bool = False) -> None:
         """A row to create or update, for the preview."""
-        self.result.note_change(RowChange(row=row, created=created, subject=subject, details=tuple(details)))
+        self.result.note_change(
+            RowChange(row=row, created=created, subject=subject, details=tuple(details), renamed=renamed)
+        )
 
     def write(self) -> None:
         # Every row was checked against the user's scope. The writes run unscoped: new

@@ -19,6 +19,7 @@ from orgs.sheets.cells import cell_text
 
 _PHONE = re.compile(r"^[0-9+\-() ]+$")
 _CJK_SPACED = re.compile(r"^[\u3400-\u9fff\s]+$")
+_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 
 MEMBER_FIELDS = ("gender", "ethnicity", "joined_date", "status", "post", "phone")
 
@@ -29,6 +30,11 @@ def person_name(value: Any) -> str:
     if _CJK_SPACED.match(text):
         text = re.sub(r"\s+", "", text)
     return text
+
+
+def id_number(value: Any) -> str:
+    """An ID number as offices type it: a lower-case x, spaces between the groups."""
+    return re.sub(r"\s+", "", cell_text(value)).upper()
 
 
 @dataclass
@@ -47,6 +53,7 @@ class MemberRow:
     status: str | None
     post: str | None
     phone: str | None
+    id_number: str | None = None  # checked within the file, never stored
     valid: bool = True
 
 
@@ -71,7 +78,21 @@ class MemberImport(RosterImport[MemberRow]):
             post=cells.choice("post", choices.post, required=False),
             organization_code=cells.text("organization_code", "所在组织编码", max_length=32),
             phone=cells.text("phone", "联系电话", max_length=20, required=False),
+            id_number=cells.text("id_number", "身份证号", max_length=18, required=False, clean=id_number),
         )
+        if member.id_number and isinstance(row.values.get("id_number"), int | float):
+            # Excel keeps 15 digits of a number: an 18-digit ID typed as one has lost its last digits.
+            cells.error(
+                _("身份证号“%(value)s”被 Excel 存成了数字，后几位已经丢失。请把这一列设为“文本”格式后重新填写。")
+                % {"value": member.id_number},
+                "身份证号",
+            )
+            member.id_number = None
+        elif member.id_number and not _ID_NUMBER.match(member.id_number):
+            cells.error(
+                _("身份证号“%(value)s”格式不对，应为18位（最后一位可以是X）。") % {"value": member.id_number},
+                "身份证号",
+            )
         if member.phone and not _PHONE.match(member.phone):
             cells.error(
                 _("联系电话“%(value)s”格式不对，只能有数字、空格、“-”和“+”。") % {"value": member.phone}, "联系电话"
@@ -82,6 +103,15 @@ class MemberImport(RosterImport[MemberRow]):
         return member
 
     def check(self, items: list[MemberRow]) -> None:
+        self.first_rows(
+            items,
+            key=lambda item: item.id_number or None,
+            duplicate=lambda item, first: (
+                _("第%(row)s行与第%(first)s行的身份证号相同（%(number)s），同一个人只能登记一次，请核对后删去一行。")
+                % {"row": item.row, "first": first.row, "number": item.id_number}
+            ),
+            column="身份证号",
+        )
         usable = self._usable_organizations(items)
         keyed = self.first_rows(
             items,

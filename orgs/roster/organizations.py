@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from orgs.models import PATH_SEGMENT_LENGTH, Organization, OrganizationKind, Sector
+from orgs.models import PATH_SEGMENT_LENGTH, Organization, OrganizationKind, Sector, User
 from orgs.roster.format import ImportKind, SheetRow
-from orgs.roster.importing import BATCH_SIZE, RosterImport, RowReader, by_codes, change_text, chunks
+from orgs.roster.importing import BATCH_SIZE, Rename, RosterImport, RowReader, by_codes, change_text, chunks
 from orgs.scoping import unscoped
 from orgs.services import MAX_DEPTH, assign_paths, organization_move
 from orgs.sheets.cells import cell_text
@@ -44,6 +44,14 @@ class OrganizationImport(RosterImport[OrganizationRow]):
     updates: list[tuple[Organization, OrganizationRow]]
     moves: list[tuple[Organization, OrganizationRow]]
 
+    def __init__(self, *, by: User, confirm_renames: bool = False) -> None:
+        super().__init__(by=by)
+        self.confirm_renames = confirm_renames
+
+    def held_back(self) -> bool:
+        """A rename of one of our organizations waits for the user's explicit confirmation."""
+        return bool(self.result.renames) and not self.confirm_renames
+
     def read(self, row: SheetRow) -> OrganizationRow:
         cells = RowReader(self.result, row)
         code = cells.text("code", "组织编码", max_length=32)
@@ -56,7 +64,9 @@ class OrganizationImport(RosterImport[OrganizationRow]):
             name=cells.text("name", "组织名称", max_length=100),
             kind=cells.choice("kind", self.choices.kind),
             sector=cells.choice("sector", self.choices.sector, required=False),
-            parent_code=cell_text(row.values.get("parent_code")),
+            parent_code=""
+            if cells.formula("parent_code", "上级组织编码")
+            else cell_text(row.values.get("parent_code")),
         )
 
     def check(self, items: list[OrganizationRow]) -> None:
@@ -116,9 +126,13 @@ class OrganizationImport(RosterImport[OrganizationRow]):
                 continue
             details = [
                 change_text(Organization, name, getattr(organization, name), getattr(item, name), labels)
-                for name, labels in (("name", None), ("kind", choices.kind.labels), ("sector", choices.sector.labels))
+                for name, labels in (("kind", choices.kind.labels), ("sector", choices.sector.labels))
                 if getattr(item, name) is not None and getattr(organization, name) != getattr(item, name)
             ]
+            renamed = item.name is not None and item.name != organization.name
+            if renamed:
+                self.result.renames.append(Rename(row=item.row, code=code, old=organization.name, new=item.name))
+                details.insert(0, _("将改名：%(old)s → %(new)s") % {"old": organization.name, "new": item.name})
             if details:
                 self.updates.append((organization, item))
             old_parent = stored_parent_code(organization)
@@ -130,7 +144,9 @@ class OrganizationImport(RosterImport[OrganizationRow]):
                 )
             if details:
                 self.result.updated += 1
-                self.note(item.row, created=False, subject=f"{organization.name}（{code}）", details=details)
+                self.note(
+                    item.row, created=False, subject=f"{organization.name}（{code}）", details=details, renamed=renamed
+                )
             else:
                 self.result.unchanged += 1
         self.result.created = len(self.creates)

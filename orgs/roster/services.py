@@ -22,14 +22,17 @@ if TYPE_CHECKING:
 
 
 @transaction.atomic
-def roster_import_organizations(*, rows: Sequence[SheetRow], by: User, dry_run: bool = False) -> ImportResult:
+def roster_import_organizations(
+    *, rows: Sequence[SheetRow], by: User, dry_run: bool = False, confirm_renames: bool = False
+) -> ImportResult:
     """Create and update organizations from roster rows, all or nothing.
 
     A parent may come earlier or later in the file or be in the database already; a
     changed parent moves the organization with its whole subtree. Nothing is written
-    when any row has an error, nor on a dry run (the preview).
+    when any row has an error, nor on a dry run (the preview), nor when the file would
+    rename an organization (``result.renames``) and ``confirm_renames`` is not given.
     """
-    return OrganizationImport(by=by).run(rows, dry_run=dry_run)
+    return OrganizationImport(by=by, confirm_renames=confirm_renames).run(rows, dry_run=dry_run)
 
 
 @transaction.atomic
@@ -43,8 +46,10 @@ def roster_import_members(*, rows: Sequence[SheetRow], by: User, dry_run: bool =
     return MemberImport(by=by).run(rows, dry_run=dry_run)
 
 
-def roster_import(*, kind: str, rows: Sequence[SheetRow], by: User, dry_run: bool = False) -> ImportResult:
+def roster_import(
+    *, kind: str, rows: Sequence[SheetRow], by: User, dry_run: bool = False, confirm_renames: bool = False
+) -> ImportResult:
     """The import service for one kind of roster."""
     if kind == ImportKind.ORGANIZATIONS:
-        return roster_import_organizations(rows=rows, by=by, dry_run=dry_run)
+        return roster_import_organizations(rows=rows, by=by, dry_run=dry_run, confirm_renames=confirm_renames)
     return roster_import_members(rows=rows, by=by, dry_run=dry_run)

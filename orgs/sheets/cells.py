@@ -22,15 +22,33 @@ class CellError(ValueError):
     """A cell that cannot be read; the message is for the user."""
 
 
-def formula_message(header: str, text: str) -> str:
-    """For text that starts with "=": stored, it would turn into a live formula in the
-    next export (openpyxl writes such text as one). A formula in an .xlsx is read as
-    its result already, so this is text typed that way, or a CSV."""
-    return _(
-        "“%(column)s”填写的“%(value)s”以“=”开头，像是 Excel 公式。请填写公式算出的结果（可复制后“选择性粘贴 → 数值”）。"
-    ) % {
+class UncomputedFormula:
+    """A cell holding a formula whose result the file does not carry (written by a program
+    other than Excel, or saved with calculation off): read for its values, it would look
+    empty. Its text is the formula, so it is never taken for a blank cell."""
+
+    def __init__(self, formula: str) -> None:
+        self.formula = formula
+
+    def __str__(self) -> str:
+        return "=" + self.formula
+
+    def __repr__(self) -> str:
+        return f"UncomputedFormula({self.formula!r})"
+
+
+def is_formula(value: Any) -> bool:
+    """A cell holding a formula: one with no saved result, or text typed as one ("=…",
+    which stored would turn into a live formula in the next export)."""
+    return isinstance(value, UncomputedFormula) or cell_text(value).startswith("=")
+
+
+def formula_message(header: str, value: Any) -> str:
+    """What to tell the office about a formula in a cell (see ``is_formula``). A formula
+    whose result Excel saved is read as that result, as the office sees it."""
+    return _("“%(column)s”是公式（%(value)s），请填写数值本身（可复制后“选择性粘贴 → 数值”）。") % {
         "column": header,
-        "value": text[:30],
+        "value": cell_text(value)[:30],
     }
 
 

@@ -5,8 +5,9 @@ very same checks:
 1. ``read`` turns each row into an item, recording an error for each bad cell;
 2. ``check`` looks at all the items together, against the database and the importing
    user's scope, recording *every* error and planning what to write;
-3. only when there is not a single error, and not on a dry run (the preview), ``write``
-   writes it all. The service runs the import in one transaction.
+3. only when there is not a single error, not on a dry run (the preview), and not while
+   a change waits for the user's explicit confirmation (``held_back``), ``write`` writes
+   it all. The service runs the import in one transaction.
 """
 
 from __future__ import annotations
@@ -64,11 +65,16 @@ class SheetImport(ABC, Generic[Row, Item, Result]):
     def write(self) -> None:
         """Write what ``check`` planned; only called when no row has an error."""
 
+    def held_back(self) -> bool:
+        """Whether what ``check`` planned waits for a confirmation the user has not given
+        (nothing is written, and no row has an error)."""
+        return False
+
     def run(self, rows: Sequence[Row], *, dry_run: bool) -> Result:
         self.result.total = len(rows)
         self.check([self.read(row) for row in rows])
         self.result.errors.sort(key=lambda error: error.row)
-        if self.result.errors or dry_run:
+        if self.result.errors or dry_run or self.held_back():
             return self.result
         self.write()
         self.result.written = True

@@ -22,9 +22,9 @@ from xml.parsers import expat
 import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
-from orgs.sheets.cells import cell_text, header_text
+from orgs.sheets.cells import UncomputedFormula, cell_text, header_text
 
 # The header may sit below a title line such as "××县党员花名册".
 HEADER_SEARCH_ROWS = 10
@@ -159,47 +159,105 @@ def header_rows(worksheet) -> Iterator[Sequence[Any]]:
 
 
 def xlsx_rows(worksheet, *, max_rows: int) -> Iterator[tuple[int, Sequence[Any]]]:
-    """Numbered rows of a read-only sheet, with merged cells filled down; refuses a sheet
-    with more than ``max_rows`` rows of data (blank rows count too, since each costs
+    """Numbered rows of a read-only sheet, with merged cells filled down and each formula
+    whose result the file does not carry given as an ``UncomputedFormula``; refuses a
+    sheet with more than ``max_rows`` rows of data (blank rows count too, since each costs
     time to read) before reading it when the sheet says so, and as soon as it shows."""
     limit = max_rows + HEADER_SEARCH_ROWS
     # Excel writes the real extent of the sheet; a sheet that declares a million rows
     # is refused before the first one is read.
     if (worksheet.max_row or 0) > limit:
         raise too_many_rows_error(max_rows)
-    merged = _merged_down(worksheet)
+    merged, formulas = _scan_sheet(worksheet)
     # The declared dimension may also be too small (other programs): read every cell.
     worksheet.reset_dimensions()
-    for number, row in _fill_down(enumerate(worksheet.iter_rows(values_only=True), start=1), merged):
+    rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+    if formulas:
+        rows = _with_formulas(rows, formulas)
+    for number, row in _fill_down(rows, merged):
         if number > limit:
             raise too_many_rows_error(max_rows)
         yield number, row
 
 
-def _merged_down(worksheet) -> list[tuple[int, int, int]]:
-    """(column index, first row, last row) of each merged range that spans rows.
+def _scan_sheet(worksheet) -> tuple[list[tuple[int, int, int]], dict[tuple[int, int], UncomputedFormula]]:
+    """The merged ranges that span rows, as (column index, first row, last row), and the
+    formulas without a saved result, by (row, column index).
 
-    Read-only sheets do not expose merged cells, and the list of them comes after the
-    rows in the sheet's XML, so the XML is scanned for it first with expat, which keeps
+    Read-only sheets expose neither: merged cells are listed after the rows in the
+    sheet's XML, and a workbook read for its values (``data_only``) reads a formula with
+    no saved result as an empty cell (files written by programs other than Excel, or
+    saved with calculation off). The XML is scanned first with expat, which keeps
     nothing but what it is told to (a few seconds for 100,000 rows)."""
-    found: list[tuple[int, int, int]] = []
+    merged: list[tuple[int, int, int]] = []
+    formulas: dict[tuple[int, int], UncomputedFormula] = {}
+    # The cell being read: [row, column, formula text or None, saved result text].
+    cell: list[Any] = [0, 0, None, ""]
+    reading: list[str | None] = [None]  # "f" or "v" while inside one of a cell's elements
 
     def start(name: str, attributes: dict[str, str]) -> None:
-        if name.rsplit(" ", 1)[-1] != "mergeCell":
-            return
-        try:
-            min_column, min_row, _max_column, max_row = range_boundaries(attributes.get("ref", ""))
-        except (TypeError, ValueError):
-            return
-        if min_row is not None and max_row is not None and max_row > min_row:
-            found.append((min_column - 1, min_row, max_row))
+        tag = name.rsplit(" ", 1)[-1]
+        if tag == "row":
+            cell[0] = int(attributes["r"]) if attributes.get("r", "").isdigit() else cell[0] + 1
+            cell[1] = 0
+        elif tag == "c":
+            reference = attributes.get("r")
+            try:
+                cell[0], column = coordinate_to_tuple(reference) if reference else (cell[0], cell[1] + 1)
+            except (TypeError, ValueError):
+                column = cell[1] + 1
+            cell[1], cell[2], cell[3] = column, None, ""
+        elif tag == "f":
+            cell[2] = cell[2] or ""
+            reading[0] = "f"
+        elif tag == "v":
+            reading[0] = "v"
+        elif tag == "mergeCell":
+            try:
+                min_column, min_row, _max_column, max_row = range_boundaries(attributes.get("ref", ""))
+            except (TypeError, ValueError):
+                return
+            if min_row is not None and max_row is not None and max_row > min_row:
+                merged.append((min_column - 1, min_row, max_row))
+
+    def end(name: str) -> None:
+        tag = name.rsplit(" ", 1)[-1]
+        if tag in ("f", "v"):
+            reading[0] = None
+        elif tag == "c" and cell[2] is not None and not cell[3].strip():
+            formulas[(cell[0], cell[1] - 1)] = UncomputedFormula(cell[2])
+
+    def text(data: str) -> None:
+        if reading[0] == "f":
+            cell[2] += data
+        elif reading[0] == "v":
+            cell[3] += data
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
     # openpyxl's own stream of the sheet's part in the zip (it has no public one).
     with worksheet._get_source() as source:
         parser.ParseFile(source)
-    return found
+    return merged, formulas
+
+
+def _with_formulas(
+    rows: Iterable[tuple[int, Sequence[Any]]], formulas: dict[tuple[int, int], UncomputedFormula]
+) -> Iterator[tuple[int, Sequence[Any]]]:
+    columns_by_row: dict[int, list[int]] = defaultdict(list)
+    for row_number, column in formulas:
+        columns_by_row[row_number].append(column)
+    for number, row in rows:
+        columns = columns_by_row.get(number)
+        if columns:
+            row = list(row)
+            for column in columns:
+                if column >= len(row):
+                    row.extend([None] * (column + 1 - len(row)))
+                row[column] = formulas[(number, column)]
+        yield number, row
 
 
 def _fill_down(

@@ -452,7 +452,7 @@ def test_a_formula_in_a_csv_is_refused_with_its_row(client, county, media):
     preview = upload(client, ImportKind.MEMBERS, "党员.csv", content)
 
     assert "第 3 行" in preview.text and "第 4 行" in preview.text
-    assert "“姓名”填写的“=HYPERLINK(&quot;http://example.com”以“=”开头，像是 Excel 公式。" in preview.text
-    assert "“民族”填写的“=A1”以“=”开头" in preview.text
+    assert "“姓名”是公式（=HYPERLINK(&quot;http://example.com），请填写数值本身" in preview.text
+    assert "“民族”是公式（=A1）" in preview.text
     assert "没有写入任何数据" in confirm(client, preview).text
     assert snapshot() == before

@@ -55,7 +55,7 @@ def test_a_formula_as_progress_text_is_refused_with_its_row(client, branch):
     content = buffer.getvalue()
     response = upload(client, content)
     html = response.content.decode()
-    assert "第 3 行" in html and "“进展情况”填写的“=1+1”以“=”开头，像是 Excel 公式。" in html
+    assert "第 3 行" in html and "“进展情况”是公式（=1+1），请填写数值本身" in html
     token = response.context["token"]
     refused = client.post(reverse("pledges:progress_sheet_import_confirm", args=[token]), follow=True)
     assert "没有写入任何数据" in refused.content.decode()

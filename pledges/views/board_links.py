@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from campaign.infra.search import search_query
 from pledges.selectors import board_organizations
 
 BOARDS_PER_PAGE = 50
@@ -16,6 +17,6 @@ BOARDS_PER_PAGE = 50
 @require_GET
 def board_links(request):
     """The boards of the organizations in the user's scope, with their QR posters."""
-    query = request.GET.get("q", "").strip()
+    query = search_query(request)
     page = Paginator(board_organizations(query=query), BOARDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "pledges/board_links.html", {"page": page, "query": query})

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.selectors import current_campaign, visible_campaigns
+from campaign.infra.search import search_text
 from orgs.access import access_organization, user_scope
 from orgs.models import OrganizationKind, Role
 from orgs.selectors import visible_roots
@@ -91,7 +92,7 @@ def _coverage_request(request):
         organization=chosen,
         sector=cleaned.get("sector", ""),
         kind=cleaned.get("kind", ""),
-        query=cleaned.get("q", "").strip(),
+        query=search_text(cleaned.get("q")),
     )
     roots = coverage_roots(request.user, campaign, filters) if campaign else []
     return campaign, filters, roots, form

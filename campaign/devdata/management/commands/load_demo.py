@@ -10,7 +10,7 @@ from campaign.devdata.demo_activity import DemoActivity, demo_activity_load
 from campaign.devdata.demo_campaign import DemoCampaign, demo_campaign_load
 from campaign.devdata.demo_county import DemoCounty, demo_county_load
 from campaign.devdata.demo_scores import demo_scores_load
-from orgs.models import Role, User
+from orgs.models import INSPECTOR_ACCESS, Role, User
 from orgs.scoping import unscoped
 
 
@@ -118,7 +118,7 @@ def _account_row(user: User, demo: DemoCounty) -> list[str]:
     role = user.get_role_display()
     if user.role == Role.INSPECTOR:
         names = "、".join(user.inspected_organizations.values_list("name", flat=True))
-        sees = _("%(organizations)s及其下级（只读）") % {"organizations": names}
+        sees = _("%(organizations)s及其下级（%(access)s）") % {"organizations": names, "access": INSPECTOR_ACCESS}
     elif user.role == Role.MEMBER:
         sees = _("本人信息和本支部概况")
     elif user.role == Role.SECRETARY:
