@@ -4,9 +4,12 @@ against a gunicorn it started on 127.0.0.1.
 Creates an open round with N codes in the database the server uses, then a bounded
 pool of client threads casts one form per code as a phone would: load /p/<code>/
 (which sets the CSRF cookie), post every subject's choice, expect the redirect to the
-confirmation page. For comparison it then stores the same rows for another N codes with
-bare SQL (claim the code, insert the ballot and its choices), one transaction per form
-as the app does, at the same concurrency. The rounds are deleted afterwards.
+confirmation page; then the held forms go out as ballots in their shuffled batches
+(reviews.held_forms), and that time counts too. For comparison it stores the same rows
+for another N codes with bare SQL at the same concurrency, in the same transactions as
+the app: per form, claim the code and insert a sealed form of the same size; per batch
+of k, insert the ballots and their choices and delete the held rows. The rounds are
+deleted afterwards.
 """
 
 from __future__ import annotations
