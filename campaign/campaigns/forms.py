@@ -8,7 +8,14 @@ from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from campaign.campaigns.models import Campaign, Phase, Standard, StandardDimension
+from campaign.campaigns.models import (
+    MAX_BALLOT_BATCH_SIZE,
+    MIN_BALLOT_BATCH_SIZE,
+    Campaign,
+    Phase,
+    Standard,
+    StandardDimension,
+)
 from campaign.campaigns.services import (
     DimensionInput,
     PhaseInput,
@@ -60,8 +67,9 @@ class CampaignForm(forms.ModelForm):
                 "已汇总的评议按汇总时的规则不变。"
             ),
             "ballot_batch_size": _(
-                "网上评议表先加密暂存，凑满这么多份后打乱顺序一起入库，"
-                "谁也无法从入库顺序把评议表和评议码对上。默认 10 份，至少 5 份。"
+                "网上提交的评议表先加密保存，同一类评议人凑满这么多份后打乱顺序一起计入，"
+                "谁也无法从保存的先后把一份评议表和某个评议码对上。默认 10 份，可设 5 至 500 份；"
+                "某类评议人全部不足这个份数时，评议结束后一起计入。"
             ),
             "review_period_months": _("每个组织和党员至少每隔几个月接受一次领导点评（默认半年）。"),
             "reports_per_month": _("每个党组织每月至少上报的信息条数。"),
@@ -94,6 +102,9 @@ class CampaignForm(forms.ModelForm):
             }
         self.fields["satisfaction_threshold"].widget.attrs.update({"min": 0, "max": 100, "step": "0.01"})
         self.fields["ballot_batch_size"].required = False
+        self.fields["ballot_batch_size"].widget.attrs.update(
+            {"min": MIN_BALLOT_BATCH_SIZE, "max": MAX_BALLOT_BATCH_SIZE}
+        )
 
     def clean_ballot_batch_size(self):
         # Left empty: the campaign's own, or the default for a new one.

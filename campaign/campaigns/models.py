@@ -57,7 +57,7 @@ class Campaign(models.Model):
     # batches of at least this many (reviews.held_forms), so a ballot can be tied to its
     # code no better than chance among this many forms.
     ballot_batch_size = models.PositiveSmallIntegerField(
-        _("评议表成批入库数（份）"),
+        _("评议表每批计入份数"),
         default=DEFAULT_BALLOT_BATCH_SIZE,
         validators=[MinValueValidator(MIN_BALLOT_BATCH_SIZE), MaxValueValidator(MAX_BALLOT_BATCH_SIZE)],
     )

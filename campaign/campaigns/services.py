@@ -377,7 +377,7 @@ def campaign_update(
 def _check_batch_size(ballot_batch_size: int) -> None:
     if not MIN_BALLOT_BATCH_SIZE <= ballot_batch_size <= MAX_BALLOT_BATCH_SIZE:
         raise ValidationError(
-            _("评议表成批入库数应在 %(least)s 到 %(most)s 份之间。")
+            _("评议表每批计入份数应在 %(least)s 到 %(most)s 份之间。")
             % {"least": MIN_BALLOT_BATCH_SIZE, "most": MAX_BALLOT_BATCH_SIZE}
         )
 

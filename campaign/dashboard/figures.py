@@ -27,7 +27,20 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Max, Min, Q, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -288,7 +301,13 @@ def _evaluations(figures: dict[int, Figures], campaign: Campaign, period: Period
         organization__path__startswith=root.path,
     )
     _put(figures, _count_by(rounds, "organization_id", total=Count("pk")), rounds_held="total")
-    satisfied = F("satisfied") + F("basically_satisfied") if campaign.basic_satisfied_counts else F("satisfied")
+    # Each round's rule as its tally stored it (the campaign's for rounds tallied before).
+    with_basic = F("satisfied") + F("basically_satisfied")
+    satisfied = Case(
+        When(round__judged_basic_satisfied_counts=True, then=with_basic),
+        When(round__judged_basic_satisfied_counts=False, then=F("satisfied")),
+        default=with_basic if campaign.basic_satisfied_counts else F("satisfied"),
+    )
     results = TallyResult.objects.filter(round__in=rounds, category="", satisfaction__isnull=False).annotate(
         owner=Coalesce("subject__member__organization_id", "round__organization_id")
     )

@@ -152,6 +152,13 @@ def flagged_results(
     )
 
 
+def flagged_thresholds(results: QuerySet[TallyResult]) -> set:
+    """The thresholds the flagged subjects were judged by, as stored by each tally (the
+    campaign's for rounds tallied before rules were kept)."""
+    thresholds = results.order_by().values_list("round__judged_threshold", flat=True).distinct()
+    return {threshold for threshold in thresholds if threshold is not None}
+
+
 # ---------------------------------------------------------------------------
 # Charts: horizontal bars drawn as SVG on the server, so they print and need no script
 # ---------------------------------------------------------------------------

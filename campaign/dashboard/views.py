@@ -31,6 +31,7 @@ from campaign.dashboard.selectors import (
     dashboard_export,
     flagged_export,
     flagged_results,
+    flagged_thresholds,
     rows_html,
     table_cells,
 )
@@ -253,11 +254,15 @@ def dashboard_flagged(request):
         filename = _("未达标对象-%(month)s.xlsx") % {"month": f"{asked.month:%Y-%m}"}
         return xlsx_response(flagged_export(campaign, list(results)), filename)
     page = Paginator(results, FLAGGED_PER_PAGE).get_page(request.GET.get("page"))
+    # The rule named above the list is the one its verdicts were taken by; when the office
+    # changed it between rounds there is no single one to name.
+    thresholds = flagged_thresholds(results) or {campaign.satisfaction_threshold}
     return render(
         request,
         "campaign/dashboard_flagged.html",
         {
             "campaign": campaign,
+            "judged_threshold": next(iter(thresholds)) if len(thresholds) == 1 else None,
             "period": period,
             "organization": asked.organization,
             "sector_label": dict(Sector.choices).get(asked.sector, ""),

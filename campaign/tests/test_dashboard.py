@@ -17,7 +17,7 @@ from orgs.models import OrganizationKind
 from orgs.tests.factories import PASSWORD, make_member, make_organization
 from pledges.models import Rectification, RectificationSource
 from pledges.tests.factories import make_pledge, publish_first_version
-from reviews.models import EvaluationSubject, RemedialRectification, RoundState, TallyResult
+from reviews.models import EvaluationRound, EvaluationSubject, RemedialRectification, RoundState, TallyResult
 from reviews.tests.factories import make_round
 
 MONTH = "2010-09"
@@ -231,3 +231,23 @@ def test_with_the_broker_down_the_dashboard_serves_and_a_recount_says_it_did_not
     assert response.status_code == 200
     assert "没有重新统计" in response.content.decode()
     assert "已重新统计" not in response.content.decode()
+
+
+def test_the_dashboard_judges_tallied_rounds_by_the_rule_their_tally_kept(client, county, active):
+    """The office changes the campaign's rule after the tally: the flagged list still
+    names the threshold its verdicts were taken by, and the satisfaction figures still
+    count 基本满意 as that tally did."""
+    EvaluationRound.objects.filter(pk=active.pk).update(judged_threshold=90, judged_basic_satisfied_counts=True)
+    TallyResult.objects.filter(round=active).update(basically_satisfied=2)
+    login(client, county.office)
+    before = rows_of(client.get(url()))["红湾寺镇党委"].votes_satisfied
+
+    campaign = active.campaign
+    campaign.satisfaction_threshold = 95
+    campaign.basic_satisfied_counts = False
+    campaign.save()
+    client.post(reverse("campaign:dashboard_refresh"), {"campaign": campaign.pk, "month": MONTH})
+
+    assert rows_of(client.get(url()))["红湾寺镇党委"].votes_satisfied == before
+    page = client.get(url("campaign:dashboard_flagged")).content.decode()
+    assert "满意率低于 90% 的对象" in page and "95%" not in page

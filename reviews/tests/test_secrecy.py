@@ -369,7 +369,8 @@ def test_the_superuser_s_admin_shows_no_code_as_used(admin_client, open_round):
     assert listed.status_code == 200 and code.code in listed.content.decode()
     assert "已使用" not in listed.content.decode()
     # Filtering by use from the address is refused, not answered.
-    assert admin_client.get("/admin/reviews/evaluationcode/?used__exact=1").status_code == 400
+    refused = admin_client.get("/admin/reviews/evaluationcode/?used__exact=1")
+    assert refused.status_code == 400 and "请求有误" in refused.content.decode()
     assert admin_client.get("/admin/reviews/evaluationcode/?used=0").status_code == 400
     detail = admin_client.get(f"/admin/reviews/evaluationcode/{code.pk}/change/")
     assert detail.status_code == 200 and "已使用" not in detail.content.decode()
