@@ -132,7 +132,7 @@ def test_two_hundred_posts_at_once_over_fifty_codes_store_fifty_forms_and_every_
     import http.client
     from urllib.parse import urlencode
 
-    from campaign.tests.fault_services import CSRF_COOKIE, CSRF_FIELD, Gunicorn
+    from campaign.tests.fault_services import CSRF_COOKIE, CSRF_FIELD, Gunicorn, request
 
     codes = list(EvaluationCode.objects.filter(round=open_round).values_list("code", flat=True)[:50])
     choices = {f"choice_{pk}": Choice.SATISFIED for pk in all_satisfied(open_round)}
@@ -141,13 +141,7 @@ def test_two_hundred_posts_at_once_over_fifty_codes_store_fifty_forms_and_every_
     web = Gunicorn(as_served=True, BALLOT_FAILURE_LIMIT="1000")
 
     def call(method, path, body=None, headers=None):
-        client = http.client.HTTPConnection("127.0.0.1", web.port, timeout=120)
-        try:
-            client.request(method, path, body=body, headers=headers or {})
-            response = client.getresponse()
-            return response.status, response.headers, response.read().decode()
-        finally:
-            client.close()
+        return request(web.port, method, path, body, headers)[:3]
 
     try:
         posts = []

@@ -34,6 +34,18 @@ def prefork_worker():
         worker.close()
 
 
+def someone_waits_on_a_lock(holder) -> bool:
+    """Whether a session other than ``holder`` waits for a lock: the worker's task has
+    reached the row the test holds."""
+    with connection.cursor() as probe:
+        probe.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> %s",
+            [holder.get_backend_pid()],
+        )
+        return probe.fetchone()[0] > 0
+
+
 def test_a_tally_whose_worker_is_killed_is_done_again_complete_and_once(county, campaign, prefork_worker):
     from reviews.tasks import tally_round
 
@@ -51,16 +63,7 @@ def test_a_tally_whose_worker_is_killed_is_done_again_complete_and_once(county, 
 
     result = tally_round.apply_async(args=[evaluation_round.pk], queue=queue)
 
-    def tally_waiting() -> bool:
-        with connection.cursor() as probe:
-            probe.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> %s",
-                [holder.get_backend_pid()],
-            )
-            return probe.fetchone()[0] > 0
-
-    wait_for(tally_waiting, "the worker's tally to reach the round")
+    wait_for(lambda: someone_waits_on_a_lock(holder), "the worker's tally to reach the round")
     (child,) = child_processes(process.pid)
     os.kill(child, signal.SIGKILL)
     wait_for(lambda: child not in child_processes(process.pid), "the killed child to be replaced")
@@ -110,16 +113,7 @@ def test_forms_held_for_a_batch_survive_the_worker_killed_while_releasing_it(cou
     )
     release_held_ballots.apply_async(queue=queue)
 
-    def release_waiting() -> bool:
-        with connection.cursor() as probe:
-            probe.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> %s",
-                [holder.get_backend_pid()],
-            )
-            return probe.fetchone()[0] > 0
-
-    wait_for(release_waiting, "the worker's release to reach the held forms")
+    wait_for(lambda: someone_waits_on_a_lock(holder), "the worker's release to reach the held forms")
     (child,) = child_processes(process.pid)
     os.kill(child, signal.SIGKILL)
     wait_for(lambda: child not in child_processes(process.pid), "the killed child to be replaced")
