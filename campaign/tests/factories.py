@@ -95,3 +95,28 @@ def papers_out(vote):
     from campaign.nominations.votes.services import held_papers_release
 
     held_papers_release(vote, final=True)
+
+
+def make_score_period(county, campaign, *, comment="台账齐全"):
+    """The default 100-point sheet and its period 2010年下半年, where the inspection group
+    gave 北极村 8 points on the sheet's hand-scored line with ``comment``."""
+    from decimal import Decimal
+
+    from campaign.scores.models import IndicatorKind
+    from campaign.scores.services import ManualInput, manual_scores_set, score_period_create, score_sheet_default
+
+    sheet = score_sheet_default(campaign=campaign, total_points=100, by=None)
+    period = score_period_create(
+        campaign=campaign,
+        name="2010年下半年",
+        first_month=datetime.date(2010, 7, 1),
+        last_month=datetime.date(2010, 12, 1),
+        by=None,
+    )
+    manual_scores_set(
+        period=period,
+        organization=county.branch_b1,
+        scores=[ManualInput(sheet.indicators.get(kind=IndicatorKind.MANUAL), Decimal(8), comment)],
+        by=county.inspector_b,
+    )
+    return period

@@ -14,12 +14,10 @@ from openpyxl import load_workbook
 
 from campaign.scores.models import Indicator, IndicatorKind, ManualScore, OrganizationScore, ScorePeriod, ScoreSheet
 from campaign.scores.services import (
-    ManualInput,
-    manual_scores_set,
-    score_period_create,
     score_period_recompute,
     score_sheet_default,
 )
+from campaign.tests.factories import make_score_period
 from orgs.tests.factories import make_organization
 from pledges.tests.factories import make_pledge, publish_first_version
 
@@ -31,25 +29,8 @@ TODAY = datetime.date(2011, 3, 1)
 def period(county, campaign):
     """The default 100-point sheet and 2010年下半年 computed: 红湾社区 has published its
     pledge, and the inspection group gave 北极村 8 of 10 points."""
-    sheet = score_sheet_default(campaign=campaign, total_points=100, by=None)
     publish_first_version(make_pledge(campaign, county.branch_a1), datetime.date(2010, 9, 20))
-    period = score_period_create(
-        campaign=campaign,
-        name="2010年下半年",
-        first_month=datetime.date(2010, 7, 1),
-        last_month=datetime.date(2010, 12, 1),
-        by=None,
-    )
-    manual_scores_set(
-        period=period,
-        organization=county.branch_b1,
-        scores=[
-            ManualInput(
-                sheet.indicators.get(kind=IndicatorKind.MANUAL), Decimal(8), "党员活动室台账齐全，扣2分：公开栏未更新"
-            )
-        ],
-        by=county.inspector_b,
-    )
+    period = make_score_period(county, campaign, comment="党员活动室台账齐全，扣2分：公开栏未更新")
     score_period_recompute(period_id=period.pk, today=TODAY)
     period.refresh_from_db()
     return period

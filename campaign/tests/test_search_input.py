@@ -2,15 +2,11 @@
 refuses a LIKE pattern over 50,000 bytes ("LIKE or GLOB pattern too complex") and
 PostgreSQL any string holding a NUL; every search cuts its text in one place."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
 from django.urls import reverse
 
 from campaign.infra.search import SEARCH_MAX_LENGTH, search_text
-from campaign.scores.models import IndicatorKind
-from campaign.scores.services import ManualInput, manual_scores_set, score_period_create, score_sheet_default
+from campaign.tests.factories import make_score_period
 
 pytestmark = pytest.mark.django_db
 
@@ -19,21 +15,7 @@ LONG = "党" * 60_000
 
 @pytest.fixture
 def period(county, campaign):
-    sheet = score_sheet_default(campaign=campaign, total_points=100, by=None)
-    period = score_period_create(
-        campaign=campaign,
-        name="2010年下半年",
-        first_month=datetime.date(2010, 7, 1),
-        last_month=datetime.date(2010, 12, 1),
-        by=None,
-    )
-    manual_scores_set(
-        period=period,
-        organization=county.branch_b1,
-        scores=[ManualInput(sheet.indicators.get(kind=IndicatorKind.MANUAL), Decimal(8), "台账齐全")],
-        by=county.inspector_b,
-    )
-    return period
+    return make_score_period(county, campaign)
 
 
 def search_pages(period):
