@@ -24,16 +24,6 @@ def visible_campaigns(user: User) -> QuerySet[Campaign]:
         return Campaign.objects.select_related("organization").order_by("-starts_on", "-pk")
 
 
-def current_campaign(user: User, *, today: datetime.date | None = None) -> Campaign | None:
-    """The campaign a page should show the user by default: the newest visible campaign
-    whose dates include today, else the newest visible one; None if there is none.
-    Runs one or two queries."""
-    today = today or timezone.localdate()
-    campaigns = visible_campaigns(user)
-    running = campaigns.filter(starts_on__lte=today, ends_on__gte=today).first()
-    return running or campaigns.first()
-
-
 def phase_on(campaign: Campaign, day: datetime.date | None = None) -> Phase | None:
     """The phase of the campaign that includes the day (today by default), or None
     between phases and outside the campaign. Queries the phases unless prefetched."""

@@ -6,6 +6,7 @@ from campaign.campaigns import views
 
 urlpatterns = [
     path("", views.campaign_list, name="list"),
+    path("choose/", views.campaign_choose, name="choose"),
     path("new/", views.campaign_create_view, name="create"),
     path("<int:pk>/", views.campaign_detail, name="detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),

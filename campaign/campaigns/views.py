@@ -6,8 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from campaign.campaigns.access import SESSION_KEY, campaign_named
 from campaign.campaigns.forms import CampaignForm, PhaseFormSet, SectorThemesForm, StandardEditor, show_refusal
 from campaign.campaigns.models import Campaign, Phase, StandardSubject
 from campaign.campaigns.selectors import (
@@ -27,6 +29,28 @@ from campaign.campaigns.services import (
     campaign_standards_set,
     campaign_update,
 )
+
+
+@login_required
+def campaign_choose(request):
+    """The campaign the pages work in from now on: every campaign the user can see, one
+    button each; the choice is remembered and shown in the page header."""
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    if request.method == "POST":
+        campaign = campaign_named(request, request.POST.get("campaign", ""))
+        messages.success(request, _("已切换到“%(name)s”。") % {"name": campaign.name})
+        return redirect(back or "home")
+    return render(
+        request,
+        "campaign/campaign_choose.html",
+        {
+            "campaigns": visible_campaigns(request.user),
+            "chosen": request.session.get(SESSION_KEY),
+            "next": back,
+        },
+    )
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from campaign.campaigns.access import access_chosen_campaign, campaign_in_use
 from campaign.campaigns.models import Campaign
-from campaign.campaigns.selectors import current_campaign
 from campaign.circulars.forms import CircularCreateForm, CircularTextsForm
 from campaign.circulars.models import Circular, CircularKind, CircularState
 from campaign.circulars.services import (
@@ -72,14 +72,8 @@ def _require_reader(request) -> None:
 
 
 def _issuing_campaign(request) -> Campaign:
-    """The campaign chosen with ?campaign=, else the user's current one; 403 unless the user issues for it."""
-    chosen = request.GET.get("campaign", "")
-    if chosen.isdigit():
-        campaign = get_object_or_404(Campaign.objects.select_related("organization"), pk=int(chosen))
-    else:
-        campaign = current_campaign(request.user)
-        if campaign is None:
-            raise Http404(_("还没有您能查看的活动。"))
+    """The campaign in use (campaign.campaigns.access); 403 unless the user issues for it."""
+    campaign = access_chosen_campaign(request)
     if not may_issue(request.user, campaign):
         raise PermissionDenied(_("通报由县委创先争优办起草和印发。"))
     return campaign
@@ -117,7 +111,7 @@ def circular_list(request):
         {y for y in Circular.objects.exclude(number_year__isnull=True).values_list("number_year", flat=True)},
         reverse=True,
     )
-    campaign = current_campaign(request.user)
+    campaign = campaign_in_use(request)
     filters = {key: value for key, value in (("year", year), ("kind", kind), ("q", query)) if value}
     return render(
         request,

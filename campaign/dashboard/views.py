@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from campaign.campaigns.access import campaign_in_use, campaign_named
 from campaign.campaigns.models import Campaign
-from campaign.campaigns.selectors import current_campaign, day_within, visible_campaigns
+from campaign.campaigns.selectors import day_within, visible_campaigns
 from campaign.dashboard.figures import Period, months_of
 from campaign.dashboard.models import OrganizationFigures
 from campaign.dashboard.selectors import (
@@ -56,15 +57,9 @@ def _require_viewer(user) -> None:
 
 
 def _chosen_campaign(request) -> Campaign | None:
-    pk = request.GET.get("campaign") or request.POST.get("campaign") or ""
-    if not pk:
-        return current_campaign(request.user)
-    if not pk.isdigit():
-        raise Http404(_("找不到该活动。"))
-    campaign = visible_campaigns(request.user).filter(pk=pk).first()
-    if campaign is None:
-        raise Http404(_("找不到该活动。"))
-    return campaign
+    """The campaign in use (campaign.campaigns.access); the recount's form names it in POST."""
+    named = request.POST.get("campaign", "") if request.method == "POST" else ""
+    return campaign_named(request, named) if named else campaign_in_use(request)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from campaign.campaigns.access import campaign_in_use
 from campaign.campaigns.selectors import (
-    current_campaign,
     day_within,
 )
 from campaign.home.tasks import health_probe
@@ -35,7 +35,7 @@ def home(request):
     # Reviewers see first whom they let a whole review period go by without a review.
     overdue = None
     if reviewer_organization(request.user) is not None:
-        campaign = current_campaign(request.user)
+        campaign = campaign_in_use(request, ask=False)
         today = day_within(campaign, timezone.localdate()) if campaign else timezone.localdate()
         overdue = overdue_for_reviewer(request.user, campaign, today)
     return render(

@@ -14,8 +14,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from campaign.campaigns.access import access_chosen_campaign
 from campaign.campaigns.models import Campaign
-from campaign.campaigns.selectors import current_campaign
 from campaign.infra.search import search_query
 from campaign.scores.forms import ManualScoreForm, ScorePeriodForm, SheetEditor, formula_explanations
 from campaign.scores.formulas import FORMULAS
@@ -45,14 +45,7 @@ def _manage_refusal() -> str:
 
 
 def _chosen_campaign(request) -> Campaign:
-    """The campaign chosen with ?campaign=, else the user's current one; 404 if none is visible."""
-    chosen = request.GET.get("campaign", "")
-    if chosen.isdigit():
-        return get_object_or_404(Campaign.objects.select_related("organization"), pk=int(chosen))
-    campaign = current_campaign(request.user)
-    if campaign is None:
-        raise Http404(_("还没有您能查看的活动。"))
-    return campaign
+    return access_chosen_campaign(request)
 
 
 def _campaign(pk: int, request, *, manage: bool = False) -> Campaign:

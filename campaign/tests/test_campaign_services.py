@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
-from campaign.campaigns.selectors import current_campaign, phase_on, sector_theme_lines, theme_for_sector
+from campaign.campaigns.selectors import phase_on, sector_theme_lines, theme_for_sector
 from campaign.campaigns.services import (
     DEFAULT_STANDARDS,
     DimensionInput,
@@ -48,43 +48,8 @@ def standard_inputs(campaign, subject, names):
 
 
 # ---------------------------------------------------------------------------
-# current_campaign and the current phase
+# The current phase (the campaign in use is campaign.campaigns.access; test_campaign_choice)
 # ---------------------------------------------------------------------------
-
-
-def test_current_campaign_is_the_newest_running_one(county):
-    older = plain_campaign(county.county, "创先争优活动", D(2010, 4, 26), D(2012, 6, 30))
-    newer = plain_campaign(county.county, "党建年活动", D(2011, 1, 1), D(2011, 12, 31))
-    plain_campaign(county.county, "明年的活动", D(2012, 1, 1), D(2012, 12, 31))
-
-    assert current_campaign(county.office, today=D(2011, 6, 1)) == newer
-    assert current_campaign(county.office, today=D(2010, 6, 1)) == older
-
-
-def test_current_campaign_without_a_running_one_is_the_newest(county):
-    plain_campaign(county.county, "创先争优活动", D(2010, 4, 26), D(2012, 6, 30))
-    newest = plain_campaign(county.county, "党建年活动", D(2013, 1, 1), D(2013, 12, 31))
-
-    assert current_campaign(county.office, today=D(2015, 1, 1)) == newest
-    assert current_campaign(county.office, today=D(2009, 1, 1)) == newest
-
-
-def test_current_campaign_only_looks_at_campaigns_the_user_may_see(county):
-    county_campaign = plain_campaign(county.county, "创先争优活动", D(2010, 4, 26), D(2012, 6, 30))
-    beside = plain_campaign(county.township_b, "康乐乡活动", D(2011, 1, 1), D(2011, 12, 31))
-    own = plain_campaign(county.township_a, "红湾寺镇活动", D(2011, 3, 1), D(2011, 9, 30))
-    day = D(2011, 6, 1)
-
-    assert current_campaign(county.leader_a, today=day) == own
-    assert current_campaign(county.secretary_user_b1, today=day) == beside
-    assert current_campaign(county.member_user_a1, today=day) == own
-    assert current_campaign(county.office, today=D(2012, 3, 1)) == county_campaign
-
-
-def test_current_campaign_is_none_when_nothing_applies(county):
-    plain_campaign(county.township_b, "康乐乡活动", D(2011, 1, 1), D(2011, 12, 31))
-
-    assert current_campaign(county.leader_a) is None
 
 
 def test_phase_on_a_day(campaign):

@@ -146,6 +146,7 @@ def test_the_list_page_queries_do_not_grow_with_rows(county, campaign, client, d
     nominate(campaign, county.secretary_user_a1, organization=county.branch_a1)
     client.force_login(county.office)
     url = reverse("campaign:nominations") + f"?campaign={campaign.pk}"
+    client.get(url)  # the first visit remembers the campaign in the session: one write
     with django_assert_max_num_queries(8):
         client.get(url)
     for _ in range(5):

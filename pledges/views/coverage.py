@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from campaign.campaigns.access import campaign_in_use
 from campaign.campaigns.models import Campaign
-from campaign.campaigns.selectors import current_campaign, visible_campaigns
+from campaign.campaigns.selectors import visible_campaigns
 from campaign.infra.search import search_text
 from orgs.access import access_organization, user_scope
 from orgs.models import OrganizationKind, Role
@@ -47,16 +48,7 @@ PER_PAGE = 50
 
 
 def _chosen_campaign(request) -> Campaign | None:
-    """The campaign of ?campaign=pk among those the user sees (404 otherwise), or the current one."""
-    pk = request.GET.get("campaign", "")
-    if not pk:
-        return current_campaign(request.user)
-    if not pk.isdigit():
-        raise Http404(_("找不到该活动。"))
-    campaign = visible_campaigns(request.user).filter(pk=pk).first()
-    if campaign is None:
-        raise Http404(_("找不到该活动。"))
-    return campaign
+    return campaign_in_use(request)
 
 
 # ---------------------------------------------------------------------------
@@ -218,7 +210,7 @@ def progress_sheet_import_view(request):
         token = SHEET_UPLOADS.store(request, form.cleaned_data["file"], extension=".xlsx")
         return redirect("pledges:progress_sheet_import_preview", token=token)
     own = request.user.organization
-    campaign = current_campaign(request.user)
+    campaign = campaign_in_use(request)
     return render(
         request,
         "pledges/progress_sheet_import.html",

@@ -20,8 +20,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaign.campaigns.access import campaign_in_use
 from campaign.campaigns.models import Campaign, StandardDimension
-from campaign.campaigns.selectors import current_campaign, visible_campaigns
+from campaign.campaigns.selectors import visible_campaigns
 from campaign.infra.history import HistoryDiff, history_diffs
 from orgs.access import user_scope
 from orgs.models import Member, Organization
@@ -89,14 +90,7 @@ def _form_errors(form) -> str:
 
 
 def _campaign_for(request) -> Campaign | None:
-    """The campaign asked for in ?campaign=, else the user's current one."""
-    chosen = request.GET.get("campaign", "")
-    if chosen:
-        campaign = visible_campaigns(request.user).filter(pk=chosen).first() if chosen.isdigit() else None
-        if campaign is None:
-            raise Http404(_("找不到该活动，或您无权查看。"))
-        return campaign
-    return current_campaign(request.user)
+    return campaign_in_use(request)
 
 
 def _may_file_organization_pledges(user) -> bool:
@@ -166,7 +160,7 @@ def pledge_create(request):
     if not campaigns.exists():
         messages.error(request, _("还没有可以承诺的活动，请等县委创先争优办设立活动后再填报。"))
         return redirect("pledges:list")
-    initial = {"campaign": current_campaign(user)}
+    initial = {"campaign": campaign_in_use(request, ask=False)}
     narrowed_to = None
     if for_member:
         if _may_file_organization_pledges(user):

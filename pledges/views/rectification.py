@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from campaign.campaigns.selectors import current_campaign
+from campaign.campaigns.access import campaign_in_use
 from orgs.access import access_organization, user_scope
 from orgs.models import Organization
 from pledges.forms import CloseForm, FollowUpForm, RectificationForm, SolveForm, SupervisionForm
@@ -136,7 +136,7 @@ def rectification_create_view(request):
     if not may_manage_rectification(request.user, organization):
         raise PermissionDenied(_("您无权管理“%(name)s”的整改任务。") % {"name": organization.name})
     initial = {"deadline": None}
-    campaign = current_campaign(request.user)
+    campaign = campaign_in_use(request, ask=False)
     if campaign is not None:
         initial["campaign"] = campaign.pk
     item_pk = request.GET.get("item")

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from campaign.campaigns.access import campaign_in_use
 from campaign.campaigns.models import Campaign
-from campaign.campaigns.selectors import current_campaign, day_within, visible_campaigns
+from campaign.campaigns.selectors import day_within, visible_campaigns
 from orgs.access import access_organization
 from orgs.models import Role
 from orgs.sheets.writing import xlsx_response
@@ -28,16 +29,10 @@ def _may_see_coverage(user) -> bool:
 
 
 def _campaign(request) -> Campaign | None:
-    """The campaign asked for (?campaign=pk, 404 alike when not visible), else the current one."""
+    """The campaign in use (campaign.campaigns.access), for those who may see coverage."""
     if not _may_see_coverage(request.user):
         raise PermissionDenied(_("点评覆盖情况由县委创先争优办、上级党组织和党支部书记查看。"))
-    asked = request.GET.get("campaign", "")
-    if not asked:
-        return current_campaign(request.user)
-    campaign = visible_campaigns(request.user).filter(pk=asked).first() if asked.isdigit() else None
-    if campaign is None:
-        raise Http404(_("找不到该活动，或您无权查看。"))
-    return campaign
+    return campaign_in_use(request)
 
 
 @login_required

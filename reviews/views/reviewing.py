@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from campaign.campaigns.access import campaign_in_use
 from campaign.campaigns.models import Campaign, StandardDimension
-from campaign.campaigns.selectors import current_campaign, day_within
+from campaign.campaigns.selectors import day_within
 from campaign.infra.history import history_diffs
 from orgs.access import access_organization
 from orgs.models import Member, User
@@ -70,8 +71,8 @@ def _require_reviewer(user: User):
     return organization
 
 
-def _campaign_or_404(user: User) -> Campaign:
-    campaign = current_campaign(user)
+def _campaign_or_404(request) -> Campaign:
+    campaign = campaign_in_use(request)
     if campaign is None:
         raise Http404(_("目前没有可以点评的活动。"))
     return campaign
@@ -116,7 +117,7 @@ def due_rows(campaign: Campaign, subjects: list[Subject], start: datetime.date) 
 @require_GET
 def review_due(request):
     organization = _require_reviewer(request.user)
-    campaign = current_campaign(request.user)
+    campaign = campaign_in_use(request)
     rows, start, end = [], None, None
     if campaign is not None:
         # A finished campaign's reviews fall in its last period, as its pages show.
@@ -182,7 +183,7 @@ def review_create_view(request):
     organization, member = _subject_from_query(request)
     if not may_review(user, organization, member):
         raise PermissionDenied(_("按照点评分工，您不负责点评这一对象。"))
-    campaign = _campaign_or_404(user)
+    campaign = _campaign_or_404(request)
     dimensions = review_dimensions(campaign, member)
     form = ReviewEditForm(
         request.POST or None,

@@ -21,7 +21,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaign.campaigns.selectors import current_campaign, visible_campaigns
+from campaign.campaigns.access import campaign_in_use
+from campaign.campaigns.selectors import visible_campaigns
 from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role
 from reviews.codes import SLIPS_PER_PART, code_sheet_pdf, sheet_parts
@@ -159,7 +160,7 @@ def round_create_view(request):
     if not campaigns.exists():
         messages.error(request, _("还没有可以开展评议的活动，请等县委创先争优办设立活动后再组织评议。"))
         return redirect("reviews:rounds")
-    initial = {"campaign": current_campaign(user), **RoundForm.initial_for_new()}
+    initial = {"campaign": campaign_in_use(request, ask=False), **RoundForm.initial_for_new()}
     code = request.GET.get("organization", "")
     if code:
         organization = get_object_or_404(Organization.objects, code=code)
