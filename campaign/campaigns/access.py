@@ -5,7 +5,8 @@ a transport bureau's 平安单位), over overlapping subtrees.
 A page takes the campaign named by ``?campaign=`` (a 404 when the user cannot see it,
 alike for "does not exist" and "not yours", as orgs.scoping's access_* helpers answer),
 else the one the user chose last (remembered in the session, shown in the page header),
-else the only one the user can see. A user who sees several and has chosen none is sent
+else the only one the user can see (nothing is remembered then: there was no choice to
+make). A user who sees several and has chosen none is sent
 to the choice page first (CampaignChoiceNeeded, turned into that redirect by
 campaign.campaigns.middleware), and comes back to the page asked for.
 """
@@ -58,7 +59,7 @@ def campaign_in_use(request, *, ask: bool = True) -> Campaign | None:
             return campaign
     visible = list(campaigns[:2])
     if len(visible) == 1:
-        campaign_remember(request, visible[0])
+        # Nothing to choose: not written to the session, so a page costs no write.
         return visible[0]
     if visible and ask:
         raise CampaignChoiceNeeded

@@ -41,8 +41,10 @@ def test_a_user_with_one_campaign_works_in_it_without_being_asked(client, county
     client.force_login(county.office)
     response = client.get(reverse("reviews:due"))
     assert response.status_code == 200 and response.context["campaign"] == campaign
-    assert client.session[SESSION_KEY] == campaign.pk
-    assert f"活动：{campaign.name}" in response.content.decode()  # the header says which
+    assert SESSION_KEY not in client.session  # nothing was chosen, nothing written
+    # Once chosen, the header says which.
+    client.post(reverse("campaign:choose"), {"campaign": campaign.pk})
+    assert f"活动：{campaign.name}" in client.get(reverse("reviews:due")).content.decode()
 
 
 def test_with_two_campaigns_the_office_is_asked_once_and_comes_back(client, county, campaign, health):
