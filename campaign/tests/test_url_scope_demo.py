@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
 
+from campaign.campaigns.models import Campaign
 from campaign.tests.url_matrix import ACCOUNTS, ROLES, cases, check_logged_out, check_url_for_role, collect_rules
 from orgs.models import MemberStatus, OrganizationKind, Post, Role, Sector, User
 from orgs.scoping import unscoped
@@ -100,6 +101,9 @@ def demo_namespace() -> SimpleNamespace:
         member_user_a1=users["member"],
     )
     c.county = c.office.organization
+    # The demo's campaign: rules that need one use it rather than start a second, which
+    # would have every page ask which campaign to work in.
+    c.campaign = Campaign.objects.get(organization=c.county)
     c.township_a = c.leader_a.organization
     c.branch_a1 = c.secretary_user_a1.organization
     c.branch_b1 = c.secretary_user_b1.organization

@@ -152,9 +152,20 @@ def check_url_for_role(client, c, name, rule, role, where, *, expected=None):
     url = reverse(name, args=rule.args(c, role, where) if rule.args else [])
     user = user_for(c, role)
     client.force_login(user)
+    choose_newest_campaign(client, user)
     response = request(client, rule, url)
     expected = expected or expected_status(rule, role, where)
     assert response.status_code == expected, f"{user.username} ({role}) {rule.method} {url}"
+
+
+def choose_newest_campaign(client, user) -> None:
+    """A user who sees several campaigns chooses one before working (campaign.campaigns.
+    access): here the newest, the one the rule's arguments set up for the page."""
+    from campaign.campaigns.selectors import visible_campaigns
+
+    newest = visible_campaigns(user).order_by("-pk").first()
+    if newest is not None and visible_campaigns(user).count() > 1:
+        assert client.post(reverse("campaign:choose"), {"campaign": newest.pk}).status_code == 302
 
 
 def check_logged_out(client, c, name, rule):

@@ -36,6 +36,8 @@ RULES = {
     "password_change_done": Rule(scoped=False),
     "set_language": Rule(method="POST", public=True, scoped=False, ok=302),
     "campaign:list": Rule(scoped=False),
+    # Lists only the campaigns the user sees; choosing one outside is a 404 (test_campaign_choice).
+    "campaign:choose": Rule(scoped=False),
     "campaign:create": Rule(allowed=OFFICE, scoped=False),
     "campaign:detail": Rule(args=campaign_pk),
     "campaign:edit": Rule(args=campaign_pk, allowed=OFFICE),
