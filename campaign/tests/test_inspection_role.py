@@ -26,7 +26,8 @@ INSPECTOR_WRITES = {
     "campaign:score_manual_edit": "评分",
     "pledges:supervision_follow_up": "跟踪问效",
 }
-OWN_ACCOUNT = {"password_change", "orgs:reminder_dismiss"}
+# The user's own account and choices: writing them changes nobody's data.
+OWN_ACCOUNT = {"password_change", "orgs:reminder_dismiss", "campaign:choose"}
 # Pages an inspection group reads whose view also takes a POST that it is refused.
 READ_ONLY_FOR_INSPECTORS = {"pledges:item_progress"}
 
