@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from campaign.scores.services import score_sheet_default
@@ -65,7 +66,7 @@ def test_the_kind_and_date_filters(client, county, changes):
     client.force_login(county.office)
     only_rounds = client.get(AUDIT, {"kind": "round"}).content.decode()
     assert "2010年下半年" in only_rounds and "办好四件实事" not in only_rounds
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     assert "没有符合条件的修改记录" in client.get(AUDIT, {"since": tomorrow.isoformat()}).content.decode()
     assert "查询条件有误" in client.get(AUDIT, {"since": "昨天"}).content.decode()
 

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.test import override_settings
+from django.utils import timezone
 
 from campaign.campaigns.models import Campaign, StandardSubject
 from campaign.nominations.models import ModelNomination, NominationStatus
@@ -142,7 +143,7 @@ def test_every_kind_of_work_is_there(demo):
     assert set(Pledge.objects.exclude(fulfillment="").values_list("fulfillment", flat=True)) == set(Fulfillment.values)
     items = PledgeItem.objects.filter(pledge__published_version__gt=0)
     assert items.filter(completed_on__isnull=False).exists()
-    late = items.filter(completed_on__isnull=True, due_date__lt=datetime.date.today())
+    late = items.filter(completed_on__isnull=True, due_date__lt=timezone.localdate())
     assert late.exclude(pledge__state=PledgeState.ASSESSED).count() >= 20
     assert Supervision.objects.filter(closed_at__isnull=True, pledge_item__isnull=False).exists()
     assert Supervision.objects.filter(closed_at__isnull=False).exists()
@@ -183,7 +184,7 @@ def test_the_campaigns_last_month_quarter_and_half_year_have_work_of_every_kind(
 
 def test_some_townships_lag_behind_the_others(demo):
     county = Organization.objects.get(code="SN")
-    today = datetime.date.today()
+    today = timezone.localdate()
     uncovered = members_without_pledge(campaign(), [county], today=today).count() / covered_members([county]).count()
     assert 0.10 <= uncovered <= 0.25
     townships = Organization.objects.filter(parent=county).exclude(kind__in=OrganizationKind.mass_organizations())
@@ -221,7 +222,7 @@ def test_subjects_under_the_threshold_get_remedial_rectification(demo):
         if rectification.status == RectificationStatus.SOLVED:
             on_time += rectification.solved_on <= rectification.deadline
         else:
-            overdue += rectification.deadline < datetime.date.today()
+            overdue += rectification.deadline < timezone.localdate()
     assert on_time and overdue
     # Both half-years were evaluated, the speech's and the campaign's last.
     assert set(EvaluationRound.objects.values_list("period", flat=True)) == {"2010年下半年", "2012年下半年"}

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.nominations.services import (
@@ -112,7 +113,7 @@ def test_the_quota_counts_nominations_and_models_per_township_in_the_quarter(cou
     nomination_recommend(nomination=selected, by=county.office)
     nomination_select(nomination=selected, by=county.office)
     nominate(campaign, county.secretary_user_b1, organization=county.branch_b1)
-    today = datetime.date.today()
+    today = timezone.localdate()
     rows = {row.organization: row for row in nomination_quota(campaign, today)}
     assert (rows[county.township_a].nominated, rows[county.township_a].selected) == (2, 1)
     assert not rows[county.township_a].below

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from PIL import Image
 
@@ -77,7 +78,7 @@ def test_more_photos_than_the_evidence_limit_are_refused(county, campaign):
 
 def test_a_date_in_the_future_is_refused(county, campaign):
     with pytest.raises(ValidationError):
-        submit(campaign, county.secretary_user_a1, day=datetime.date.today() + datetime.timedelta(days=1))
+        submit(campaign, county.secretary_user_a1, day=timezone.localdate() + datetime.timedelta(days=1))
 
 
 def test_the_office_adopts_an_item_and_then_the_author_can_no_longer_change_or_withdraw_it(county, campaign):

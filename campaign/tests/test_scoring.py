@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from campaign.dashboard.models import OrganizationFigures
 from campaign.nominations.models import ModelNomination
@@ -653,7 +654,7 @@ def test_a_period_that_has_not_begun_scores_nothing_yet(county, campaign):
 
 def test_the_nightly_job_asks_for_running_periods_only(county, campaign, django_capture_on_commit_callbacks):
     one_indicator(campaign, IndicatorFormula.PLEDGE_COVERAGE)
-    today = datetime.date.today()
+    today = timezone.localdate()
     running = ScorePeriod.objects.create(
         campaign=campaign, name="本季度", first_month=today.replace(day=1), last_month=today.replace(day=1)
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from orgs.access import user_scope
@@ -194,7 +194,7 @@ class RowReader:
         if parsed.year < 1900:
             self.error(_("“%(column)s”早于1900年，请检查。") % {"column": header}, header)
             return None
-        if parsed > datetime.date.today():
+        if parsed > timezone.localdate():
             self.error(_("“%(column)s”晚于今天，请检查。") % {"column": header}, header)
             return None
         return parsed

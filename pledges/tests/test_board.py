@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from orgs.tests.factories import make_member
 from pledges.lifecycle import pledge_assess, pledge_return, pledge_revise, pledge_submit
@@ -23,7 +24,7 @@ from pledges.tests.factories import TINY_PNG, make_pledge, publish_with_approval
 
 pytestmark = pytest.mark.usefixtures("media")  # each test stores its files apart
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the app's today (Asia/Shanghai), for dates that must not be later
 
 
 def board(client, organization):

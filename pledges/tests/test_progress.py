@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from pledges.models import Evidence, PledgeItem, PledgeState, ProgressEntry
 from pledges.progress import ItemState, item_state, late_items_q, progress_record
@@ -74,7 +75,7 @@ def test_a_future_date_is_refused(county, published):
         progress_record(
             item=published.items.first(),
             by=county.secretary_user_a1,
-            recorded_on=datetime.date.today() + datetime.timedelta(days=2),
+            recorded_on=timezone.localdate() + datetime.timedelta(days=2),
             text="提前写好",
         )
 

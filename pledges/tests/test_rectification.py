@@ -23,6 +23,8 @@ from pledges.rectification import (
 )
 from pledges.tests.factories import make_pledge, publish_with_approval
 
+# Collected once: for dates that only have to be past. What must be today (or after it)
+# asks timezone.localdate() when the test runs, which may be after midnight in Shanghai.
 TODAY = timezone.localdate()
 NEXT_MONTH = TODAY + datetime.timedelta(days=30)
 
@@ -163,7 +165,7 @@ def test_solve_then_publish_and_a_published_result_cannot_be_edited(client, coun
     assert rectification.status == RectificationStatus.SOLVED and rectification.solved_on == datetime.date(2011, 4, 20)
     client.post(reverse("pledges:rectification_publish", args=[rectification.pk]))
     rectification.refresh_from_db()
-    assert rectification.is_published and rectification.published_on == TODAY
+    assert rectification.is_published and rectification.published_on == timezone.localdate()
     with pytest.raises(ValidationError, match="先撤回公开"):
         rectification_update(rectification=rectification, by=county.secretary_user_a1, measure="改过的措施")
     assert client.get(reverse("pledges:rectification_edit", args=[rectification.pk])).status_code == 302
@@ -177,7 +179,7 @@ def test_a_future_solved_date_is_refused(county, campaign):
         rectification_solve(
             rectification=task(county, campaign),
             result="已完成",
-            solved_on=TODAY + datetime.timedelta(days=1),
+            solved_on=timezone.localdate() + datetime.timedelta(days=1),
             by=county.secretary_user_a1,
         )
 
