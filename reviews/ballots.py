@@ -363,8 +363,9 @@ def codes_retire(evaluation_round: EvaluationRound) -> int:
             .order_by()
             .values_list("category", "used")
         )
-        for category in RoundCategory.objects.filter(round=evaluation_round):
+        categories = list(RoundCategory.objects.filter(round=evaluation_round))
+        for category in categories:
             category.codes_used = counts.get(category.category, 0)
-            category.save(update_fields=["codes_used"])
+        RoundCategory.objects.bulk_update(categories, ["codes_used"])
         EvaluationCode.objects.filter(round=evaluation_round).update(used=True)
         return codes_put_back_shuffled(EvaluationCode, "round_id = %s", [evaluation_round.pk])

@@ -105,11 +105,6 @@ def held_counts(kind: str) -> dict[tuple[int, str], int]:
         return {(box_id, category): count for box_id, category, count in cursor.fetchall()}
 
 
-def held_count(kind: str, box_id: int) -> int:
-    """Forms of one box (all its categories) still held."""
-    return HeldForm.objects.filter(kind=kind, box_id=box_id).count()
-
-
 def forms_release(
     *,
     kind: str,
