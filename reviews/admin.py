@@ -117,9 +117,9 @@ class TallyResultAdmin(RoundPartAdmin):
         "category",
         "forms",
         "satisfied",
-        "basically_satisfied",
         "dissatisfied",
         "unknown",
+        "choice_counts",
         "satisfaction",
         "below_threshold",
     ]

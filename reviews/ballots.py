@@ -43,7 +43,6 @@ from reviews.codes import code_claim, codes_put_back_shuffled
 from reviews.held_forms import form_hold, forms_release, held_counts
 from reviews.models import (
     Ballot,
-    Choice,
     EvaluationCode,
     EvaluationRound,
     EvaluationSubject,
@@ -60,7 +59,6 @@ HELD_KIND = "evaluation"
 # A form sealed for holding: per subject its id, the choice and the comment's length,
 # then the comment in UTF-16; every form of a round is padded to the longest possible.
 SUBJECT_HEADER = struct.Struct(">QBH")
-CHOICE_CODES = {choice: index for index, choice in enumerate(Choice.values)}
 # Rows per INSERT of a form's choices: under SQLite's 999 parameters (7 a row).
 CHOICES_PER_INSERT = 100
 # The form is public; these run with no user, and decide what they may read themselves.
@@ -89,6 +87,15 @@ class PaperSubject:
 
 
 @dataclass(frozen=True)
+class PaperChoice:
+    """One choice of the round's form, as the campaign worded it."""
+
+    key: str
+    label: str
+    counting: str
+
+
+@dataclass(frozen=True)
 class BallotPaper:
     """What the form page shows; plain values, so a template cannot reach a member's
     phone number or birth date through a model instance."""
@@ -100,6 +107,7 @@ class BallotPaper:
     briefing_summary: str
     closes_at: datetime.datetime
     subjects: tuple[PaperSubject, ...]
+    choices: tuple[PaperChoice, ...]
 
 
 def _round_refusal(evaluation_round: EvaluationRound, now: datetime.datetime) -> Refusal | None:
@@ -129,27 +137,35 @@ def _subject_names(round_id: int, organization_name: str) -> list[tuple[int, str
         return [(subject_id, name if name is not None else organization_name) for subject_id, name in cursor]
 
 
+def _round_choice_keys(round_id: int) -> list[str]:
+    """The keys of the round's choices in form order: a sealed form names a choice by
+    its place in this list."""
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT key FROM reviews_roundchoice WHERE round_id = %s ORDER BY "order", id', [round_id])
+        return [key for (key,) in cursor]
+
+
 def form_size(subject_count: int) -> int:
     """The length every sealed form of a round with this many subjects is padded to."""
     return subject_count * (SUBJECT_HEADER.size + 2 * COMMENT_MAX_LENGTH)
 
 
-def _form_bytes(cleaned: list[tuple[int, str, str]]) -> bytes:
+def _form_bytes(cleaned: list[tuple[int, str, str]], choice_keys: list[str]) -> bytes:
     parts = []
     for subject_id, choice, comment in cleaned:
         text = comment.encode("utf-16-le")
-        parts.append(SUBJECT_HEADER.pack(subject_id, CHOICE_CODES[choice], len(text)) + text)
+        parts.append(SUBJECT_HEADER.pack(subject_id, choice_keys.index(choice), len(text)) + text)
     return b"".join(parts)
 
 
-def _form_from_bytes(payload: bytes) -> list[tuple[int, str, str]]:
+def _form_from_bytes(payload: bytes, choice_keys: list[str]) -> list[tuple[int, str, str]]:
     cleaned, offset = [], 0
     while offset < len(payload):
         subject_id, choice_code, length = SUBJECT_HEADER.unpack_from(payload, offset)
         offset += SUBJECT_HEADER.size
         comment = payload[offset : offset + length].decode("utf-16-le")
         offset += length
-        cleaned.append((subject_id, Choice.values[choice_code], comment))
+        cleaned.append((subject_id, choice_keys[choice_code], comment))
     return cleaned
 
 
@@ -158,13 +174,14 @@ def _ballots_store(round_id: int, category: str, payloads: list[bytes]) -> None:
     reviews.held_forms.forms_release): random keys, one transaction id for all of them,
     nothing else that could order or name them."""
     as_key = Ballot._meta.pk.get_db_prep_value  # a uuid for PostgreSQL, hex text for SQLite
+    choice_keys = _round_choice_keys(round_id)
     ballots, choices = [], []
     for payload in payloads:
         ballot_id = as_key(uuid.uuid4(), connection)
         ballots.append((ballot_id, round_id, category))
         choices.extend(
             (as_key(uuid.uuid4(), connection), ballot_id, round_id, category, subject_id, choice, comment)
-            for subject_id, choice, comment in _form_from_bytes(payload)
+            for subject_id, choice, comment in _form_from_bytes(payload, choice_keys)
         )
     with connection.cursor() as cursor:
         for start in range(0, len(ballots), CHOICES_PER_INSERT):
@@ -183,20 +200,24 @@ def _ballots_store(round_id: int, category: str, payloads: list[bytes]) -> None:
             )
 
 
-def _round_held_open(round_id: int) -> tuple[EvaluationRound, str]:
-    """The round's state and times, and its organization's name, share-locked as
-    reviews.codes.hold_open does (closing waits for this cast), in one statement."""
+def _round_held_open(round_id: int) -> tuple[EvaluationRound, str, list[str]]:
+    """The round's state and times, its organization's name and its choices' keys in
+    form order, the round share-locked as reviews.codes.hold_open does (closing waits
+    for this cast), in one statement."""
     if not connection.features.has_select_for_update:  # SQLite: one writer at a time anyway
         evaluation_round = EvaluationRound.objects.select_related("organization").get(pk=round_id)
-        return evaluation_round, evaluation_round.organization.name
+        return evaluation_round, evaluation_round.organization.name, _round_choice_keys(round_id)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT r.state, r.opens_at, r.closes_at, o.name FROM reviews_evaluationround r "
+            "SELECT r.state, r.opens_at, r.closes_at, o.name, "
+            'ARRAY(SELECT c.key FROM reviews_roundchoice c WHERE c.round_id = r.id ORDER BY c."order", c.id) '
+            "FROM reviews_evaluationround r "
             "JOIN orgs_organization o ON o.id = r.organization_id WHERE r.id = %s FOR SHARE OF r",
             [round_id],
         )
-        state, opens_at, closes_at, organization_name = cursor.fetchone()
-    return EvaluationRound(pk=round_id, state=state, opens_at=opens_at, closes_at=closes_at), organization_name
+        state, opens_at, closes_at, organization_name, choice_keys = cursor.fetchone()
+    evaluation_round = EvaluationRound(pk=round_id, state=state, opens_at=opens_at, closes_at=closes_at)
+    return evaluation_round, organization_name, list(choice_keys)
 
 
 def _subjects(round_id: int) -> list[EvaluationSubject]:
@@ -231,6 +252,10 @@ def ballot_paper(code: str) -> BallotPaper:
             )
             for subject in _subjects(evaluation_round.pk)
         )
+        choices = tuple(
+            PaperChoice(key=choice.key, label=choice.label, counting=choice.counting)
+            for choice in evaluation_round.choice_rows()
+        )
     return BallotPaper(
         organization=evaluation_round.organization.name,
         period=evaluation_round.period,
@@ -239,11 +264,12 @@ def ballot_paper(code: str) -> BallotPaper:
         briefing_summary=evaluation_round.briefing_summary,
         closes_at=evaluation_round.closes_at,
         subjects=subjects,
+        choices=choices,
     )
 
 
 def _clean(
-    subjects: list[tuple[int, str]], choices: dict[int, str], comments: dict[int, str]
+    subjects: list[tuple[int, str]], choice_keys: list[str], choices: dict[int, str], comments: dict[int, str]
 ) -> list[tuple[int, str, str]]:
     """(subject id, choice, comment) for every subject (id, name) of the round, or
     BallotInvalid naming each subject left without a choice or with too long a comment."""
@@ -253,7 +279,7 @@ def _clean(
         choice = choices.get(subject_id)
         # A NUL cannot be stored in PostgreSQL text, and is never meant.
         comment = (comments.get(subject_id) or "").replace("\x00", "").strip()
-        if choice not in Choice.values:
+        if choice not in choice_keys:
             errors[subject_id] = _("请对“%(name)s”作出评价。") % {"name": name}
         elif len(comment.encode("utf-16-le")) > 2 * COMMENT_MAX_LENGTH:
             errors[subject_id] = _("对“%(name)s”的意见请不要超过%(limit)s字。") % {
@@ -271,21 +297,22 @@ def _clean(
 def ballot_cast(*, code: str, choices: dict[int, str], comments: dict[int, str]) -> None:
     """Store one form for the code and use the code up, or raise BallotRefused /
     BallotInvalid and store nothing. ``choices`` and ``comments`` are keyed by subject
-    id; every subject of the round needs a choice (a Choice value), comments are
+    id; every subject of the round needs a choice (a key of the round's), comments are
     optional. Choices for subjects that are not in the round are ignored.
 
     Evaluation day sends tens of thousands of these an hour, so it reads only what it
-    decides on: the code, the round (share-locked, see hold_open) and the subjects'
-    ids and names, three queries, then the claim and the sealed form's insert."""
+    decides on: the code, the round (share-locked, see hold_open) with its choices'
+    keys, and the subjects' ids and names, three queries, then the claim and the sealed
+    form's insert."""
     with unscoped(SCOPE_LABEL):
         row = _code_row_unused(code)
         round_id, category = row["round_id"], row["category"]
-        evaluation_round, organization_name = _round_held_open(round_id)
+        evaluation_round, organization_name, choice_keys = _round_held_open(round_id)
         refusal = _round_refusal(evaluation_round, timezone.now())
         if refusal is not None:
             raise BallotRefused(refusal)
         subjects = _subject_names(round_id, organization_name)
-        cleaned = _clean(subjects, choices, comments)
+        cleaned = _clean(subjects, choice_keys, choices, comments)
 
         if not code_claim(EvaluationCode, row["pk"]):
             raise BallotRefused(Refusal.USED)
@@ -293,7 +320,7 @@ def ballot_cast(*, code: str, choices: dict[int, str], comments: dict[int, str])
             kind=HELD_KIND,
             box_id=round_id,
             category=category,
-            payload=_form_bytes(cleaned),
+            payload=_form_bytes(cleaned, choice_keys),
             size=form_size(len(subjects)),
         )
 

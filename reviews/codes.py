@@ -31,7 +31,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from reviews.models import EvaluationCode, EvaluationRound, EvaluatorCategory, RoundCategory
+from reviews.models import EvaluationCode, EvaluationRound, RoundCategory
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
@@ -249,8 +249,8 @@ def sheet_codes(evaluation_round: EvaluationRound, category: str | None = None) 
     codes = EvaluationCode.objects.filter(round=evaluation_round)
     if category:
         codes = codes.filter(category=category)
-    order = {value: rank for rank, value in enumerate(EvaluatorCategory.values)}
-    return sorted(codes.only("category", "code"), key=lambda code: (order[code.category], code.code))
+    order = {value: rank for rank, value in enumerate(evaluation_round.category_labels())}
+    return sorted(codes.only("category", "code"), key=lambda code: (order.get(code.category, 0), code.code))
 
 
 def sheet_parts(count: int) -> list[tuple[int, int, int]]:
@@ -320,8 +320,10 @@ def code_sheet_html(
     evaluation_round: EvaluationRound, *, base_url: str = "", category: str | None = None, part: int = 1
 ) -> str | None:
     """The round's sheet as HTML for WeasyPrint (see code_sheet_pdf); None when the part has no codes."""
-    labels = dict(EvaluatorCategory.choices)
-    slips = [Slip(code.code, labels[code.category]) for code in sheet_codes(evaluation_round, category)]
+    labels = evaluation_round.category_labels()
+    slips = [
+        Slip(code.code, labels.get(code.category, code.category)) for code in sheet_codes(evaluation_round, category)
+    ]
     return sheet_html(
         slips,
         template="reviews/code_sheet.html",

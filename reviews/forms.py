@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy
 from campaign.campaigns.models import StandardDimension
 from orgs.models import Member
 from reviews.ballots import COMMENT_MAX_LENGTH, BallotPaper
-from reviews.models import BriefingKind, Choice, EvaluationSubject, EvaluatorCategory, Grade, Review, ReviewForm
+from reviews.models import (
+    BriefingKind,
+    ChoiceCounting,
+    EvaluationSubject,
+    EvaluatorCategory,
+    Grade,
+    Review,
+    ReviewForm,
+)
 from reviews.reviewing import SECTION_FIELDS
 from reviews.rounds import MAX_CODES_PER_CATEGORY
 
@@ -72,17 +80,21 @@ class RoundForm(forms.Form):
     opens_at = datetime_field(gettext_lazy("开始时间"))
     closes_at = datetime_field(gettext_lazy("截止时间"))
 
-    def __init__(self, *args, campaigns=None, organizations=None, **kwargs):
+    def __init__(self, *args, categories: dict[str, str], campaigns=None, organizations=None, **kwargs):
+        """``categories``: key → name of the evaluator categories that get codes (the
+        campaign's when creating, the round's when editing)."""
         super().__init__(*args, **kwargs)
+        self.category_keys = list(categories)
         if campaigns is None:
             del self.fields["campaign"]
             del self.fields["organization"]
         else:
             self.fields["campaign"].queryset = campaigns
             self.fields["organization"].queryset = organizations
-            if len(campaigns) == 1:
-                self.fields["campaign"].widget = forms.HiddenInput()
-        for value, label in EvaluatorCategory.choices:
+            # The campaign is the one in use (the header's switcher changes it): the
+            # categories below are that campaign's.
+            self.fields["campaign"].widget = forms.HiddenInput()
+        for value, label in categories.items():
             self.fields[code_field_name(value)] = forms.IntegerField(
                 label=label,
                 min_value=0,
@@ -100,23 +112,22 @@ class RoundForm(forms.Form):
             Row(Column("opens_at", css_class="col-md-6"), Column("closes_at", css_class="col-md-6")),
             Fieldset(
                 _("各类评议人的评议码数量（张，每类最多%(most)s张）") % {"most": MAX_CODES_PER_CATEGORY},
-                Row(
-                    *(Column(code_field_name(value), css_class="col-6 col-md-3") for value in EvaluatorCategory.values)
-                ),
+                Row(*(Column(code_field_name(value), css_class="col-6 col-md-3") for value in self.category_keys)),
             ),
         )
         self.helper.add_input(Submit("submit", _("保存"), css_class="btn-lg"))
 
     @classmethod
-    def initial_for_new(cls) -> dict:
+    def initial_for_new(cls, category_keys: list[str]) -> dict:
         now = timezone.localtime().replace(second=0, microsecond=0)
+        # 30 slips for the masses (or the campaign's first category), as rounds usually start.
+        usual = [EvaluatorCategory.PUBLIC] if EvaluatorCategory.PUBLIC in category_keys else category_keys[:1]
         return {
             "period": default_period(now.date()),
             "briefing_on": now.date(),
             "opens_at": now,
             "closes_at": now + datetime.timedelta(days=7),
-            code_field_name(EvaluatorCategory.PARTY_MEMBER): 0,
-            code_field_name(EvaluatorCategory.PUBLIC): 30,
+            **{code_field_name(key): 30 if key in usual else 0 for key in category_keys},
         }
 
     def clean(self):
@@ -124,7 +135,7 @@ class RoundForm(forms.Form):
         opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
         if opens_at and closes_at and closes_at <= opens_at:
             self.add_error("closes_at", _("截止时间应晚于开始时间。"))
-        counts = [cleaned.get(code_field_name(value)) for value in EvaluatorCategory.values]
+        counts = [cleaned.get(code_field_name(value)) for value in self.category_keys]
         if all(count is not None for count in counts) and not any(counts):
             raise forms.ValidationError(_("请至少为一类评议人发放评议码。"))
         campaign, organization = cleaned.get("campaign"), cleaned.get("organization")
@@ -133,7 +144,7 @@ class RoundForm(forms.Form):
         return cleaned
 
     def categories(self) -> dict[str, int]:
-        return {value: self.cleaned_data[code_field_name(value)] for value in EvaluatorCategory.values}
+        return {value: self.cleaned_data[code_field_name(value)] for value in self.category_keys}
 
 
 class SubjectAddForm(forms.Form):
@@ -167,16 +178,18 @@ class PaperTallyForm(forms.Form):
         help_text=gettext_lazy("已经录入过，再次保存即为更正，须写明理由，将记入修改记录。"),
     )
 
-    def __init__(self, *args, subjects: list[EvaluationSubject], correcting: bool, **kwargs):
+    def __init__(self, *args, subjects: list[EvaluationSubject], choices: dict[str, str], correcting: bool, **kwargs):
+        """``choices``: key → wording of the round's choices, in form order."""
         super().__init__(*args, **kwargs)
         self.subjects = subjects
+        self.choices = choices
         self.correcting = correcting
         if correcting:
             self.fields["reason"].required = True
         else:
             del self.fields["reason"]
         for subject in subjects:
-            for value, label in Choice.choices:
+            for value, label in choices.items():
                 self.fields[count_field_name(subject.pk, value)] = forms.IntegerField(
                     label=label,
                     min_value=0,
@@ -187,7 +200,7 @@ class PaperTallyForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         for subject in self.subjects:
-            for value, label in Choice.choices:
+            for value, label in self.choices.items():
                 name = count_field_name(subject.pk, value)
                 if name in self.errors:
                     # The field's own message does not say whose row it is.
@@ -200,16 +213,16 @@ class PaperTallyForm(forms.Form):
         return {
             (subject.pk, value): self.cleaned_data.get(count_field_name(subject.pk, value)) or 0
             for subject in self.subjects
-            for value in Choice.values
+            for value in self.choices
         }
 
     def rows(self):
-        """(subject, [bound fields of its four choices], whether its counts exceed the
+        """(subject, [bound fields of its choices], whether its counts exceed the
         number of forms) for the grid."""
         form_count = self.cleaned_data.get("form_count") if hasattr(self, "cleaned_data") else None
         rows = []
         for subject in self.subjects:
-            fields = [self[count_field_name(subject.pk, value)] for value in Choice.values]
+            fields = [self[count_field_name(subject.pk, value)] for value in self.choices]
             total = sum(self.cleaned_data.get(field.name) or 0 for field in fields) if form_count is not None else 0
             rows.append((subject, fields, form_count is not None and total > form_count))
         return rows
@@ -317,12 +330,21 @@ class CodeForm(forms.Form):
 # ---------------------------------------------------------------------------
 
 
-CHOICE_STYLES = {
-    Choice.SATISFIED: "btn-outline-success",
-    Choice.BASICALLY_SATISFIED: "btn-outline-primary",
-    Choice.DISSATISFIED: "btn-outline-danger",
-    Choice.UNKNOWN: "btn-outline-secondary",
-}
+def choice_styles(choices) -> dict[str, str]:
+    """A button colour per choice, by how it counts: the first satisfied one green, other
+    satisfied ones blue, the last counted-not-satisfied one red, those before it dark,
+    those left out grey (创先争优: 满意 green, 基本满意 blue, 不满意 red, 不了解 grey)."""
+    satisfied = [choice.key for choice in choices if choice.counting == ChoiceCounting.SATISFIED]
+    counted = [choice.key for choice in choices if choice.counting == ChoiceCounting.COUNTED]
+    styles = {}
+    for choice in choices:
+        if choice.key in satisfied:
+            styles[choice.key] = "btn-outline-success" if choice.key == satisfied[0] else "btn-outline-primary"
+        elif choice.key in counted:
+            styles[choice.key] = "btn-outline-danger" if choice.key == counted[-1] else "btn-outline-dark"
+        else:
+            styles[choice.key] = "btn-outline-secondary"
+    return styles
 
 
 class BallotForm(forms.Form):
@@ -331,10 +353,11 @@ class BallotForm(forms.Form):
     def __init__(self, paper: BallotPaper, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.paper = paper
+        self.styles = choice_styles(paper.choices)
         for subject in paper.subjects:
             missing = _("请对“%(name)s”作出评价。") % {"name": subject.name}
             self.fields[f"choice_{subject.id}"] = forms.ChoiceField(
-                choices=Choice.choices,
+                choices=[(choice.key, choice.label) for choice in paper.choices],
                 widget=forms.RadioSelect,
                 error_messages={"required": missing, "invalid_choice": missing},
             )
@@ -370,13 +393,13 @@ class BallotForm(forms.Form):
                     "choice_name": choice.html_name,
                     "options": [
                         {
-                            "value": value,
-                            "label": label,
-                            "id": f"s{subject.id}-{value}",
-                            "checked": choice.value() == value,
-                            "style": CHOICE_STYLES[value],
+                            "value": option.key,
+                            "label": option.label,
+                            "id": f"s{subject.id}-{option.key}",
+                            "checked": choice.value() == option.key,
+                            "style": self.styles[option.key],
                         }
-                        for value, label in Choice.choices
+                        for option in self.paper.choices
                     ],
                     "comment_name": comment.html_name,
                     "comment_id": f"s{subject.id}-comment",

@@ -17,23 +17,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from campaign.campaigns.models import Campaign
+# The 创先争优 defaults of the campaign's evaluation (its keys appear in tests and demo data).
+from campaign.campaigns.models import (  # noqa: F401
+    EVALUATION_KEY_LENGTH,
+    EVALUATION_LABEL_LENGTH,
+    Campaign,
+    Choice,
+    ChoiceCounting,
+    EvaluatorCategory,
+)
 from orgs.models import Member, Organization
 from orgs.scoping import ScopedManager
-
-
-class EvaluatorCategory(models.TextChoices):
-    PARTY_MEMBER = "party_member", _("党员")
-    STAFF = "staff", _("干部职工")
-    REPRESENTATIVE = "representative", _("两代表一委员")
-    PUBLIC = "public", _("群众代表")
-
-
-class Choice(models.TextChoices):
-    SATISFIED = "satisfied", _("满意")
-    BASICALLY_SATISFIED = "basically", _("基本满意")
-    DISSATISFIED = "dissatisfied", _("不满意")
-    UNKNOWN = "unknown", _("不了解")
 
 
 class BriefingKind(models.TextChoices):
@@ -75,8 +69,8 @@ class EvaluationRound(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     # The rule the verdicts were taken by, stored by the tally: pages and circulars print
     # this, not the campaign's rule of today, which the office may have changed since.
+    # How each choice counted is the round's own (RoundChoice, copied when it was set up).
     judged_threshold = models.DecimalField(_("汇总时的满意率达标线（%）"), max_digits=5, decimal_places=2, null=True)
-    judged_basic_satisfied_counts = models.BooleanField(_("汇总时“基本满意”计入满意"), null=True)
 
     objects = ScopedManager(path_field="organization__path")
     history = HistoricalRecords()
@@ -103,12 +97,13 @@ class EvaluationRound(models.Model):
         campaign's, which the tally will store."""
         return self.judged_threshold if self.judged_threshold is not None else self.campaign.satisfaction_threshold
 
-    @property
-    def verdict_counts_basic(self) -> bool:
-        """Whether 基本满意 counted as satisfied for its verdicts (as verdict_threshold)."""
-        if self.judged_basic_satisfied_counts is not None:
-            return self.judged_basic_satisfied_counts
-        return self.campaign.basic_satisfied_counts
+    def category_labels(self) -> dict[str, str]:
+        """Key → name of the round's evaluator categories, in their order. Runs a query."""
+        return dict(self.categories.order_by("order", "pk").values_list("category", "label"))
+
+    def choice_rows(self) -> "list[RoundChoice]":
+        """The round's choices in form order. Runs a query."""
+        return list(self.choices.order_by("order", "pk"))
 
 
 class EvaluationSubject(models.Model):
@@ -140,10 +135,13 @@ class EvaluationSubject(models.Model):
 
 
 class RoundCategory(models.Model):
-    """How many codes a round hands out to one category of evaluators."""
+    """One category of evaluators of a round, copied from the campaign's when the round
+    was set up, and how many codes it hands out (none: paper forms only)."""
 
     round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="categories")
-    category = models.CharField(_("评议人类别"), max_length=20, choices=EvaluatorCategory.choices)
+    category = models.CharField(_("评议人类别"), max_length=EVALUATION_KEY_LENGTH)
+    label = models.CharField(_("名称"), max_length=EVALUATION_LABEL_LENGTH)
+    order = models.PositiveSmallIntegerField(default=0)
     code_count = models.PositiveIntegerField(_("评议码数量"))
     # Written by the tally, when the codes are retired: after that no row says which
     # code was used, only how many were.
@@ -154,11 +152,33 @@ class RoundCategory(models.Model):
     class Meta:
         verbose_name = _("评议人类别")
         verbose_name_plural = pgettext_lazy("plural", "评议人类别")
-        ordering = ["round", "category"]
+        ordering = ["round", "order", "pk"]
         constraints = [models.UniqueConstraint(fields=["round", "category"], name="one_quota_per_category")]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} × {self.code_count}"
+        return f"{self.label} × {self.code_count}"
+
+
+class RoundChoice(models.Model):
+    """One choice of a round's form and how it counts, copied from the campaign's when the
+    round was set up: the tally counts by these, whatever the campaign says later."""
+
+    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="choices")
+    key = models.CharField(max_length=EVALUATION_KEY_LENGTH)
+    label = models.CharField(_("评议选项"), max_length=EVALUATION_LABEL_LENGTH)
+    counting = models.CharField(_("计入方式"), max_length=20, choices=ChoiceCounting.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = ScopedManager(path_field="round__organization__path")
+
+    class Meta:
+        verbose_name = _("评议选项")
+        verbose_name_plural = pgettext_lazy("plural", "评议选项")
+        ordering = ["round", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["round", "key"], name="one_choice_key_per_round")]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class EvaluationCode(models.Model):
@@ -167,7 +187,7 @@ class EvaluationCode(models.Model):
     count moves to RoundCategory.codes_used."""
 
     round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="codes")
-    category = models.CharField(_("评议人类别"), max_length=20, choices=EvaluatorCategory.choices)
+    category = models.CharField(_("评议人类别"), max_length=EVALUATION_KEY_LENGTH)
     code = models.CharField(_("评议码"), max_length=16, unique=True)
     used = models.BooleanField(_("已使用"), default=False)
 
@@ -209,7 +229,7 @@ class Ballot(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="ballots")
-    category = models.CharField(max_length=20, choices=EvaluatorCategory.choices)
+    category = models.CharField(max_length=EVALUATION_KEY_LENGTH)
 
     objects = ScopedManager(path_field="round__organization__path")
 
@@ -228,9 +248,9 @@ class BallotChoice(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
     round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="+")
-    category = models.CharField(max_length=20, choices=EvaluatorCategory.choices)
+    category = models.CharField(max_length=EVALUATION_KEY_LENGTH)
     subject = models.ForeignKey(EvaluationSubject, on_delete=models.CASCADE, related_name="+")
-    choice = models.CharField(max_length=20, choices=Choice.choices)
+    choice = models.CharField(max_length=EVALUATION_KEY_LENGTH)
     comment = models.TextField(blank=True)
 
     objects = ScopedManager(path_field="round__organization__path")
@@ -242,14 +262,14 @@ class BallotChoice(models.Model):
         constraints = [models.UniqueConstraint(fields=["ballot", "subject"], name="one_choice_per_subject_per_ballot")]
 
     def __str__(self) -> str:
-        return self.get_choice_display()
+        return self.choice
 
 
 class PaperTally(models.Model):
     """A tally sheet of paper forms for one category, entered by count."""
 
     round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="paper_tallies")
-    category = models.CharField(_("评议人类别"), max_length=20, choices=EvaluatorCategory.choices)
+    category = models.CharField(_("评议人类别"), max_length=EVALUATION_KEY_LENGTH)
     forms = models.PositiveIntegerField(_("纸质评议表份数"))
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     entered_at = models.DateTimeField(auto_now_add=True)
@@ -265,7 +285,12 @@ class PaperTally(models.Model):
         constraints = [models.UniqueConstraint(fields=["round", "category"], name="one_paper_tally_per_category")]
 
     def __str__(self) -> str:
-        return f"{self.round} {self.get_category_display()}"
+        return f"{self.round} {self.category_label}"
+
+    @property
+    def category_label(self) -> str:
+        """The category's name in its round. Runs a query."""
+        return self.round.category_labels().get(self.category, self.category)
 
 
 class PaperCount(models.Model):
@@ -273,7 +298,7 @@ class PaperCount(models.Model):
 
     tally = models.ForeignKey(PaperTally, on_delete=models.CASCADE, related_name="counts")
     subject = models.ForeignKey(EvaluationSubject, on_delete=models.CASCADE, related_name="+")
-    choice = models.CharField(max_length=20, choices=Choice.choices)
+    choice = models.CharField(max_length=EVALUATION_KEY_LENGTH)
     count = models.PositiveIntegerField()
 
     objects = ScopedManager(path_field="tally__round__organization__path")
@@ -283,7 +308,15 @@ class PaperCount(models.Model):
         constraints = [models.UniqueConstraint(fields=["tally", "subject", "choice"], name="one_count_per_choice")]
 
     def __str__(self) -> str:
-        return f"{self.get_choice_display()} {self.count}"
+        return f"{self.choice_label} {self.count}"
+
+    @property
+    def choice_label(self) -> str:
+        """The choice's wording in its round. Runs a query."""
+        label = RoundChoice.objects.filter(round_id=self.tally.round_id, key=self.choice).values_list(
+            "label", flat=True
+        )
+        return label.first() or self.choice
 
 
 class TallyResult(models.Model):
@@ -291,13 +324,15 @@ class TallyResult(models.Model):
 
     round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="results")
     subject = models.ForeignKey(EvaluationSubject, on_delete=models.CASCADE, related_name="results")
-    category = models.CharField(max_length=20, choices=EvaluatorCategory.choices, blank=True)
+    category = models.CharField(max_length=EVALUATION_KEY_LENGTH, blank=True)
     forms = models.PositiveIntegerField(default=0)
+    # Votes by how the round's choices count (RoundChoice.counting): counted as satisfied,
+    # counted but not satisfied, left out (不了解 and the like); per choice in choice_counts.
     satisfied = models.PositiveIntegerField(default=0)
-    basically_satisfied = models.PositiveIntegerField(default=0)
     dissatisfied = models.PositiveIntegerField(default=0)
     unknown = models.PositiveIntegerField(default=0)
-    # (counted-as-satisfied) ÷ (votes other than 不了解), in percent; empty when no vote counted.
+    choice_counts = models.JSONField(default=dict)
+    # satisfied ÷ (satisfied + dissatisfied), in percent; empty when no vote counted.
     satisfaction = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     below_threshold = models.BooleanField(default=False)
 
@@ -322,7 +357,7 @@ class TallyResult(models.Model):
 
     @property
     def counted(self) -> int:
-        return self.satisfied + self.basically_satisfied + self.dissatisfied
+        return self.satisfied + self.dissatisfied
 
     @property
     def is_evaluated(self) -> bool:

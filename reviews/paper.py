@@ -15,10 +15,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from orgs.models import User
 from reviews.models import (
-    Choice,
     EvaluationRound,
     EvaluationSubject,
-    EvaluatorCategory,
     PaperCount,
     PaperTally,
     RoundState,
@@ -36,32 +34,31 @@ def may_enter_paper(user: User, evaluation_round: EvaluationRound) -> bool:
 
 
 def _check_counts(
-    subjects: dict[int, EvaluationSubject], forms: int, counts: dict[tuple[int, str], int]
+    subjects: dict[int, EvaluationSubject], choices: dict[str, str], forms: int, counts: dict[tuple[int, str], int]
 ) -> dict[tuple[int, str], int]:
-    """Every subject × choice with its count (missing ones are 0), or a refusal that
-    names each subject whose counts do not fit the number of forms."""
+    """Every subject × choice (key → wording, the round's) with its count (missing ones
+    are 0), or a refusal that names each subject whose counts do not fit the forms."""
     errors = []
     for subject_id, choice in counts:
-        if subject_id not in subjects or choice not in Choice.values:
+        if subject_id not in subjects or choice not in choices:
             errors.append(_("汇总表中有不属于这次评议的评议对象或选项，请刷新页面后重新录入。"))
             break
     full: dict[tuple[int, str], int] = {}
     for subject in subjects.values():
         total = 0
-        for choice in Choice.values:
+        for choice, label in choices.items():
             count = counts.get((subject.pk, choice), 0)
             if not isinstance(count, int) or isinstance(count, bool) or count < 0:
                 errors.append(
-                    _("“%(subject)s”的“%(choice)s”人数应为0或正整数。")
-                    % {"subject": subject, "choice": Choice(choice).label}
+                    _("“%(subject)s”的“%(choice)s”人数应为0或正整数。") % {"subject": subject, "choice": label}
                 )
                 count = 0
             full[(subject.pk, choice)] = count
             total += count
         if total > forms:
             errors.append(
-                _("“%(subject)s”的满意、基本满意、不满意、不了解合计%(total)s份，超过了纸质评议表总数%(forms)s份。")
-                % {"subject": subject, "total": total, "forms": forms}
+                _("“%(subject)s”的%(choices)s合计%(total)s份，超过了纸质评议表总数%(forms)s份。")
+                % {"subject": subject, "choices": "、".join(choices.values()), "total": total, "forms": forms}
             )
     if errors:
         raise ValidationError(errors)
@@ -80,7 +77,7 @@ def paper_tally_enter(
 ) -> PaperTally:
     """Enter (or correct, with a reason) the tally sheet of one category's paper forms.
 
-    ``counts`` maps (subject id, choice) to how many forms gave that choice; the four
+    ``counts`` maps (subject id, choice key) to how many forms gave that choice; the
     choices of a subject together may not exceed ``forms`` (a form may leave a subject
     blank). Nothing is saved unless the whole sheet is valid.
     """
@@ -92,14 +89,16 @@ def paper_tally_enter(
         raise ValidationError(
             _("评议当前状态为“%(state)s”，不能再录入或更正纸质评议表。") % {"state": locked.get_state_display()}
         )
-    if category not in EvaluatorCategory.values:
+    labels = locked.category_labels()
+    if category not in labels:
         raise ValidationError(_("请选择评议人类别。"))
     if not isinstance(forms, int) or isinstance(forms, bool) or not 0 <= forms <= MAX_FORMS:
         raise ValidationError(_("纸质评议表份数应在0到%(most)s之间。") % {"most": MAX_FORMS})
     subjects = {
         subject.pk: subject for subject in EvaluationSubject.objects.filter(round=locked).select_related("member")
     }
-    full = _check_counts(subjects, forms, counts)
+    choices = {choice.key: choice.label for choice in locked.choice_rows()}
+    full = _check_counts(subjects, choices, forms, counts)
     reason = reason.strip()
 
     tally = PaperTally.objects.select_for_update().filter(round=locked, category=category).first()
@@ -119,8 +118,7 @@ def paper_tally_enter(
 
     if not reason:
         raise ValidationError(
-            _("“%(category)s”的纸质评议表已经录入过，更正时请写明更正理由。")
-            % {"category": EvaluatorCategory(category).label}
+            _("“%(category)s”的纸质评议表已经录入过，更正时请写明更正理由。") % {"category": labels[category]}
         )
     tally.forms = forms
     tally.entered_by = by

@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.campaigns.evaluation import counting_rule_text
 from orgs.models import Role, User
 from orgs.sheets.writing import Table, xlsx_tables
 from pledges.models import Rectification
@@ -26,10 +27,10 @@ from reviews.models import (
     Ballot,
     EvaluationRound,
     EvaluationSubject,
-    EvaluatorCategory,
     PaperTally,
     RemedialRectification,
     RoundCategory,
+    RoundChoice,
     RoundState,
     TallyResult,
 )
@@ -77,13 +78,18 @@ class CategoryForms:
 class RoundResults:
     evaluation_round: EvaluationRound
     threshold: Decimal
-    basic_satisfied_counts: bool
+    choices: list[RoundChoice]
     subjects: list[SubjectResult]
     categories: list[CategoryForms]
 
     @property
     def threshold_text(self) -> str:
         return threshold_text(self.threshold)
+
+    @property
+    def counting_rule(self) -> str:
+        """How the round's choices counted, in one line."""
+        return counting_rule_text(self.choices)
 
     @property
     def forms(self) -> int:
@@ -147,12 +153,16 @@ def round_results(evaluation_round: EvaluationRound) -> RoundResults:
     for category in categories:
         category.shown = category.category in visible
 
+    choices = evaluation_round.choice_rows()
     rows = list(
         TallyResult.objects.filter(round=evaluation_round).select_related(
             "subject__member", "subject__round__organization"
         )
     )
     for row in rows:
+        # The votes per choice, in the form's order, for the tables.
+        row.choice_values = [row.choice_counts.get(choice.key, 0) for choice in choices]
+        row.choice_cells = list(zip((choice.label for choice in choices), row.choice_values, strict=True))
         row.satisfaction_text = percent_text(
             row.satisfaction, under=evaluation_round.verdict_threshold if row.below_threshold else None
         )
@@ -174,7 +184,7 @@ def round_results(evaluation_round: EvaluationRound) -> RoundResults:
     return RoundResults(
         evaluation_round=evaluation_round,
         threshold=evaluation_round.verdict_threshold,
-        basic_satisfied_counts=evaluation_round.verdict_counts_basic,
+        choices=choices,
         subjects=ordered,
         categories=categories,
     )
@@ -186,22 +196,21 @@ def _category_forms(evaluation_round: EvaluationRound) -> list[CategoryForms]:
 
     def entry(category: str) -> CategoryForms:
         if category not in found:
-            found[category] = CategoryForms(category=category, label=_category_label(category))
+            found[category] = CategoryForms(category=category, label=category)
         return found[category]
 
-    for category, codes in RoundCategory.objects.filter(round=evaluation_round).values_list("category", "code_count"):
+    rows = RoundCategory.objects.filter(round=evaluation_round).order_by("order", "pk")
+    for category, label, codes in rows.values_list("category", "label", "code_count"):
+        entry(category).label = label
         entry(category).codes = codes
     online = Ballot.objects.filter(round=evaluation_round).order_by().values_list("category").annotate(n=Count("*"))
     for category, count in online:
         entry(category).online = count
     for category, forms in PaperTally.objects.filter(round=evaluation_round).values_list("category", "forms"):
         entry(category).paper = forms
-    order = {category: index for index, category in enumerate(EvaluatorCategory.values)}
-    return sorted(found.values(), key=lambda category: order.get(category.category, len(order)))
-
-
-def _category_label(category: str) -> str:
-    return str(EvaluatorCategory(category).label) if category in EvaluatorCategory.values else category
+    # In the round's order (dicts keep insertion order); a category with neither codes
+    # nor forms is left out.
+    return [category for category in found.values() if category.codes or category.forms]
 
 
 # ---------------------------------------------------------------------------
@@ -229,10 +238,7 @@ def results_export(results: RoundResults) -> bytes:
     header = [
         _("评议对象"),
         _("评议表（份）"),
-        _("满意"),
-        _("基本满意"),
-        _("不满意"),
-        _("不了解"),
+        *(choice.label for choice in results.choices),
         _("计票数"),
         _("满意率"),
         _("评议结果"),
@@ -245,10 +251,7 @@ def results_export(results: RoundResults) -> bytes:
             values = [
                 result.name,
                 row.forms,
-                row.satisfied,
-                row.basically_satisfied,
-                row.dissatisfied,
-                row.unknown,
+                *row.choice_values,
                 row.counted,
                 row.satisfaction_text or _("未评议"),
                 _verdict(row),

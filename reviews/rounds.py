@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, CampaignChoice, CampaignEvaluatorCategory
 from campaign.infra.outbox import outbox_enqueue
 from orgs.access import user_scope
 from orgs.models import Member, Organization, Post, Role, User
@@ -30,8 +30,8 @@ from reviews.models import (
     EvaluationCode,
     EvaluationRound,
     EvaluationSubject,
-    EvaluatorCategory,
     RoundCategory,
+    RoundChoice,
     RoundState,
 )
 
@@ -126,16 +126,17 @@ def _require_may_run(by: User, organization: Organization) -> None:
         raise PermissionDenied(_("您无权组织“%(name)s”的群众评议。") % {"name": organization.name})
 
 
-def _clean_categories(categories: dict[str, int]) -> dict[str, int]:
-    """Code counts per evaluator category, checked: known categories, 0 to 5000 each,
-    at least one above 0. Returns only the categories that get codes."""
+def _clean_categories(categories: dict[str, int], labels: dict[str, str]) -> dict[str, int]:
+    """Code counts per evaluator category (key → label: the round's categories), checked:
+    known categories, 0 to 5000 each, at least one above 0. Returns only the categories
+    that get codes."""
     errors = []
     cleaned: dict[str, int] = {}
     for category, count in categories.items():
-        if category not in EvaluatorCategory.values:
+        if category not in labels:
             errors.append(_("没有“%(category)s”这一类评议人。") % {"category": category})
             continue
-        label = EvaluatorCategory(category).label
+        label = labels[category]
         if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_CODES_PER_CATEGORY:
             message = _("“%(category)s”的评议码数量应在0到%(most)s之间。")
             errors.append(message % {"category": label, "most": MAX_CODES_PER_CATEGORY})
@@ -171,12 +172,30 @@ def _lock_draft(evaluation_round: EvaluationRound) -> EvaluationRound:
     return locked
 
 
-def _set_categories(evaluation_round: EvaluationRound, counts: dict[str, int]) -> None:
-    RoundCategory.objects.filter(round=evaluation_round).exclude(category__in=list(counts)).delete()
-    for category, count in counts.items():
-        RoundCategory.objects.update_or_create(
-            round=evaluation_round, category=category, defaults={"code_count": count}
+def _round_category_labels(evaluation_round: EvaluationRound) -> dict[str, str]:
+    return dict(RoundCategory.objects.filter(round=evaluation_round).values_list("category", "label"))
+
+
+def round_evaluation_copy(evaluation_round: EvaluationRound, counts: dict[str, int]) -> None:
+    """The round's categories and choices, copied from its campaign's: a later change of
+    the campaign's applies to later rounds, never to this one's codes and tally."""
+    campaign = evaluation_round.campaign
+    RoundCategory.objects.bulk_create(
+        RoundCategory(
+            round=evaluation_round,
+            category=category.key,
+            label=category.label,
+            order=category.order,
+            code_count=counts.get(category.key, 0),
         )
+        for category in CampaignEvaluatorCategory.objects.filter(campaign=campaign)
+    )
+    RoundChoice.objects.bulk_create(
+        RoundChoice(
+            round=evaluation_round, key=choice.key, label=choice.label, counting=choice.counting, order=choice.order
+        )
+        for choice in CampaignChoice.objects.filter(campaign=campaign)
+    )
 
 
 def round_members(organization: Organization):
@@ -208,7 +227,8 @@ def round_create(
         raise ValidationError({"period": _("请填写评议期间，如“2010年下半年”。")})
     _check_briefing_kind(briefing_kind)
     _check_times(opens_at, closes_at)
-    counts = _clean_categories(categories)
+    labels = dict(CampaignEvaluatorCategory.objects.filter(campaign=campaign).values_list("key", "label"))
+    counts = _clean_categories(categories, labels)
     evaluation_round = EvaluationRound(
         campaign=campaign,
         organization=organization,
@@ -228,7 +248,7 @@ def round_create(
         for order, member in enumerate(round_members(organization), start=1)
     ]
     EvaluationSubject.objects.bulk_create(subjects)
-    _set_categories(evaluation_round, counts)
+    round_evaluation_copy(evaluation_round, counts)
     return evaluation_round
 
 
@@ -253,7 +273,7 @@ def round_update(
         raise ValidationError({"period": _("请填写评议期间，如“2010年下半年”。")})
     _check_briefing_kind(briefing_kind)
     _check_times(opens_at, closes_at)
-    counts = _clean_categories(categories)
+    counts = _clean_categories(categories, _round_category_labels(locked))
     locked.period = period.strip()
     locked.briefing_on = briefing_on
     locked.briefing_kind = briefing_kind
@@ -262,7 +282,9 @@ def round_update(
     locked.closes_at = closes_at
     locked._history_user = by
     locked.save(update_fields=["period", "briefing_on", "briefing_kind", "briefing_summary", "opens_at", "closes_at"])
-    _set_categories(locked, counts)
+    for category in RoundCategory.objects.filter(round=locked):
+        category.code_count = counts.get(category.category, 0)
+        category.save(update_fields=["code_count"])
     return locked
 
 
@@ -328,7 +350,7 @@ def round_open(*, evaluation_round: EvaluationRound, by: User) -> EvaluationRoun
 def round_progress(evaluation_round: EvaluationRound) -> dict[str, dict[str, int]]:
     """{category: {"issued": n, "used": m}} for each category the round hands codes to.
     Two queries. Nothing here says which code was used or what anyone chose."""
-    categories = RoundCategory.objects.filter(round=evaluation_round).order_by("category")
+    categories = RoundCategory.objects.filter(round=evaluation_round, code_count__gt=0).order_by("order", "pk")
     progress = {category: {"issued": 0, "used": 0} for category in categories.values_list("category", flat=True)}
     retired = {
         category: used for category, used in categories.values_list("category", "codes_used") if used is not None

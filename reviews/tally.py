@@ -1,7 +1,9 @@
 """The tally of a closed round (测评结果汇总); see round_tally.
 
-Satisfaction = (满意, plus 基本满意 when the campaign counts it) ÷ (votes other than 不了解).
-The verdict is taken on integers: a subject is under the threshold when
+Satisfaction = (votes for choices that count as satisfied) ÷ (votes for choices that
+count at all), by the round's own choices (RoundChoice.counting, copied from the campaign
+when the round was set up: 创先争优 counts 满意 and 基本满意 as satisfied and leaves
+不了解 out). The verdict is taken on integers: a subject is under the threshold when
 ``satisfied × 100 < threshold × counted``, so exactly at the threshold passes and no
 rounding or binary float ever decides it. A subject with no counted vote is "not
 evaluated" (satisfaction empty) and is never flagged.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -31,12 +33,13 @@ from reviews.ballots import codes_retire, held_ballots_release
 from reviews.models import (
     Ballot,
     BallotChoice,
-    Choice,
+    ChoiceCounting,
     EvaluationRound,
     EvaluationSubject,
     PaperCount,
     PaperTally,
     RemedialRectification,
+    RoundChoice,
     RoundState,
     TallyResult,
 )
@@ -45,51 +48,55 @@ from reviews.rounds import RoundTransitionRefused, round_transition
 ALL_CATEGORIES = ""  # TallyResult.category of the row over every evaluator
 STORED_PLACES = Decimal("0.0001")  # TallyResult.satisfaction has 4 decimal places
 SHOWN_PLACES = Decimal("0.01")
-CHOICE_FIELDS = {
-    Choice.SATISFIED: "satisfied",
-    Choice.BASICALLY_SATISFIED: "basically_satisfied",
-    Choice.DISSATISFIED: "dissatisfied",
-    Choice.UNKNOWN: "unknown",
+# Where a choice's votes go, by how it counts (the names of TallyResult's columns).
+COUNTING_FIELDS = {
+    ChoiceCounting.SATISFIED: "satisfied",
+    ChoiceCounting.COUNTED: "dissatisfied",
+    ChoiceCounting.EXCLUDED: "unknown",
 }
 
 
 @dataclass
 class Votes:
-    """The votes of one subject, from one category of evaluators or from all."""
+    """The votes of one subject, from one category of evaluators or from all: per choice,
+    and added up by how the choices count."""
 
     forms: int = 0
     satisfied: int = 0
-    basically_satisfied: int = 0
-    dissatisfied: int = 0
-    unknown: int = 0
+    dissatisfied: int = 0  # counted, not satisfied
+    unknown: int = 0  # left out of the rate
+    choices: dict[str, int] = field(default_factory=dict)
+
+    def add_choice(self, key: str, counting: str, count: int) -> None:
+        self.choices[key] = self.choices.get(key, 0) + count
+        name = COUNTING_FIELDS[counting]
+        setattr(self, name, getattr(self, name) + count)
 
     def add(self, other: Votes) -> None:
-        for name in ("forms", *CHOICE_FIELDS.values()):
+        for name in ("forms", *COUNTING_FIELDS.values()):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, count in other.choices.items():
+            self.choices[key] = self.choices.get(key, 0) + count
 
     @property
     def counted(self) -> int:
-        """Votes other than 不了解: the denominator."""
-        return self.satisfied + self.basically_satisfied + self.dissatisfied
+        """Votes that count at all: the denominator."""
+        return self.satisfied + self.dissatisfied
 
 
-def satisfied_votes(votes: Votes, *, basic_satisfied_counts: bool) -> int:
-    return votes.satisfied + (votes.basically_satisfied if basic_satisfied_counts else 0)
-
-
-def satisfaction_percent(votes: Votes, *, basic_satisfied_counts: bool) -> Decimal | None:
+def satisfaction_percent(votes: Votes) -> Decimal | None:
     """The stored percentage, rounded half up to 4 places; None when nothing was counted."""
     if not votes.counted:
         return None
-    exact = Decimal(satisfied_votes(votes, basic_satisfied_counts=basic_satisfied_counts)) * 100 / votes.counted
+    exact = Decimal(votes.satisfied) * 100 / votes.counted
     return exact.quantize(STORED_PLACES, rounding=ROUND_HALF_UP)
 
 
-def is_below_threshold(votes: Votes, *, threshold: Decimal, basic_satisfied_counts: bool) -> bool:
+def is_below_threshold(votes: Votes, *, threshold: Decimal) -> bool:
     """Strictly below, compared exactly; never true for a subject with no counted vote."""
     if not votes.counted:
         return False
-    return satisfied_votes(votes, basic_satisfied_counts=basic_satisfied_counts) * 100 < threshold * votes.counted
+    return votes.satisfied * 100 < threshold * votes.counted
 
 
 def threshold_text(threshold: Decimal) -> str:
@@ -104,7 +111,7 @@ def threshold_text(threshold: Decimal) -> str:
 
 
 def round_votes(evaluation_round: EvaluationRound) -> dict[tuple[int, str], Votes]:
-    """Votes per (subject id, category), online and paper added up. Four grouped queries."""
+    """Votes per (subject id, category), online and paper added up. Five queries, four grouped."""
     forms: dict[str, int] = defaultdict(int)
     for row in Ballot.objects.filter(round=evaluation_round).order_by().values("category").annotate(n=Count("*")):
         forms[row["category"]] += row["n"]
@@ -112,11 +119,13 @@ def round_votes(evaluation_round: EvaluationRound) -> dict[tuple[int, str], Vote
         forms[category] += paper_forms
 
     votes: dict[tuple[int, str], Votes] = {}
+    counting = dict(RoundChoice.objects.filter(round=evaluation_round).values_list("key", "counting"))
 
     def add(subject_id: int, category: str, choice: str, count: int) -> None:
         entry = votes.setdefault((subject_id, category), Votes(forms=forms.get(category, 0)))
-        name = CHOICE_FIELDS[choice]
-        setattr(entry, name, getattr(entry, name) + count)
+        # A choice the round does not offer cannot be cast; were one ever stored, it is
+        # left out of the rate rather than guessed at.
+        entry.add_choice(choice, counting.get(choice, ChoiceCounting.EXCLUDED), count)
 
     online = (
         BallotChoice.objects.filter(round=evaluation_round)
@@ -149,7 +158,6 @@ def round_votes(evaluation_round: EvaluationRound) -> dict[tuple[int, str], Vote
 
 
 def _results(evaluation_round: EvaluationRound, votes: dict[tuple[int, str], Votes]) -> list[TallyResult]:
-    counts_basic = evaluation_round.verdict_counts_basic
     threshold = evaluation_round.verdict_threshold
     rows = []
     for (subject_id, category), entry in sorted(votes.items()):
@@ -160,13 +168,12 @@ def _results(evaluation_round: EvaluationRound, votes: dict[tuple[int, str], Vot
                 category=category,
                 forms=entry.forms,
                 satisfied=entry.satisfied,
-                basically_satisfied=entry.basically_satisfied,
                 dissatisfied=entry.dissatisfied,
                 unknown=entry.unknown,
-                satisfaction=satisfaction_percent(entry, basic_satisfied_counts=counts_basic),
+                choice_counts=entry.choices,
+                satisfaction=satisfaction_percent(entry),
                 # The verdict is on the subject as a whole; category rows only inform.
-                below_threshold=category == ALL_CATEGORIES
-                and is_below_threshold(entry, threshold=threshold, basic_satisfied_counts=counts_basic),
+                below_threshold=category == ALL_CATEGORIES and is_below_threshold(entry, threshold=threshold),
             )
         )
     return rows
@@ -288,9 +295,8 @@ def round_tally(*, round_id: int) -> dict:
 
     # Every form still held goes out now, in shuffled batches, so the count is complete.
     held_ballots_release(evaluation_round, final=True)
-    # The rule of today, kept with the verdicts it decides (pages print this one).
+    # The threshold of today, kept with the verdicts it decides (pages print this one).
     evaluation_round.judged_threshold = evaluation_round.campaign.satisfaction_threshold
-    evaluation_round.judged_basic_satisfied_counts = evaluation_round.campaign.basic_satisfied_counts
     TallyResult.objects.filter(round=evaluation_round).delete()
     results = TallyResult.objects.bulk_create(_results(evaluation_round, round_votes(evaluation_round)))
     now = timezone.now()
@@ -305,6 +311,5 @@ def round_tally(*, round_id: int) -> dict:
         "tally",
         tallied_at=now,
         judged_threshold=evaluation_round.judged_threshold,
-        judged_basic_satisfied_counts=evaluation_round.judged_basic_satisfied_counts,
     )
     return tally_summary(evaluation_round)

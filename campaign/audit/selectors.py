@@ -82,7 +82,7 @@ AUDITED: tuple[Audited, ...] = (
         PaperTally,
         ("round__organization__path",),
         ("round__organization",),
-        lambda r: f"{_round_name(r.round)} {r.get_category_display()}",
+        lambda r: f"{_round_name(r.round)} {r.round.category_labels().get(r.category, r.category)}",
     ),
     Audited(
         "paper_count",
@@ -90,7 +90,7 @@ AUDITED: tuple[Audited, ...] = (
         PaperCount,
         ("tally__round__organization__path",),
         ("tally__round__organization",),
-        lambda r: f"{_round_name(r.tally.round) if r.tally else ''} {r.get_choice_display()} {r.count}",
+        lambda r: f"{_round_name(r.tally.round) if r.tally else ''} {r.choice} {r.count}",
     ),
     Audited(
         "score_sheet",

@@ -8,10 +8,20 @@ from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from campaign.campaigns.evaluation import (
+    MAX_CATEGORIES,
+    MAX_CHOICES,
+    PRESETS,
+    CategoryInput,
+    ChoiceInput,
+    EvaluationPreset,
+)
 from campaign.campaigns.models import (
+    EVALUATION_LABEL_LENGTH,
     MAX_BALLOT_BATCH_SIZE,
     MIN_BALLOT_BATCH_SIZE,
     Campaign,
+    ChoiceCounting,
     Phase,
     Standard,
     StandardDimension,
@@ -52,7 +62,6 @@ class CampaignForm(forms.ModelForm):
             "starts_on",
             "ends_on",
             "satisfaction_threshold",
-            "basic_satisfied_counts",
             "ballot_batch_size",
             "review_period_months",
             "reports_per_month",
@@ -62,10 +71,6 @@ class CampaignForm(forms.ModelForm):
         help_texts = {
             "theme": _("例如：创先争优促赶超，科学发展上水平"),
             "satisfaction_threshold": _("群众评议满意率低于此值的组织和党员须补课整改；正好等于此值为达标。"),
-            "basic_satisfied_counts": _(
-                "勾选时，满意率 =（满意 + 基本满意）÷（除“不了解”外的票数）；不勾选时只计“满意”。"
-                "已汇总的评议按汇总时的规则不变。"
-            ),
             "ballot_batch_size": _(
                 "网上提交的评议表先加密保存，同一类评议人凑满这么多份后打乱顺序一起计入，"
                 "谁也无法从保存的先后把一份评议表和某个评议码对上。默认 10 份，可设 5 至 500 份；"
@@ -99,12 +104,23 @@ class CampaignForm(forms.ModelForm):
                     },
                 ),
                 **self.fields,
+                "evaluation_preset": forms.ChoiceField(
+                    label=_("群众评议的评议人和选项"),
+                    choices=[(key, preset.name) for key, preset in PRESETS.items()],
+                    initial="party",
+                    required=False,
+                    help_text=_("先按所选的惯例预置，建立后可在“评议人和评议选项”中逐项修改。"),
+                ),
             }
         self.fields["satisfaction_threshold"].widget.attrs.update({"min": 0, "max": 100, "step": "0.01"})
         self.fields["ballot_batch_size"].required = False
         self.fields["ballot_batch_size"].widget.attrs.update(
             {"min": MIN_BALLOT_BATCH_SIZE, "max": MAX_BALLOT_BATCH_SIZE}
         )
+
+    def clean_evaluation_preset(self):
+        # Left out (an older form, a script): the 创先争优 categories and choices.
+        return self.cleaned_data.get("evaluation_preset") or "party"
 
     def clean_ballot_batch_size(self):
         # Left empty: the campaign's own, or the default for a new one.
@@ -349,3 +365,66 @@ def show_refusal(form, error: ValidationError) -> None:
     """A service refused what the form let through (e.g. someone changed the campaign meanwhile)."""
     for message in error.messages:
         form.add_error(None, message)
+
+
+# ---------------------------------------------------------------------------
+# Evaluator categories and choices (评议人和评议选项)
+# ---------------------------------------------------------------------------
+
+_KEY_PATTERN = r"^[a-z0-9_]{0,20}$"
+
+
+class EvaluatorCategoryRow(forms.Form):
+    """One category; a row left blank is not kept. The key is the row's identity."""
+
+    key = forms.RegexField(regex=_KEY_PATTERN, required=False, widget=forms.HiddenInput)
+    label = forms.CharField(label=_("评议人类别"), required=False, max_length=EVALUATION_LABEL_LENGTH)
+
+
+class ChoiceRow(forms.Form):
+    key = forms.RegexField(regex=_KEY_PATTERN, required=False, widget=forms.HiddenInput)
+    label = forms.CharField(label=_("评议选项"), required=False, max_length=EVALUATION_LABEL_LENGTH)
+    counting = forms.ChoiceField(label=_("计入方式"), choices=ChoiceCounting.choices, initial=ChoiceCounting.COUNTED)
+
+
+EvaluatorCategoryFormSet = forms.formset_factory(
+    EvaluatorCategoryRow, extra=2, max_num=MAX_CATEGORIES, absolute_max=MAX_CATEGORIES + 2, validate_max=False
+)
+ChoiceFormSet = forms.formset_factory(
+    ChoiceRow, extra=1, max_num=MAX_CHOICES, absolute_max=MAX_CHOICES + 2, validate_max=False
+)
+
+
+class EvaluationEditor:
+    """The two lists of the page, filled from the campaign, or from a preset the office
+    asked for (``?preset=``), or from what was posted."""
+
+    def __init__(self, *, campaign: Campaign, data=None, preset: EvaluationPreset | None = None):
+        if preset is not None:
+            categories = [{"key": item.key, "label": item.label} for item in preset.categories]
+            choices = [{"key": item.key, "label": item.label, "counting": item.counting} for item in preset.choices]
+        else:
+            categories = list(campaign.evaluator_categories.values("key", "label"))
+            choices = list(campaign.evaluation_choices.values("key", "label", "counting"))
+        # Bound, the rows are what was posted: with initial values too, a row posted
+        # unchanged would count as an untouched extra row and be dropped.
+        if data is not None:
+            categories = choices = None
+        self.categories = EvaluatorCategoryFormSet(data, initial=categories, prefix="category")
+        self.choices = ChoiceFormSet(data, initial=choices, prefix="choice")
+
+    def is_valid(self) -> bool:
+        return all([self.categories.is_valid(), self.choices.is_valid()])
+
+    @staticmethod
+    def _kept(formset) -> list[dict]:
+        return [form.cleaned_data for form in formset.forms if (form.cleaned_data.get("label") or "").strip()]
+
+    def category_inputs(self) -> list[CategoryInput]:
+        return [CategoryInput(label=row["label"], key=row["key"]) for row in self._kept(self.categories)]
+
+    def choice_inputs(self) -> list[ChoiceInput]:
+        return [
+            ChoiceInput(label=row["label"], counting=row["counting"], key=row["key"])
+            for row in self._kept(self.choices)
+        ]

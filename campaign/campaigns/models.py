@@ -50,9 +50,6 @@ class Campaign(models.Model):
     )
     reports_per_month = models.PositiveSmallIntegerField(_("每月信息上报数（条）"), default=3)
     models_per_quarter = models.PositiveSmallIntegerField(_("每季度培树典型数（个）"), default=1)
-    # Satisfaction = counted-as-satisfied ÷ (votes other than 不了解). 满意 always counts;
-    # some campaigns count 基本满意 too, some do not.
-    basic_satisfied_counts = models.BooleanField(_("“基本满意”计入满意"), default=True)
     # Secret evaluation: forms are held sealed and enter the ballot tables in shuffled
     # batches of at least this many (reviews.held_forms), so a ballot can be tied to its
     # code no better than chance among this many forms.
@@ -181,3 +178,88 @@ class SectorTheme(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_sector_display()}：{self.theme}"
+
+
+# ---------------------------------------------------------------------------
+# Mass evaluation as the campaign sets it (群众评议的评议人类别和评议选项)
+# ---------------------------------------------------------------------------
+
+
+class EvaluatorCategory(models.TextChoices):
+    """The 创先争优 categories, a new campaign's default; a campaign keeps its own as rows."""
+
+    PARTY_MEMBER = "party_member", _("党员")
+    STAFF = "staff", _("干部职工")
+    REPRESENTATIVE = "representative", _("两代表一委员")
+    PUBLIC = "public", _("群众代表")
+
+
+class Choice(models.TextChoices):
+    """The 创先争优 choices, a new campaign's default (see EvaluatorCategory)."""
+
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY_SATISFIED = "basically", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+    UNKNOWN = "unknown", _("不了解")
+
+
+class ChoiceCounting(models.TextChoices):
+    """How a choice enters the satisfaction rate: satisfied ÷ (satisfied + counted)."""
+
+    SATISFIED = "satisfied", _("计入满意")
+    COUNTED = "counted", _("计入总数，不算满意")
+    EXCLUDED = "excluded", _("不计入满意率")
+
+
+# Keys are stored on every code, ballot and tally row; labels are what people read.
+EVALUATION_KEY_LENGTH = 20
+EVALUATION_LABEL_LENGTH = 20
+
+
+class CampaignEvaluatorCategory(models.Model):
+    """One category of evaluators the campaign's rounds hand codes to (党员, 住院患者 …).
+    A round copies the campaign's categories when it is set up."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="evaluator_categories")
+    key = models.CharField(max_length=EVALUATION_KEY_LENGTH)
+    label = models.CharField(_("评议人类别"), max_length=EVALUATION_LABEL_LENGTH)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    objects = ScopedManager(path_field="campaign__organization__path", include_ancestors=True)
+
+    class Meta:
+        verbose_name = _("评议人类别")
+        verbose_name_plural = pgettext_lazy("plural", "评议人类别")
+        ordering = ["campaign", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "key"], name="evaluator_category_key_unique"),
+            models.UniqueConstraint(fields=["campaign", "label"], name="evaluator_category_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CampaignChoice(models.Model):
+    """One choice on the campaign's evaluation form and how it counts. A round copies
+    the campaign's choices when it is set up, so a later change never recounts it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="evaluation_choices")
+    key = models.CharField(max_length=EVALUATION_KEY_LENGTH)
+    label = models.CharField(_("评议选项"), max_length=EVALUATION_LABEL_LENGTH)
+    counting = models.CharField(_("计入方式"), max_length=20, choices=ChoiceCounting.choices)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    objects = ScopedManager(path_field="campaign__organization__path", include_ancestors=True)
+
+    class Meta:
+        verbose_name = _("评议选项")
+        verbose_name_plural = pgettext_lazy("plural", "评议选项")
+        ordering = ["campaign", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "key"], name="campaign_choice_key_unique"),
+            models.UniqueConstraint(fields=["campaign", "label"], name="campaign_choice_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

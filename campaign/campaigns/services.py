@@ -17,11 +17,21 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from campaign.campaigns.evaluation import (
+    PARTY_PRESET,
+    CategoryInput,
+    ChoiceInput,
+    EvaluationPreset,
+    campaign_evaluation_defaults,
+    evaluation_problems,
+)
 from campaign.campaigns.models import (
     DEFAULT_BALLOT_BATCH_SIZE,
     MAX_BALLOT_BATCH_SIZE,
     MIN_BALLOT_BATCH_SIZE,
     Campaign,
+    CampaignChoice,
+    CampaignEvaluatorCategory,
     Phase,
     SectorTheme,
     Standard,
@@ -292,8 +302,8 @@ def campaign_create(
     review_period_months: int = DEFAULT_REVIEW_PERIOD_MONTHS,
     reports_per_month: int = DEFAULT_REPORTS_PER_MONTH,
     models_per_quarter: int = DEFAULT_MODELS_PER_QUARTER,
-    basic_satisfied_counts: bool = True,
     ballot_batch_size: int = DEFAULT_BALLOT_BATCH_SIZE,
+    evaluation: EvaluationPreset = PARTY_PRESET,
     phases: list[PhaseInput] | None = None,
     standards: list[StandardInput] | tuple[StandardInput, ...] = DEFAULT_STANDARDS,
     sector_themes: dict[str, str] | None = None,
@@ -318,10 +328,10 @@ def campaign_create(
         review_period_months=review_period_months,
         reports_per_month=reports_per_month,
         models_per_quarter=models_per_quarter,
-        basic_satisfied_counts=basic_satisfied_counts,
         ballot_batch_size=ballot_batch_size,
         created_by=by,
     )
+    campaign_evaluation_defaults(campaign=campaign, preset=evaluation)
     campaign_phases_set(campaign=campaign, phases=phases or default_phases(starts_on, ends_on), by=by)
     campaign_standards_set(campaign=campaign, standards=list(standards), by=by)
     if sector_themes:
@@ -341,13 +351,12 @@ def campaign_update(
     review_period_months: int,
     reports_per_month: int,
     models_per_quarter: int,
-    basic_satisfied_counts: bool | None = None,
     ballot_batch_size: int | None = None,
     by: User | None,
 ) -> Campaign:
     """Change the basics (None: leave that one as it is). The organization running it
-    stays: pledges and reviews below it were made for that subtree. A new rule of
-    satisfaction applies to rounds tallied from now on; tallied ones keep theirs."""
+    stays: pledges and reviews below it were made for that subtree. A new threshold
+    applies to rounds tallied from now on; tallied ones keep theirs."""
     _require_office(by, campaign.organization)
     _raise(
         campaign_basics_problems(
@@ -365,8 +374,6 @@ def campaign_update(
     campaign.review_period_months = review_period_months
     campaign.reports_per_month = reports_per_month
     campaign.models_per_quarter = models_per_quarter
-    if basic_satisfied_counts is not None:
-        campaign.basic_satisfied_counts = basic_satisfied_counts
     if ballot_batch_size is not None:
         _check_batch_size(ballot_batch_size)
         campaign.ballot_batch_size = ballot_batch_size
@@ -463,3 +470,46 @@ def campaign_sector_themes_set(*, campaign: Campaign, themes: dict[str, str], by
         theme.save()
         saved.append(theme)
     return saved
+
+
+def _new_key(prefix: str, taken: set[str]) -> str:
+    number = 1
+    while f"{prefix}{number}" in taken:
+        number += 1
+    taken.add(f"{prefix}{number}")
+    return f"{prefix}{number}"
+
+
+@transaction.atomic
+def campaign_evaluation_set(
+    *, campaign: Campaign, categories: list[CategoryInput], choices: list[ChoiceInput], by: User | None
+) -> None:
+    """Make the campaign's evaluator categories and choices exactly these, in this order.
+    An item keeps its key (and so its place in rounds set up before) when it comes back
+    with it; rounds already set up keep the categories and choices they copied."""
+    _require_office(by, campaign.organization)
+    problems = evaluation_problems(categories=categories, choices=choices)
+    if problems:
+        raise ValidationError(problems)
+    for model, items, prefix in (
+        (CampaignEvaluatorCategory, categories, "c"),
+        (CampaignChoice, choices, "o"),
+    ):
+        stored = {row.key: row for row in model.objects.filter(campaign=campaign)}
+        taken = set(stored) | {item.key for item in items if item.key}
+        keep = {item.key for item in items if item.key in stored}
+        model.objects.filter(campaign=campaign).exclude(key__in=keep).delete()
+        # Labels are unique per campaign: park the kept rows on their keys first, so
+        # that two rows swapping labels never collide half-way.
+        for key in keep:
+            model.objects.filter(pk=stored[key].pk).update(label=f"#{key}")
+        for order, item in enumerate(items, start=1):
+            row = (
+                stored.get(item.key)
+                if item.key in keep
+                else model(campaign=campaign, key=item.key or _new_key(prefix, taken))
+            )
+            row.label, row.order = item.label.strip(), order
+            if model is CampaignChoice:
+                row.counting = item.counting
+            row.save()

@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),
     path("<int:pk>/phases/", views.campaign_phases, name="phases"),
     path("<int:pk>/standards/", views.campaign_standards, name="standards"),
+    path("<int:pk>/evaluation/", views.campaign_evaluation, name="evaluation"),
     path("<int:pk>/themes/", views.campaign_sector_themes, name="sector_themes"),
 ]

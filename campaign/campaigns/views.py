@@ -10,7 +10,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from campaign.campaigns.access import SESSION_KEY, campaign_named
-from campaign.campaigns.forms import CampaignForm, PhaseFormSet, SectorThemesForm, StandardEditor, show_refusal
+from campaign.campaigns.evaluation import PRESETS, counting_rule_text
+from campaign.campaigns.forms import (
+    CampaignForm,
+    EvaluationEditor,
+    PhaseFormSet,
+    SectorThemesForm,
+    StandardEditor,
+    show_refusal,
+)
 from campaign.campaigns.models import Campaign, Phase, StandardSubject
 from campaign.campaigns.selectors import (
     campaign_for_detail,
@@ -22,6 +30,7 @@ from campaign.campaigns.selectors import (
 from campaign.campaigns.services import (
     DEFAULT_STANDARDS,
     campaign_create,
+    campaign_evaluation_set,
     campaign_may_create,
     campaign_may_edit,
     campaign_phases_set,
@@ -93,6 +102,9 @@ def campaign_detail(request, pk: int):
             "current_phase": phase_on(campaign, today),
             "standards": [standard for standard in standards if standard is not None],
             "sector_themes": sector_theme_lines(campaign),
+            "evaluator_categories": list(campaign.evaluator_categories.all()),
+            "evaluation_choices": list(campaign.evaluation_choices.all()),
+            "counting_rule": counting_rule_text(campaign.evaluation_choices.all()),
             "can_edit": campaign_may_edit(request.user, campaign),
         },
     )
@@ -116,8 +128,8 @@ def campaign_create_view(request):
                 review_period_months=data["review_period_months"],
                 reports_per_month=data["reports_per_month"],
                 models_per_quarter=data["models_per_quarter"],
-                basic_satisfied_counts=data["basic_satisfied_counts"],
                 ballot_batch_size=data["ballot_batch_size"],
+                evaluation=PRESETS[data["evaluation_preset"]],
                 by=request.user,
             )
         except ValidationError as error:
@@ -149,7 +161,6 @@ def campaign_edit(request, pk: int):
                 review_period_months=data["review_period_months"],
                 reports_per_month=data["reports_per_month"],
                 models_per_quarter=data["models_per_quarter"],
-                basic_satisfied_counts=data["basic_satisfied_counts"],
                 ballot_batch_size=data["ballot_batch_size"],
                 by=request.user,
             )
@@ -212,3 +223,29 @@ def campaign_sector_themes(request, pk: int):
         messages.success(request, _("领域主题已保存。"))
         return redirect(campaign)
     return render(request, "campaign/campaign_sector_themes.html", {"campaign": campaign, "form": form})
+
+
+@login_required
+def campaign_evaluation(request, pk: int):
+    campaign = _campaign_for_change(request, pk)
+    preset = PRESETS.get(request.GET.get("preset", "")) if request.method == "GET" else None
+    editor = EvaluationEditor(campaign=campaign, data=request.POST or None, preset=preset)
+    refusals = []
+    if request.method == "POST" and editor.is_valid():
+        try:
+            campaign_evaluation_set(
+                campaign=campaign,
+                categories=editor.category_inputs(),
+                choices=editor.choice_inputs(),
+                by=request.user,
+            )
+        except ValidationError as error:
+            refusals = error.messages
+        else:
+            messages.success(request, _("评议人类别和评议选项已保存，此后新建的评议按此设置。"))
+            return redirect(campaign)
+    return render(
+        request,
+        "campaign/campaign_evaluation.html",
+        {"campaign": campaign, "editor": editor, "refusals": refusals, "presets": PRESETS, "preset": preset},
+    )

@@ -68,12 +68,10 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
         .select_related("organization__parent", "campaign")
         .order_by("organization__path", "closes_at", "pk")
     )
-    # Each round is judged by the rule stored when it was tallied; the circular names
-    # the rule once when the rounds share it (they do unless the office changed it).
-    rules = {(r.verdict_threshold, r.verdict_counts_basic) for r in rounds}
-    threshold, counted_basic = (
-        next(iter(rules)) if len(rules) == 1 else (campaign.satisfaction_threshold, campaign.basic_satisfied_counts)
-    )
+    # Each round is judged by the threshold stored when it was tallied; the circular names
+    # it once when the rounds share it (they do unless the office changed it).
+    thresholds = {r.verdict_threshold for r in rounds}
+    threshold = next(iter(thresholds)) if len(thresholds) == 1 else campaign.satisfaction_threshold
     results = (
         TallyResult.objects.filter(round__in=[r.pk for r in rounds], category="")
         .select_related("subject__member__organization")
@@ -122,7 +120,7 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
         totals["evaluated"] += len(evaluated)
         totals["below"] += len(flagged)
         for row in rows:
-            satisfied_all += row.satisfied + (row.basically_satisfied if evaluation_round.verdict_counts_basic else 0)
+            satisfied_all += row.satisfied
             counted_all += row.counted
         for row in flagged:
             member = row.subject.member
@@ -142,7 +140,6 @@ def evaluation_snapshot(campaign: Campaign, issuer: Organization, span: Span) ->
     totals["satisfaction"] = _percent_text(satisfied_all, counted_all)
     built.data.update(
         threshold=threshold_text(threshold),
-        basic_satisfied_counts=counted_basic,
         rounds=lines,
         below=below,
         totals=totals,

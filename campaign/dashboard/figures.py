@@ -29,7 +29,6 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
     ExpressionWrapper,
     F,
@@ -39,7 +38,6 @@ from django.db.models import (
     Q,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -301,13 +299,7 @@ def _evaluations(figures: dict[int, Figures], campaign: Campaign, period: Period
         organization__path__startswith=root.path,
     )
     _put(figures, _count_by(rounds, "organization_id", total=Count("pk")), rounds_held="total")
-    # Each round's rule as its tally stored it (the campaign's for rounds tallied before).
-    with_basic = F("satisfied") + F("basically_satisfied")
-    satisfied = Case(
-        When(round__judged_basic_satisfied_counts=True, then=with_basic),
-        When(round__judged_basic_satisfied_counts=False, then=F("satisfied")),
-        default=with_basic if campaign.basic_satisfied_counts else F("satisfied"),
-    )
+    # Each round's votes as its tally counted them, by the round's own choices.
     results = TallyResult.objects.filter(round__in=rounds, category="", satisfaction__isnull=False).annotate(
         owner=Coalesce("subject__member__organization_id", "round__organization_id")
     )
@@ -316,8 +308,8 @@ def _evaluations(figures: dict[int, Figures], campaign: Campaign, period: Period
         "owner",
         evaluated=Count("pk"),
         below=Count("pk", filter=Q(below_threshold=True)),
-        counted=Sum(F("satisfied") + F("basically_satisfied") + F("dissatisfied")),
-        satisfied=Sum(satisfied),
+        counted=Sum(F("satisfied") + F("dissatisfied")),
+        satisfied=Sum("satisfied"),
     )
     _put(
         figures,

@@ -120,6 +120,7 @@ BULK_TABLES = (
     "reviews_evaluationround",
     "reviews_evaluationsubject",
     "reviews_roundcategory",
+    "reviews_roundchoice",
     "reviews_evaluationcode",
     "reviews_ballot",
     "reviews_ballotchoice",
@@ -1117,18 +1118,39 @@ class ScaleGenerator:
             rows.append(
                 copy_rows(cursor, "reviews_evaluationsubject", ("id", "round_id", "member_id", "order"), subject_rows)
             )
-        with self.step("reviews_roundcategory") as rows:
+        # Each round copies the campaign's categories and choices, as reviews.rounds does.
+        categories = list(self.campaign.evaluator_categories.values_list("key", "label", "order"))
+        choices = list(self.campaign.evaluation_choices.values_list("key", "label", "counting", "order"))
+        with self.step("reviews_roundcategory, roundchoice") as rows:
             rows.append(
                 copy_rows(
                     cursor,
                     "reviews_roundcategory",
-                    ("round_id", "category", "code_count", "codes_used"),
+                    ("round_id", "category", "label", "order", "code_count", "codes_used"),
                     (
                         # Every round here is tallied: the tally keeps the count of used codes.
-                        (evaluation_round.id, category, count, evaluation_round.forms_by_category.get(category, 0))
+                        (
+                            evaluation_round.id,
+                            key,
+                            label,
+                            order,
+                            evaluation_round.codes_by_category.get(key, 0),
+                            evaluation_round.forms_by_category.get(key, 0),
+                        )
                         for evaluation_round in self.rounds
-                        for category, count in evaluation_round.codes_by_category.items()
-                        if count
+                        for key, label, order in categories
+                    ),
+                )
+            )
+            rows.append(
+                copy_rows(
+                    cursor,
+                    "reviews_roundchoice",
+                    ("round_id", "key", "label", "counting", "order"),
+                    (
+                        (evaluation_round.id, key, label, counting, order)
+                        for evaluation_round in self.rounds
+                        for key, label, counting, order in choices
                     ),
                 )
             )
@@ -1202,7 +1224,6 @@ class ScaleGenerator:
         params = self.params(
             rounds=round_ids,
             threshold=campaign.satisfaction_threshold,
-            basic=campaign.basic_satisfied_counts,
             published=PUBLISHED_ROUNDS,
         )
         with self.step("reviews_tallyresult (SQL)") as rows:
@@ -1214,7 +1235,6 @@ class ScaleGenerator:
                 SET state = CASE WHEN (id %% 10) < 10 * %(published)s THEN 'published' ELSE 'tallied' END,
                     tallied_at = closes_at + interval '1 day',
                     judged_threshold = %(threshold)s,
-                    judged_basic_satisfied_counts = %(basic)s,
                     published_at = CASE WHEN (id %% 10) < 10 * %(published)s
                                         THEN closes_at + interval '3 days' END
                 WHERE id = ANY(%(rounds)s)
@@ -1387,9 +1407,9 @@ def _results_of(round_id: int) -> list[tuple]:
             "category",
             "forms",
             "satisfied",
-            "basically_satisfied",
             "dissatisfied",
             "unknown",
+            "choice_counts",
             "satisfaction",
             "below_threshold",
         )
@@ -1418,7 +1438,7 @@ def tally_check(round_id: int) -> None:
 # categories; satisfaction rounded half up to 4 places, the verdict on integers.
 TALLY_SQL = """
 INSERT INTO reviews_tallyresult (
-    round_id, subject_id, category, forms, satisfied, basically_satisfied, dissatisfied, unknown,
+    round_id, subject_id, category, forms, satisfied, dissatisfied, unknown, choice_counts,
     satisfaction, below_threshold)
 WITH forms AS (
     SELECT round_id, category, sum(forms) AS forms
@@ -1431,44 +1451,51 @@ WITH forms AS (
     GROUP BY round_id, category
     HAVING sum(forms) > 0
 ), votes AS (
-    SELECT subject_id, category, choice, sum(votes) AS votes
+    SELECT round_id, subject_id, category, choice, sum(votes) AS votes
     FROM (
-        SELECT subject_id, category, choice, count(*) AS votes FROM reviews_ballotchoice
-        WHERE round_id = ANY(%(rounds)s) GROUP BY subject_id, category, choice
+        SELECT round_id, subject_id, category, choice, count(*) AS votes FROM reviews_ballotchoice
+        WHERE round_id = ANY(%(rounds)s) GROUP BY round_id, subject_id, category, choice
         UNION ALL
-        SELECT c.subject_id, t.category, c.choice, c.count
+        SELECT t.round_id, c.subject_id, t.category, c.choice, c.count
         FROM reviews_papercount c JOIN reviews_papertally t ON t.id = c.tally_id
         WHERE t.round_id = ANY(%(rounds)s)
     ) both_kinds
-    GROUP BY subject_id, category, choice
+    GROUP BY round_id, subject_id, category, choice
+), counted AS (
+    -- A choice the round does not offer is left out of the rate, as reviews.tally does.
+    SELECT v.*, COALESCE(rc.counting, 'excluded') AS counting
+    FROM votes v LEFT JOIN reviews_roundchoice rc ON rc.round_id = v.round_id AND rc.key = v.choice
 ), by_category AS (
     SELECT s.round_id, s.id AS subject_id, f.category, f.forms,
-           COALESCE(sum(v.votes) FILTER (WHERE v.choice = 'satisfied'), 0) AS satisfied,
-           COALESCE(sum(v.votes) FILTER (WHERE v.choice = 'basically'), 0) AS basically_satisfied,
-           COALESCE(sum(v.votes) FILTER (WHERE v.choice = 'dissatisfied'), 0) AS dissatisfied,
-           COALESCE(sum(v.votes) FILTER (WHERE v.choice = 'unknown'), 0) AS unknown
+           COALESCE(sum(v.votes) FILTER (WHERE v.counting = 'satisfied'), 0) AS satisfied,
+           COALESCE(sum(v.votes) FILTER (WHERE v.counting = 'counted'), 0) AS dissatisfied,
+           COALESCE(sum(v.votes) FILTER (WHERE v.counting = 'excluded'), 0) AS unknown,
+           COALESCE(jsonb_object_agg(v.choice, v.votes) FILTER (WHERE v.choice IS NOT NULL), '{}') AS choice_counts
     FROM reviews_evaluationsubject s
     JOIN forms f ON f.round_id = s.round_id
-    LEFT JOIN votes v ON v.subject_id = s.id AND v.category = f.category
+    LEFT JOIN counted v ON v.subject_id = s.id AND v.category = f.category
     WHERE s.round_id = ANY(%(rounds)s)
     GROUP BY s.round_id, s.id, f.category, f.forms
+), overall_choices AS (
+    SELECT subject_id, jsonb_object_agg(choice, votes) AS choice_counts
+    FROM (SELECT subject_id, choice, sum(votes) AS votes FROM counted GROUP BY subject_id, choice) per_choice
+    GROUP BY subject_id
 ), all_rows AS (
     SELECT * FROM by_category
     UNION ALL
     SELECT s.round_id, s.id, '', COALESCE(sum(c.forms), 0), COALESCE(sum(c.satisfied), 0),
-           COALESCE(sum(c.basically_satisfied), 0), COALESCE(sum(c.dissatisfied), 0), COALESCE(sum(c.unknown), 0)
-    FROM reviews_evaluationsubject s LEFT JOIN by_category c ON c.subject_id = s.id
+           COALESCE(sum(c.dissatisfied), 0), COALESCE(sum(c.unknown), 0),
+           COALESCE(min(o.choice_counts::text)::jsonb, '{}')
+    FROM reviews_evaluationsubject s
+    LEFT JOIN by_category c ON c.subject_id = s.id
+    LEFT JOIN overall_choices o ON o.subject_id = s.id
     WHERE s.round_id = ANY(%(rounds)s)
     GROUP BY s.round_id, s.id
 )
-SELECT round_id, subject_id, category, forms, satisfied, basically_satisfied, dissatisfied, unknown,
-       CASE WHEN counted > 0 THEN round(counted_satisfied * 100 / counted::numeric, 4) END,
-       category = '' AND counted > 0 AND counted_satisfied * 100 < %(threshold)s * counted
-FROM (
-    SELECT all_rows.*, satisfied + basically_satisfied + dissatisfied AS counted,
-           satisfied + CASE WHEN %(basic)s THEN basically_satisfied ELSE 0 END AS counted_satisfied
-    FROM all_rows
-) figured
+SELECT round_id, subject_id, category, forms, satisfied, dissatisfied, unknown, choice_counts,
+       CASE WHEN counted > 0 THEN round(satisfied * 100 / counted::numeric, 4) END,
+       category = '' AND counted > 0 AND satisfied * 100 < %(threshold)s * counted
+FROM (SELECT all_rows.*, satisfied + dissatisfied AS counted FROM all_rows) figured
 """
 
 

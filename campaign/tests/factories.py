@@ -4,13 +4,34 @@ import datetime
 
 from django.utils import timezone
 
-from campaign.campaigns.models import Campaign, Phase, SectorTheme, Standard, StandardDimension, StandardSubject
+from campaign.campaigns.evaluation import PARTY_PRESET, campaign_evaluation_defaults
+from campaign.campaigns.models import (
+    Campaign,
+    CampaignChoice,
+    Choice,
+    ChoiceCounting,
+    Phase,
+    SectorTheme,
+    Standard,
+    StandardDimension,
+    StandardSubject,
+)
 
 ORGANIZATION_DIMENSIONS = ["领导班子好", "党员队伍好", "工作机制好", "工作业绩好", "群众反映好"]
 MEMBER_DIMENSIONS = ["带头学习提高", "带头争创佳绩", "带头服务群众", "带头遵纪守法", "带头弘扬正气"]
 
 
-def make_campaign(organization, *, starts_on=datetime.date(2010, 4, 26), ends_on=datetime.date(2012, 6, 30), **fields):
+def make_campaign(
+    organization,
+    *,
+    starts_on=datetime.date(2010, 4, 26),
+    ends_on=datetime.date(2012, 6, 30),
+    basic_satisfied_counts=True,
+    evaluation=PARTY_PRESET,
+    **fields,
+):
+    """A campaign as the office sets one up; ``basic_satisfied_counts`` False makes its
+    基本满意 count but not as satisfied (some campaigns judge so)."""
     campaign = Campaign.objects.create(
         organization=organization,
         name=fields.pop("name", "创先争优活动"),
@@ -19,6 +40,11 @@ def make_campaign(organization, *, starts_on=datetime.date(2010, 4, 26), ends_on
         ends_on=ends_on,
         **fields,
     )
+    campaign_evaluation_defaults(campaign=campaign, preset=evaluation)
+    if not basic_satisfied_counts:
+        CampaignChoice.objects.filter(campaign=campaign, key=Choice.BASICALLY_SATISFIED).update(
+            counting=ChoiceCounting.COUNTED
+        )
     for order, (name, start, end) in enumerate(
         [
             ("动员部署", starts_on, datetime.date(2010, 6, 30)),

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from campaign.campaigns.models import CampaignChoice
 from campaign.dashboard.models import OrganizationFigures
 from campaign.tests.factories import at
 from orgs.models import OrganizationKind
@@ -237,15 +238,14 @@ def test_the_dashboard_judges_tallied_rounds_by_the_rule_their_tally_kept(client
     """The office changes the campaign's rule after the tally: the flagged list still
     names the threshold its verdicts were taken by, and the satisfaction figures still
     count 基本满意 as that tally did."""
-    EvaluationRound.objects.filter(pk=active.pk).update(judged_threshold=90, judged_basic_satisfied_counts=True)
-    TallyResult.objects.filter(round=active).update(basically_satisfied=2)
+    EvaluationRound.objects.filter(pk=active.pk).update(judged_threshold=90)
     login(client, county.office)
     before = rows_of(client.get(url()))["红湾寺镇党委"].votes_satisfied
 
     campaign = active.campaign
     campaign.satisfaction_threshold = 95
-    campaign.basic_satisfied_counts = False
     campaign.save()
+    CampaignChoice.objects.filter(campaign=campaign, key="basically").update(counting="counted")
     client.post(reverse("campaign:dashboard_refresh"), {"campaign": campaign.pk, "month": MONTH})
 
     assert rows_of(client.get(url()))["红湾寺镇党委"].votes_satisfied == before

@@ -120,9 +120,10 @@ def test_satisfaction_and_subjects_below_the_threshold_from_the_overall_tally(co
             round=evaluation_round,
             subject=subjects[member_id],
             forms=counted + unknown,
-            satisfied=satisfied,
-            basically_satisfied=basically,
+            # 创先争优: 基本满意 counts as satisfied.
+            satisfied=satisfied + basically,
             dissatisfied=dissatisfied,
+            choice_counts={"satisfied": satisfied, "basically": basically, "dissatisfied": dissatisfied},
             unknown=unknown,
             satisfaction=Decimal(100) * (satisfied + basically) / counted,
             below_threshold=(satisfied + basically) * 100 < 90 * counted,

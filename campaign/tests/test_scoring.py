@@ -179,9 +179,10 @@ def tallied_round(campaign, organization, results):
             round=evaluation_round,
             subject=subjects[member_id],
             forms=counted,
-            satisfied=satisfied,
-            basically_satisfied=basically,
+            # 创先争优: 基本满意 counts as satisfied.
+            satisfied=satisfied + basically,
             dissatisfied=dissatisfied,
+            choice_counts={"satisfied": satisfied, "basically": basically, "dissatisfied": dissatisfied},
             satisfaction=Decimal(100) * (satisfied + basically) / counted,
             below_threshold=(satisfied + basically) * 100 < 90 * counted,
         )

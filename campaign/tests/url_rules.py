@@ -44,4 +44,5 @@ RULES = {
     "campaign:phases": Rule(args=campaign_pk, allowed=OFFICE),
     "campaign:standards": Rule(args=campaign_pk, allowed=OFFICE),
     "campaign:sector_themes": Rule(args=campaign_pk, allowed=OFFICE),
+    "campaign:evaluation": Rule(args=campaign_pk, allowed=OFFICE),
 }

@@ -19,9 +19,9 @@ from reviews.models import (
     PaperTally,
     Review,
     ReviewForm,
-    RoundCategory,
     RoundState,
 )
+from reviews.rounds import round_evaluation_copy
 
 
 def make_round(campaign, organization, *, state=RoundState.DRAFT, codes=None, members=None, **fields):
@@ -44,8 +44,8 @@ def make_round(campaign, organization, *, state=RoundState.DRAFT, codes=None, me
     for order, member in enumerate(members, start=1):
         EvaluationSubject.objects.create(round=evaluation_round, member=member, order=order)
     codes = codes or {EvaluatorCategory.PUBLIC: 10, EvaluatorCategory.PARTY_MEMBER: 5}
+    round_evaluation_copy(evaluation_round, codes)
     for category, count in codes.items():
-        RoundCategory.objects.create(round=evaluation_round, category=category, code_count=count)
         if state != RoundState.DRAFT:
             for index in range(count):
                 EvaluationCode.objects.create(

@@ -287,7 +287,7 @@ def test_form_page_queries_do_not_grow_with_subjects(client, campaign, county, d
 
     for evaluation_round in (small, large):
         url = reverse("ballot:form", args=[code_of(evaluation_round)])
-        with django_assert_num_queries(3):  # the code, the round, the subjects
+        with django_assert_num_queries(4):  # the code, the round, the subjects, the round's choices
             assert client.get(url).status_code == 200
 
 

@@ -256,14 +256,31 @@ def test_another_township_does_not_see_the_remedial_task(client, county, campaig
     assert client.get(task.get_absolute_url()).status_code == 404
 
 
+def evaluation_post(categories, choices):
+    """The settings page's form: [label], [(label, counting)], keys left to the service
+    except where given as (key, label…)."""
+    data = {
+        "category-TOTAL_FORMS": len(categories),
+        "category-INITIAL_FORMS": 0,
+        "choice-TOTAL_FORMS": len(choices),
+        "choice-INITIAL_FORMS": 0,
+    }
+    for index, (key, label) in enumerate(categories):
+        data[f"category-{index}-key"], data[f"category-{index}-label"] = key, label
+    for index, (key, label, counting) in enumerate(choices):
+        data[f"choice-{index}-key"], data[f"choice-{index}-label"] = key, label
+        data[f"choice-{index}-counting"] = counting
+    return data
+
+
 def test_the_results_keep_the_rule_they_were_judged_by_when_the_campaign_changes_it(client, county, campaign):
     evaluation_round = tallied_round(county, campaign)
-    assert (evaluation_round.judged_threshold, evaluation_round.judged_basic_satisfied_counts) == (90, True)
+    assert evaluation_round.judged_threshold == 90
     client.force_login(county.office)
 
-    # The office changes the campaign's rule on the campaign page, after the tally.
+    # The office changes the campaign's threshold on the campaign page, after the tally…
     form = client.get(reverse("campaign:edit", args=[campaign.pk])).content.decode()
-    assert 'name="basic_satisfied_counts"' in form and 'name="ballot_batch_size"' in form
+    assert 'name="ballot_batch_size"' in form
     posted = client.post(
         reverse("campaign:edit", args=[campaign.pk]),
         {
@@ -276,17 +293,30 @@ def test_the_results_keep_the_rule_they_were_judged_by_when_the_campaign_changes
             "review_period_months": campaign.review_period_months,
             "reports_per_month": campaign.reports_per_month,
             "models_per_quarter": campaign.models_per_quarter,
-            # basic_satisfied_counts unticked: only 满意 counts from now on
         },
     )
     assert posted.status_code == 302
+    # …and on the evaluation settings page 基本满意 no longer counts as satisfied.
+    posted = client.post(
+        reverse("campaign:evaluation", args=[campaign.pk]),
+        evaluation_post(
+            [("public", "群众代表")],
+            [
+                ("satisfied", "满意", "satisfied"),
+                ("basically", "基本满意", "counted"),
+                ("dissatisfied", "不满意", "counted"),
+                ("unknown", "不了解", "excluded"),
+            ],
+        ),
+    )
+    assert posted.status_code == 302
     campaign.refresh_from_db()
-    assert campaign.satisfaction_threshold == 95 and not campaign.basic_satisfied_counts
-    assert campaign.ballot_batch_size == 20
+    assert campaign.satisfaction_threshold == 95 and campaign.ballot_batch_size == 20
+    assert campaign.evaluation_choices.get(key="basically").counting == "counted"
 
     page = client.get(results_url(evaluation_round)).content.decode()
     # The explanation beside the old verdicts is the rule they were taken by.
-    assert "低于 90% 为未达标" in page and "满意率 =（满意 + 基本满意）" in page
+    assert "低于 90% 为未达标" in page and "满意、基本满意计入满意；不了解不计入满意率" in page
     assert "95%" not in page
 
 
@@ -297,7 +327,6 @@ def test_a_batch_size_under_five_is_refused_in_chinese(client, county, campaign)
         "starts_on": campaign.starts_on.isoformat(),
         "ends_on": campaign.ends_on.isoformat(),
         "satisfaction_threshold": "90",
-        "basic_satisfied_counts": "on",
         "ballot_batch_size": "2",
         "review_period_months": 6,
         "reports_per_month": 3,

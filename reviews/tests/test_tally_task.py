@@ -23,9 +23,9 @@ RESULT_FIELDS = [
     "category",
     "forms",
     "satisfied",
-    "basically_satisfied",
     "dissatisfied",
     "unknown",
+    "choice_counts",
     "satisfaction",
     "below_threshold",
 ]

@@ -35,10 +35,8 @@ from reviews.forms import (
     member_choices_for,
 )
 from reviews.models import (
-    Choice,
     EvaluationRound,
     EvaluationSubject,
-    EvaluatorCategory,
     PaperTally,
     RoundCategory,
     RoundState,
@@ -103,8 +101,9 @@ def _results_url(evaluation_round: EvaluationRound) -> str | None:
         return None
 
 
-def _category_label(category: str) -> str:
-    return EvaluatorCategory(category).label
+def _category_label(evaluation_round: EvaluationRound, category: str) -> str:
+    """The name of one of the round's evaluator categories. Runs a query."""
+    return evaluation_round.category_labels().get(category, category)
 
 
 # ---------------------------------------------------------------------------
@@ -149,6 +148,17 @@ def _runnable_organizations(user):
     )
 
 
+def _campaign_for_new_round(request, campaigns):
+    """The campaign a new round is set up in: the one posted with the form (the page
+    showed its categories), else the one in use."""
+    posted = request.POST.get("campaign", "")
+    if posted.isdigit():
+        campaign = campaigns.filter(pk=posted).first()
+        if campaign is not None:
+            return campaign
+    return campaign_in_use(request) or campaigns.first()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_create_view(request):
@@ -160,7 +170,9 @@ def round_create_view(request):
     if not campaigns.exists():
         messages.error(request, _("还没有可以开展评议的活动，请等县委创先争优办设立活动后再组织评议。"))
         return redirect("reviews:rounds")
-    initial = {"campaign": campaign_in_use(request, ask=False), **RoundForm.initial_for_new()}
+    campaign = _campaign_for_new_round(request, campaigns)
+    categories = dict(campaign.evaluator_categories.values_list("key", "label"))
+    initial = {"campaign": campaign, **RoundForm.initial_for_new(list(categories))}
     code = request.GET.get("organization", "")
     if code:
         organization = get_object_or_404(Organization.objects, code=code)
@@ -170,7 +182,11 @@ def round_create_view(request):
     elif user.organization_id:
         initial["organization"] = user.organization_id
     form = RoundForm(
-        request.POST or None, campaigns=campaigns, organizations=_runnable_organizations(user), initial=initial
+        request.POST or None,
+        categories=categories,
+        campaigns=campaigns.filter(pk=campaign.pk),
+        organizations=_runnable_organizations(user),
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -192,7 +208,7 @@ def round_create_view(request):
         else:
             messages.success(request, _("评议已建立。请核对评议对象，确认无误后点击“开始评议”生成评议码。"))
             return redirect(evaluation_round)
-    return render(request, "reviews/round_form.html", {"form": form, "creating": True})
+    return render(request, "reviews/round_form.html", {"form": form, "creating": True, "campaign": campaign})
 
 
 @login_required
@@ -202,6 +218,7 @@ def round_edit(request, pk: int):
     if evaluation_round.state != RoundState.DRAFT:
         messages.error(request, _("评议已经开始，不能再修改评议设置。"))
         return redirect(evaluation_round)
+    categories = evaluation_round.category_labels()
     counts = dict(RoundCategory.objects.filter(round=evaluation_round).values_list("category", "code_count"))
     initial = {
         "period": evaluation_round.period,
@@ -210,9 +227,9 @@ def round_edit(request, pk: int):
         "briefing_summary": evaluation_round.briefing_summary,
         "opens_at": evaluation_round.opens_at,
         "closes_at": evaluation_round.closes_at,
-        **{code_field_name(value): counts.get(value, 0) for value in EvaluatorCategory.values},
+        **{code_field_name(value): counts.get(value, 0) for value in categories},
     }
-    form = RoundForm(request.POST or None, initial=initial)
+    form = RoundForm(request.POST or None, categories=categories, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -288,17 +305,21 @@ def round_subject_remove(request, pk: int, subject_pk: int):
 
 
 def _progress_rows(evaluation_round: EvaluationRound, progress: dict) -> list[dict]:
-    planned = dict(RoundCategory.objects.filter(round=evaluation_round).values_list("category", "code_count"))
+    planned = {
+        category.category: category
+        for category in RoundCategory.objects.filter(round=evaluation_round).order_by("order", "pk")
+    }
     rows = []
-    for value, label in EvaluatorCategory.choices:
-        if value not in progress and value not in planned:
+    for value, category in planned.items():
+        if value not in progress and not category.code_count:
             continue
+        label = category.label
         counts = progress.get(value, {"issued": 0, "used": 0})
         rows.append(
             {
                 "category": value,
                 "label": label,
-                "planned": planned.get(value, 0),
+                "planned": category.code_count,
                 "issued": counts["issued"],
                 "used": counts["used"],
                 "percent": round(100 * counts["used"] / counts["issued"]) if counts["issued"] else 0,
@@ -315,8 +336,9 @@ def round_detail(request, pk: int):
     may_run = may_run_round(request.user, evaluation_round.organization)
     progress_rows = _progress_rows(evaluation_round, round_progress(evaluation_round))
     paper = list(PaperTally.objects.filter(round=evaluation_round).select_related("entered_by").order_by("category"))
+    labels = evaluation_round.category_labels()
     for tally in paper:
-        tally.label = _category_label(tally.category)
+        tally.label = labels.get(tally.category, tally.category)
     return render(
         request,
         "reviews/round_detail.html",
@@ -388,7 +410,7 @@ def code_sheet(request, pk: int):
     if evaluation_round.state != RoundState.OPEN:
         return HttpResponseBadRequest(_("评议已经结束，评议码已作废，不再提供打印。"))
     category = request.GET.get("category", "")
-    if category and category not in EvaluatorCategory.values:
+    if category and category not in evaluation_round.category_labels():
         raise Http404(_("没有这一类评议人。"))
     part = request.GET.get("part", "1")
     if not part.isdigit() or int(part) < 1:
@@ -406,7 +428,7 @@ def code_sheet(request, pk: int):
         "period": evaluation_round.period,
     }
     if category:
-        name += "-" + _category_label(category)
+        name += "-" + _category_label(evaluation_round, category)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, f"{name}-{part}.pdf")
     response["Cache-Control"] = "no-store"
@@ -429,17 +451,20 @@ def paper_entry(request, pk: int):
             _("评议当前状态为“%(state)s”，不能再录入纸质评议表。") % {"state": evaluation_round.get_state_display()},
         )
         return redirect(evaluation_round)
+    labels = evaluation_round.category_labels()
     category = request.GET.get("category") or ""
-    planned = list(
-        RoundCategory.objects.filter(round=evaluation_round).order_by("category").values_list("category", flat=True)
-    )
-    if category not in EvaluatorCategory.values:
-        category = planned[0] if planned else EvaluatorCategory.PUBLIC
+    if category not in labels:
+        # The first category that got codes; else the first of all.
+        with_codes = RoundCategory.objects.filter(round=evaluation_round, code_count__gt=0).order_by("order", "pk")
+        category = with_codes.values_list("category", flat=True).first() or next(iter(labels), "")
+    choices = {choice.key: choice.label for choice in evaluation_round.choice_rows()}
     subjects = _subjects(evaluation_round)
     tally, counts = paper_sheet(evaluation_round, category)
     initial = {"form_count": tally.forms if tally else None}
     initial.update({count_field_name(subject_id, choice): count for (subject_id, choice), count in counts.items()})
-    form = PaperTallyForm(request.POST or None, subjects=subjects, correcting=tally is not None, initial=initial)
+    form = PaperTallyForm(
+        request.POST or None, subjects=subjects, choices=choices, correcting=tally is not None, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             paper_tally_enter(
@@ -456,11 +481,11 @@ def paper_entry(request, pk: int):
         else:
             if tally is None:
                 messages.success(
-                    request, _("“%(category)s”的纸质评议表已录入。") % {"category": _category_label(category)}
+                    request, _("“%(category)s”的纸质评议表已录入。") % {"category": labels.get(category, category)}
                 )
             else:
                 messages.success(
-                    request, _("“%(category)s”的纸质评议表已更正。") % {"category": _category_label(category)}
+                    request, _("“%(category)s”的纸质评议表已更正。") % {"category": labels.get(category, category)}
                 )
             return redirect(f"{reverse('reviews:round', args=[evaluation_round.pk])}#paper")
     entered = set(PaperTally.objects.filter(round=evaluation_round).values_list("category", flat=True))
@@ -474,10 +499,10 @@ def paper_entry(request, pk: int):
             "evaluation_round": evaluation_round,
             "form": form,
             "category": category,
-            "category_label": _category_label(category),
-            "tabs": [(value, label, value in entered) for value, label in EvaluatorCategory.choices],
+            "category_label": labels.get(category, category),
+            "tabs": [(value, label, value in entered) for value, label in labels.items()],
             "tally": tally,
-            "choices": Choice.choices,
-            "history": [(record, _category_label(record.category)) for record in history[:50]],
+            "choices": list(choices.items()),
+            "history": [(record, labels.get(record.category, record.category)) for record in history[:50]],
         },
     )

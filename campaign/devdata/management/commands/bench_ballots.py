@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaign.campaigns.models import Campaign
+from campaign.campaigns.services import campaign_create
 from campaign.devdata.benchmarks import Report, Target
 from orgs.models import Member, Organization
 from orgs.scoping import unscoped
@@ -41,9 +42,9 @@ from reviews.models import (
     EvaluationRound,
     EvaluationSubject,
     EvaluatorCategory,
-    RoundCategory,
     RoundState,
 )
+from reviews.rounds import round_evaluation_copy
 
 ORGANIZATION_CODE = "BENCHBALLOT"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -134,11 +135,13 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def open_round(self, organization: Organization, codes: int) -> EvaluationRound:
-        campaign = Campaign.objects.filter(organization=organization).first() or Campaign.objects.create(
+        campaign = Campaign.objects.filter(organization=organization).first() or campaign_create(
             organization=organization,
             name="基准活动",
+            theme="",
             starts_on=datetime.date(2010, 4, 26),
             ends_on=datetime.date(2012, 6, 30),
+            by=None,
         )
         now = timezone.now()
         evaluation_round = EvaluationRound.objects.create(
@@ -156,11 +159,8 @@ class Command(BaseCommand):
         # Spread over the four categories as a real round is.
         categories = list(EvaluatorCategory.values)
         counts = [codes // len(categories) + (index < codes % len(categories)) for index in range(len(categories))]
-        quotas = [
-            RoundCategory.objects.create(round=evaluation_round, category=category, code_count=count)
-            for category, count in zip(categories, counts, strict=True)
-        ]
-        codes_generate(evaluation_round=evaluation_round, categories=quotas)
+        round_evaluation_copy(evaluation_round, dict(zip(categories, counts, strict=True)))
+        codes_generate(evaluation_round=evaluation_round, categories=list(evaluation_round.categories.all()))
         return evaluation_round
 
     # -- HTTP ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaign.campaigns.models import Campaign
+from campaign.campaigns.services import campaign_create
 from campaign.devdata.benchmarks import BenchWorker, Report, Target, median
 from campaign.devdata.scale import DeferredConstraints, ballots_insert
 from orgs.models import Member, Organization, OrganizationKind, Post, Sector
@@ -36,6 +37,7 @@ from reviews.models import (
     RoundState,
     TallyResult,
 )
+from reviews.rounds import round_evaluation_copy
 from reviews.tally import round_tally
 
 ROOT_CODE = "BENCHTALLY"
@@ -204,10 +206,13 @@ class Command(BaseCommand):
             )
             for index in range(have, subjects - 1)
         )
-        campaign, _created = Campaign.objects.get_or_create(
+        campaign = Campaign.objects.filter(organization=root, name="基准评议活动").first() or campaign_create(
             organization=root,
             name="基准评议活动",
-            defaults={"starts_on": datetime.date(2010, 4, 26), "ends_on": datetime.date(2012, 6, 30)},
+            theme="",
+            starts_on=datetime.date(2010, 4, 26),
+            ends_on=datetime.date(2012, 6, 30),
+            by=None,
         )
         return branch, campaign
 
@@ -245,6 +250,7 @@ class Command(BaseCommand):
             opened_at=now - datetime.timedelta(days=3),
             closed_at=now - datetime.timedelta(days=1),
         )
+        round_evaluation_copy(evaluation_round, {})
         members = list(Member.objects.filter(organization=branch).order_by("pk")[: subjects - 1])
         subject_rows = EvaluationSubject.objects.bulk_create(
             [EvaluationSubject(round=evaluation_round, member=None, order=0)]
