@@ -22,6 +22,7 @@ from campaign.campaigns.models import (
     MAX_BALLOT_BATCH_SIZE,
     MIN_BALLOT_BATCH_SIZE,
     Campaign,
+    CampaignSubjects,
     Phase,
     SectorTheme,
     Standard,
@@ -294,6 +295,7 @@ def campaign_create(
     models_per_quarter: int = DEFAULT_MODELS_PER_QUARTER,
     basic_satisfied_counts: bool = True,
     ballot_batch_size: int = DEFAULT_BALLOT_BATCH_SIZE,
+    subjects: str = CampaignSubjects.PARTY,
     phases: list[PhaseInput] | None = None,
     standards: list[StandardInput] | tuple[StandardInput, ...] = DEFAULT_STANDARDS,
     sector_themes: dict[str, str] | None = None,
@@ -320,6 +322,7 @@ def campaign_create(
         models_per_quarter=models_per_quarter,
         basic_satisfied_counts=basic_satisfied_counts,
         ballot_batch_size=ballot_batch_size,
+        subjects=_checked_subjects(subjects),
         created_by=by,
     )
     campaign_phases_set(campaign=campaign, phases=phases or default_phases(starts_on, ends_on), by=by)
@@ -343,6 +346,7 @@ def campaign_update(
     models_per_quarter: int,
     basic_satisfied_counts: bool | None = None,
     ballot_batch_size: int | None = None,
+    subjects: str | None = None,
     by: User | None,
 ) -> Campaign:
     """Change the basics (None: leave that one as it is). The organization running it
@@ -370,8 +374,19 @@ def campaign_update(
     if ballot_batch_size is not None:
         _check_batch_size(ballot_batch_size)
         campaign.ballot_batch_size = ballot_batch_size
+    if subjects is not None:
+        # Pledges, rounds and nominations already made stay; new ones follow the new subjects.
+        campaign.subjects = _checked_subjects(subjects)
     campaign.save()
     return campaign
+
+
+def _checked_subjects(subjects: str) -> str:
+    if subjects not in CampaignSubjects.values:
+        raise ValidationError(
+            _("活动对象只能是：%(allowed)s。") % {"allowed": "、".join(str(label) for label in CampaignSubjects.labels)}
+        )
+    return subjects
 
 
 def _check_batch_size(ballot_batch_size: int) -> None:

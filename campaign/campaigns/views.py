@@ -118,6 +118,7 @@ def campaign_create_view(request):
                 models_per_quarter=data["models_per_quarter"],
                 basic_satisfied_counts=data["basic_satisfied_counts"],
                 ballot_batch_size=data["ballot_batch_size"],
+                subjects=data["subjects"],
                 by=request.user,
             )
         except ValidationError as error:
@@ -151,6 +152,7 @@ def campaign_edit(request, pk: int):
                 models_per_quarter=data["models_per_quarter"],
                 basic_satisfied_counts=data["basic_satisfied_counts"],
                 ballot_batch_size=data["ballot_batch_size"],
+                subjects=data["subjects"],
                 by=request.user,
             )
         except ValidationError as error:
