@@ -8,7 +8,7 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, TextChoices, V
 from django.db.models.functions import Length, Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from orgs.models import PATH_SEGMENT_LENGTH, Member, MemberStatus, Organization, Post, Reminder, User
 
@@ -25,9 +25,9 @@ def subtree_members(organization: Organization) -> QuerySet[Member]:
 class RosterFilter(TextChoices):
     """Which of an organization's people its roster page lists (政治面貌)."""
 
-    ALL = "", _lazy("全部人员")
-    PARTY = "party", _lazy("党员")
-    OTHERS = "others", _lazy("非党员")
+    ALL = "", gettext_lazy("全部人员")
+    PARTY = "party", gettext_lazy("党员")
+    OTHERS = "others", gettext_lazy("非党员")
 
 
 def roster_filtered(members: QuerySet[Member], choice: str) -> QuerySet[Member]:
