@@ -92,9 +92,9 @@ class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Member)
 class MemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "organization", "gender", "ethnicity", "post", "status"]
+    list_display = ["name", "organization", "gender", "ethnicity", "status", "post", "job_title"]
     list_filter = ["post", "status", "gender"]
-    search_fields = ["name", "organization__name", "phone"]
+    search_fields = ["name", "organization__name", "job_title", "phone"]
     autocomplete_fields = ["organization"]
     list_select_related = ["organization"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from typing import Protocol
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -129,8 +130,20 @@ class Gender(models.TextChoices):
 
 
 class MemberStatus(models.TextChoices):
-    FULL = "full", _("正式党员")
-    PROBATIONARY = "probationary", _("预备党员")
+    """政治面貌. The roster holds all the staff of a unit, party members or not: campaigns
+    such as 三好一满意 and 平安单位 judge every doctor and road worker."""
+
+    FULL = "full", _("中共党员")
+    PROBATIONARY = "probationary", _("中共预备党员")
+    LEAGUE = "league", _("共青团员")
+    DEMOCRATIC_PARTY = "democratic", _("民主党派成员")
+    NONPARTISAN = "nonpartisan", _("无党派人士")
+    MASSES = "masses", _("群众")
+
+    @classmethod
+    def party(cls) -> list[str]:
+        """The statuses of a member of the Communist Party: they have a 入党日期 and a party post."""
+        return [cls.FULL, cls.PROBATIONARY]
 
 
 class Post(models.TextChoices):
@@ -145,8 +158,27 @@ class Post(models.TextChoices):
         return [cls.SECRETARY, cls.DEPUTY_SECRETARY, cls.COMMITTEE_MEMBER]
 
 
+class MemberQuerySet(models.QuerySet):
+    def party_members(self) -> MemberQuerySet:
+        """Members of the Communist Party only: the subjects of party standards such as 五带头."""
+        return self.filter(status__in=MemberStatus.party())
+
+    def for_campaign(self, campaign: CoversStaff) -> MemberQuerySet:
+        """The people a campaign judges (pledges, evaluation, models): party members in a
+        party campaign, all the staff in one about units (三好一满意, 平安单位)."""
+        return self if campaign.covers_all_staff else self.party_members()
+
+
+class CoversStaff(Protocol):
+    """What ``for_campaign`` reads of a campaign (campaign.campaigns.models.Campaign, which
+    sits above this app and so is not imported)."""
+
+    covers_all_staff: bool
+
+
 class Member(models.Model):
-    """A party member, kept to what the campaign's work needs (no ID numbers, no address)."""
+    """A person on a unit's roster: a party member or, for campaigns about whole units,
+    any member of its staff. Kept to what the campaign's work needs (no ID numbers, no address)."""
 
     organization = models.ForeignKey(
         Organization, verbose_name=_("所在组织"), on_delete=models.PROTECT, related_name="members"
@@ -155,23 +187,37 @@ class Member(models.Model):
     gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices)
     ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
     birth_date = models.DateField(_("出生日期"))
-    joined_date = models.DateField(_("入党日期"))
-    status = models.CharField(_("党员状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.FULL)
-    post = models.CharField(_("职务"), max_length=20, choices=Post.choices, default=Post.MEMBER)
+    # Only party members have one (the member_joined_only_if_party constraint).
+    joined_date = models.DateField(_("入党日期"), null=True, blank=True)
+    status = models.CharField(_("政治面貌"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.FULL)
+    # The post in the party organization; everyone else keeps the plain one.
+    post = models.CharField(_("党内职务"), max_length=20, choices=Post.choices, default=Post.MEMBER)
+    job_title = models.CharField(_("工作岗位"), max_length=50, blank=True, help_text=_("如主治医师、护士长、路政员。"))
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
 
-    objects = ScopedManager(path_field="organization__path", member_field="pk")
+    objects = ScopedManager.from_queryset(MemberQuerySet)(path_field="organization__path", member_field="pk")
 
     class Meta:
-        verbose_name = _("党员")
-        verbose_name_plural = pgettext_lazy("plural", "党员")
+        verbose_name = _("人员")
+        verbose_name_plural = pgettext_lazy("plural", "人员")
         ordering = ["organization__path", "name"]
         constraints = [
             # The roster has no member number, so name and birth date within an org are
             # the key that makes re-importing the same file a no-op.
             models.UniqueConstraint(fields=["organization", "name", "birth_date"], name="member_unique_in_org"),
+            # Null passes a check constraint, so this holds only when there is a joined date.
             models.CheckConstraint(
                 condition=models.Q(joined_date__gt=models.F("birth_date")), name="member_joined_after_birth"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MemberStatus.party(), joined_date__isnull=False)
+                | (~models.Q(status__in=MemberStatus.party()) & models.Q(joined_date__isnull=True)),
+                name="member_joined_only_if_party",
+            ),
+            # 书记、副书记、委员 are posts of the party organization.
+            models.CheckConstraint(
+                condition=models.Q(status__in=MemberStatus.party()) | models.Q(post=Post.MEMBER),
+                name="member_party_post_only_if_party",
             ),
         ]
 
@@ -184,6 +230,15 @@ class Member(models.Model):
     @property
     def is_leadership(self) -> bool:
         return self.post in Post.leadership_team()
+
+    @property
+    def is_party_member(self) -> bool:
+        return self.status in MemberStatus.party()
+
+    @property
+    def post_display(self) -> str:
+        """The party post as pages show it: none for staff outside the party."""
+        return self.get_post_display() if self.is_party_member else ""
 
 
 # What an inspection group (巡回检查组) does in the subtrees it inspects: it reads them,

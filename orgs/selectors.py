@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Q, QuerySet, TextChoices, Value, When
 from django.db.models.functions import Length, Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from orgs.models import PATH_SEGMENT_LENGTH, Member, Organization, Post, Reminder, User
+from orgs.models import PATH_SEGMENT_LENGTH, Member, MemberStatus, Organization, Post, Reminder, User
 
 
 def subtree(organization: Organization) -> QuerySet[Organization]:
@@ -21,8 +22,25 @@ def subtree_members(organization: Organization) -> QuerySet[Member]:
     return Member.objects.filter(organization__path__startswith=organization.path)
 
 
+class RosterFilter(TextChoices):
+    """Which of an organization's people its roster page lists (政治面貌)."""
+
+    ALL = "", gettext_lazy("全部人员")
+    PARTY = "party", gettext_lazy("党员")
+    OTHERS = "others", gettext_lazy("非党员")
+
+
+def roster_filtered(members: QuerySet[Member], choice: str) -> QuerySet[Member]:
+    if choice == RosterFilter.PARTY:
+        return members.party_members()
+    if choice == RosterFilter.OTHERS:
+        return members.exclude(status__in=MemberStatus.party())
+    return members
+
+
 def organization_members(organization: Organization) -> QuerySet[Member]:
-    """The organization's own members, its leadership team first, then by name."""
+    """The organization's own people (party members and other staff), its leadership team
+    first, then by name."""
     rank = Case(
         *(When(post=post, then=Value(index)) for index, post in enumerate(Post.leadership_team())),
         default=Value(len(Post.leadership_team())),
@@ -38,7 +56,7 @@ def leadership_team(organization: Organization) -> QuerySet[Member]:
 @dataclass
 class TreeNode:
     organization: Organization
-    member_count: int = 0  # members of this organization and all below it
+    member_count: int = 0  # party members of this organization and all below it
     children: list[TreeNode] = field(default_factory=list)
 
 
@@ -50,7 +68,8 @@ FULL_TREE_LIMIT = 1500
 def tree_with_member_counts(
     roots: list[Organization], *, max_nodes: int = FULL_TREE_LIMIT, levels_when_cut: int = 2
 ) -> tuple[list[TreeNode], bool]:
-    """The subtrees under ``roots`` as nested nodes, each with its subtree's member count.
+    """The subtrees under ``roots`` as nested nodes, each with its subtree's party-member
+    count (the tree is the party's; other staff are on the organizations' rosters).
 
     Three queries whatever the size. Members are counted grouped by the prefix of
     their organization's path down to the deepest level shown, so a cut tree still
@@ -70,7 +89,8 @@ def tree_with_member_counts(
         max_path = min(len(root.path) for root in roots) + levels_when_cut * PATH_SEGMENT_LENGTH
         organizations = organizations.annotate(path_length=Length("path")).filter(path_length__lte=max_path)
     counts = dict(
-        Member.objects.filter(member_in_roots)
+        Member.objects.party_members()
+        .filter(member_in_roots)
         .annotate(prefix=Substr("organization__path", 1, max_path))
         .values("prefix")
         .annotate(count=Count("id"))

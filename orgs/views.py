@@ -18,11 +18,13 @@ from orgs.roster.format import ImportKind, read_roster_file
 from orgs.roster.importing import user_can_import
 from orgs.roster.services import roster_import
 from orgs.selectors import (
+    RosterFilter,
     access_reminder,
     ancestors,
     children_with_member_counts,
     leadership_team,
     organization_members,
+    roster_filtered,
 )
 from orgs.services import account_may_grant, account_reset_password, accounts_open, reminder_dismiss
 from orgs.sheets.reading import ImportFileError
@@ -35,7 +37,10 @@ MEMBERS_PER_PAGE = 50
 @login_required
 def organization_detail(request, code: str):
     organization = access_organization(request.user, code)
-    members = organization_members(organization).select_related("user")
+    shown = request.GET.get("status", "")
+    if shown not in RosterFilter.values:
+        shown = RosterFilter.ALL
+    members = roster_filtered(organization_members(organization), shown).select_related("user")
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     children = children_with_member_counts(organization)
     return render(
@@ -48,6 +53,8 @@ def organization_detail(request, code: str):
             "party_children": [node for node in children if not node.organization.is_mass_organization],
             "mass_children": [node for node in children if node.organization.is_mass_organization],
             "members_page": page,
+            "roster_filters": RosterFilter.choices,
+            "roster_shown": shown,
             "can_change": user_scope(request.user).can_change(organization),
             "can_open_accounts": user_may_open_accounts(request.user, organization),
         },
@@ -128,7 +135,7 @@ ROSTER_UPLOADS = PendingUploads(folder="imports", session_key="roster_imports")
 
 def _require_importer(user) -> None:
     if not user_can_import(user):
-        raise PermissionDenied(_("只有县委创先争优办和上级党组织负责人可以导入组织和党员。"))
+        raise PermissionDenied(_("只有县委创先争优办和上级党组织负责人可以导入组织和人员。"))
 
 
 def _check_pending(request, token: str, *, dry_run: bool, confirm_renames: bool = False):
@@ -206,7 +213,7 @@ def roster_import_confirm(request, token: str):
     if entry["kind"] == ImportKind.ORGANIZATIONS:
         text = _("组织导入完成：新增 %(created)s 个，更新 %(updated)s 个，%(unchanged)s 个没有变化。")
     else:
-        text = _("党员导入完成：新增 %(created)s 名，更新 %(updated)s 名，%(unchanged)s 名没有变化。")
+        text = _("人员导入完成：新增 %(created)s 名，更新 %(updated)s 名，%(unchanged)s 名没有变化。")
     messages.success(
         request, text % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
     )

@@ -190,10 +190,14 @@ def party_organizations(
     )
 
 
-def covered_members(roots: Sequence[Organization], filters: CoverageFilters | None = None) -> QuerySet[Member]:
-    """Who owes a member pledge: the members of the party organizations under the roots."""
+def covered_members(
+    campaign: Campaign, roots: Sequence[Organization], filters: CoverageFilters | None = None
+) -> QuerySet[Member]:
+    """Who owes a member pledge: the campaign's subjects (party members, or all the staff
+    of a campaign about units) in the party organizations under the roots."""
     return (
-        Member.objects.filter(under_roots("organization__path", roots))
+        Member.objects.for_campaign(campaign)
+        .filter(under_roots("organization__path", roots))
         .exclude(organization__kind__in=MASS_KINDS)
         .filter(_organization_filters("organization__", filters))
     )
@@ -307,7 +311,7 @@ def members_without_pledge(
     if filters and filters.kind:
         own = own.filter(kind=filters.kind)
     return (
-        covered_members(roots, filters)
+        covered_members(campaign, roots, filters)
         .filter(~member_covered(campaign, filters, as_of=today))
         .annotate(pledge_state=_newest_pledge_state(own))
         .select_related("organization")
@@ -424,7 +428,7 @@ def coverage_summary(
 
     has_member_pledge = member_covered(campaign, filters, as_of=today)
     for group in _grouped(
-        covered_members(roots, filters),
+        covered_members(campaign, roots, filters),
         "organization__path",
         roots,
         total=Count("pk"),

@@ -30,6 +30,7 @@ from pledges.models import (
 from pledges.progress import EVIDENCE_MAX_BYTES, EVIDENCE_MAX_FILES, EvidenceType
 from pledges.progress_sheet import read_progress_sheet
 from pledges.rectification import supervisor_candidates
+from pledges.services import member_pledge_problem
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -66,13 +67,22 @@ class OrganizationPledgeForm(_NewPledgeForm):
 
 
 class MemberPledgeForm(_NewPledgeForm):
-    member = MemberChoiceField(label=_("承诺党员"), queryset=None)
+    member = MemberChoiceField(label=_("承诺人"), queryset=None)
 
     field_order = ["campaign", "member", "kind", "title"]
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
+
+    def clean(self):
+        cleaned = super().clean()
+        campaign, member = cleaned.get("campaign"), cleaned.get("member")
+        # The choices follow the campaign in use; another one may be chosen in the form.
+        problem = campaign and member and member_pledge_problem(campaign, member)
+        if problem:
+            self.add_error("member", problem)
+        return cleaned
 
 
 class PledgeForm(forms.ModelForm):

@@ -48,6 +48,17 @@ def _check_kind(kind: str) -> None:
         raise ValidationError(_("请选择承诺类型。"))
 
 
+def member_pledge_problem(campaign: Campaign, member: Member) -> str | None:
+    """Why the member may not pledge in the campaign (None: may): a party campaign takes
+    pledges of party members only, one about units those of all the staff."""
+    if campaign.covers_member(member):
+        return None
+    return _("“%(campaign)s”的个人承诺只由党员填报，%(name)s不是中共党员。") % {
+        "campaign": campaign.name,
+        "name": member.name,
+    }
+
+
 @transaction.atomic
 def pledge_create(
     *,
@@ -61,6 +72,8 @@ def pledge_create(
     """Start a draft pledge of an organization, or of one of its members."""
     if member is not None and member.organization_id != organization.pk:
         raise ValidationError(_("党员承诺必须挂在该党员所在的组织下。"))
+    if member is not None and (problem := member_pledge_problem(campaign, member)):
+        raise ValidationError(problem)
     if not may_file_for(by, organization, member):
         raise PermissionDenied(
             _("您无权为“%(name)s”填报承诺。") % {"name": member.name if member else organization.name}

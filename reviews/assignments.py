@@ -4,6 +4,8 @@
   subordinate party organization and that organization's leadership team (班子成员).
 - A branch secretary reviews the branch's other members; the branch's own leadership
   team is reviewed from above, so nobody is reviewed twice over.
+Members are reviewed against 五带头, a party standard: staff outside the party are never
+subjects here, whatever the campaign covers.
 Mass organizations (工会/共青团/妇联) are not reviewed here. Because nothing is stored,
 the lists follow a member who moves branch or a change of secretary at once.
 """
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from orgs.models import Member, Organization, OrganizationKind, Post, Role, User
+from orgs.models import Member, MemberStatus, Organization, OrganizationKind, Post, Role, User
 
 REVIEWING_ROLES = {Role.OFFICE, Role.LEADER, Role.SECRETARY}
 TEAM_POSTS = Post.leadership_team()
@@ -64,14 +66,14 @@ def _is_branch(organization: Organization) -> bool:
 def subjects_of(organization: Organization) -> list[Subject]:
     """Everyone the organization's leaders review (two queries)."""
     if _is_branch(organization):
-        members = organization.members.exclude(post__in=TEAM_POSTS).order_by("name")
+        members = organization.members.party_members().exclude(post__in=TEAM_POSTS).order_by("name")
         return [Subject(organization, member) for member in members]
     children = list(
         Organization.objects.filter(parent=organization)
         .exclude(kind__in=OrganizationKind.mass_organizations())
         .order_by("path")
     )
-    team = Member.objects.filter(organization__in=children, post__in=TEAM_POSTS).order_by("name")
+    team = Member.objects.party_members().filter(organization__in=children, post__in=TEAM_POSTS).order_by("name")
     team_by_organization: dict[int, list[Member]] = {}
     for member in team:
         team_by_organization.setdefault(member.organization_id, []).append(member)
@@ -89,7 +91,7 @@ def reviewer_of(organization: Organization, member: Member | None) -> Organizati
     if member is None:
         parent = organization.parent
         return None if parent is None or _is_branch(parent) else parent
-    if member.organization_id != organization.pk:
+    if member.organization_id != organization.pk or not member.is_party_member:
         return None
     if member.post in TEAM_POSTS:
         return reviewer_of(organization, None)
@@ -109,12 +111,13 @@ def organization_subject_q(roots: Sequence[Organization], prefix: str = "") -> Q
 
 
 def member_subject_q(roots: Sequence[Organization]) -> Q:
-    """reviewer_of's rule for member querysets: leadership-team members are reviewed with
+    """reviewer_of's rule for member querysets: party members only; leadership-team members are reviewed with
     their organization, when it is a subject (organization_subject_q); the other members
     of a branch by its secretary."""
     team = Q(post__in=TEAM_POSTS)
-    return (team & organization_subject_q(roots, "organization__")) | (
-        ~team & Q(organization__kind=OrganizationKind.BRANCH)
+    return Q(status__in=MemberStatus.party()) & (
+        (team & organization_subject_q(roots, "organization__"))
+        | (~team & Q(organization__kind=OrganizationKind.BRANCH))
     )
 
 

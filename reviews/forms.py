@@ -229,9 +229,14 @@ class PaperTallyForm(forms.Form):
 
 
 def member_choices_for(evaluation_round) -> QuerySet[Member]:
-    """Members of the round's organization who are not yet subjects."""
+    """Members of the round's organization whom its campaign judges and who are not yet subjects."""
     taken = EvaluationSubject.objects.filter(round=evaluation_round, member__isnull=False).values("member_id")
-    return Member.objects.filter(organization=evaluation_round.organization).exclude(pk__in=taken).order_by("name")
+    return (
+        Member.objects.for_campaign(evaluation_round.campaign)
+        .filter(organization=evaluation_round.organization)
+        .exclude(pk__in=taken)
+        .order_by("name")
+    )
 
 
 # ---------------------------------------------------------------------------

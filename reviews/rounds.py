@@ -198,10 +198,10 @@ def round_evaluation_copy(evaluation_round: EvaluationRound, counts: dict[str, i
     )
 
 
-def round_members(organization: Organization):
+def round_members(campaign: Campaign, organization: Organization):
     """The members a round of the organization evaluates by default: its own members
-    (not those of organizations below it), leadership first."""
-    return Member.objects.filter(organization=organization).order_by(POST_ORDER, "name", "pk")
+    (not those of organizations below it) whom the campaign judges, leadership first."""
+    return Member.objects.for_campaign(campaign).filter(organization=organization).order_by(POST_ORDER, "name", "pk")
 
 
 @transaction.atomic
@@ -245,7 +245,7 @@ def round_create(
     subjects = [EvaluationSubject(round=evaluation_round, member=None, order=0)]
     subjects += [
         EvaluationSubject(round=evaluation_round, member=member, order=order)
-        for order, member in enumerate(round_members(organization), start=1)
+        for order, member in enumerate(round_members(campaign, organization), start=1)
     ]
     EvaluationSubject.objects.bulk_create(subjects)
     round_evaluation_copy(evaluation_round, counts)
@@ -297,6 +297,11 @@ def subject_add(*, evaluation_round: EvaluationRound, member: Member, by: User) 
         raise ValidationError(
             _("“%(member)s”不是“%(organization)s”的党员，不能作为这次评议的对象。")
             % {"member": member.name, "organization": locked.organization.name}
+        )
+    if not locked.campaign.covers_member(member):
+        raise ValidationError(
+            _("“%(campaign)s”只评议党员，“%(member)s”不是中共党员。")
+            % {"campaign": locked.campaign.name, "member": member.name}
         )
     if EvaluationSubject.objects.filter(round=locked, member=member).exists():
         raise ValidationError(_("“%(member)s”已经是评议对象。") % {"member": member.name})

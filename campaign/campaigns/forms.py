@@ -59,6 +59,7 @@ class CampaignForm(forms.ModelForm):
         fields = [
             "name",
             "theme",
+            "subjects",
             "starts_on",
             "ends_on",
             "satisfaction_threshold",
@@ -70,6 +71,10 @@ class CampaignForm(forms.ModelForm):
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
         help_texts = {
             "theme": _("例如：创先争优促赶超，科学发展上水平"),
+            "subjects": _(
+                "创先争优评党组织和党员；三好一满意、平安单位等评单位和全体职工，党员和非党员都要承诺、接受评议。"
+                "五带头领导点评始终只对党员。"
+            ),
             "satisfaction_threshold": _("群众评议满意率低于此值的组织和党员须补课整改；正好等于此值为达标。"),
             "ballot_batch_size": _(
                 "网上提交的评议表先加密保存，同一类评议人凑满这么多份后打乱顺序一起计入，"
@@ -114,6 +119,7 @@ class CampaignForm(forms.ModelForm):
             }
         self.fields["satisfaction_threshold"].widget.attrs.update({"min": 0, "max": 100, "step": "0.01"})
         self.fields["ballot_batch_size"].required = False
+        self.fields["subjects"].required = False
         self.fields["ballot_batch_size"].widget.attrs.update(
             {"min": MIN_BALLOT_BATCH_SIZE, "max": MAX_BALLOT_BATCH_SIZE}
         )
@@ -121,6 +127,10 @@ class CampaignForm(forms.ModelForm):
     def clean_evaluation_preset(self):
         # Left out (an older form, a script): the 创先争优 categories and choices.
         return self.cleaned_data.get("evaluation_preset") or "party"
+
+    def clean_subjects(self):
+        # Left out of a post (an older page): the campaign's own, or party for a new one.
+        return self.cleaned_data.get("subjects") or self.instance.subjects
 
     def clean_ballot_batch_size(self):
         # Left empty: the campaign's own, or the default for a new one.

@@ -23,6 +23,16 @@ MIN_BALLOT_BATCH_SIZE = 5
 MAX_BALLOT_BATCH_SIZE = 500
 
 
+class CampaignSubjects(models.TextChoices):
+    """Whom a campaign judges. 创先争优 judges party organizations and party members; the
+    health system's 三好一满意 and the transport system's 平安单位 judge whole units and all
+    their staff, party members or not."""
+
+    PARTY = "party", _("党组织和党员")
+    UNITS = "units", _("单位和全体职工")
+    BOTH = "both", _("党组织、单位和全体人员")
+
+
 class Campaign(models.Model):
     """Run by one organization (usually the county committee) for its whole subtree."""
 
@@ -31,6 +41,13 @@ class Campaign(models.Model):
     )
     name = models.CharField(_("活动名称"), max_length=100)
     theme = models.CharField(_("活动主题"), max_length=200, blank=True)
+    subjects = models.CharField(
+        _("活动对象"),
+        max_length=10,
+        choices=CampaignSubjects.choices,
+        default=CampaignSubjects.PARTY,
+        help_text=_("只评党员，还是评单位的全体职工（党员和非党员）。五带头点评始终只对党员。"),
+    )
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
     # Percent; "未达到90%" is strictly below, so exactly the threshold passes.
@@ -85,6 +102,16 @@ class Campaign(models.Model):
 
     def contains_date(self, day) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+    @property
+    def covers_all_staff(self) -> bool:
+        """Whether non-party staff pledge, are evaluated and nominated (orgs Member.objects.for_campaign)."""
+        return self.subjects != CampaignSubjects.PARTY
+
+    def covers_member(self, member) -> bool:
+        """Whether the member pledges, is evaluated and may be nominated in this campaign
+        (no query): the rule of Member.objects.for_campaign for one member."""
+        return self.covers_all_staff or member.is_party_member
 
 
 class Phase(models.Model):

@@ -32,6 +32,7 @@ from campaign.campaigns.models import (
     Campaign,
     CampaignChoice,
     CampaignEvaluatorCategory,
+    CampaignSubjects,
     Phase,
     SectorTheme,
     Standard,
@@ -304,6 +305,7 @@ def campaign_create(
     models_per_quarter: int = DEFAULT_MODELS_PER_QUARTER,
     ballot_batch_size: int = DEFAULT_BALLOT_BATCH_SIZE,
     evaluation: EvaluationPreset = PARTY_PRESET,
+    subjects: str = CampaignSubjects.PARTY,
     phases: list[PhaseInput] | None = None,
     standards: list[StandardInput] | tuple[StandardInput, ...] = DEFAULT_STANDARDS,
     sector_themes: dict[str, str] | None = None,
@@ -329,6 +331,7 @@ def campaign_create(
         reports_per_month=reports_per_month,
         models_per_quarter=models_per_quarter,
         ballot_batch_size=ballot_batch_size,
+        subjects=_checked_subjects(subjects),
         created_by=by,
     )
     campaign_evaluation_defaults(campaign=campaign, preset=evaluation)
@@ -352,6 +355,7 @@ def campaign_update(
     reports_per_month: int,
     models_per_quarter: int,
     ballot_batch_size: int | None = None,
+    subjects: str | None = None,
     by: User | None,
 ) -> Campaign:
     """Change the basics (None: leave that one as it is). The organization running it
@@ -377,8 +381,19 @@ def campaign_update(
     if ballot_batch_size is not None:
         _check_batch_size(ballot_batch_size)
         campaign.ballot_batch_size = ballot_batch_size
+    if subjects is not None:
+        # Pledges, rounds and nominations already made stay; new ones follow the new subjects.
+        campaign.subjects = _checked_subjects(subjects)
     campaign.save()
     return campaign
+
+
+def _checked_subjects(subjects: str) -> str:
+    if subjects not in CampaignSubjects.values:
+        raise ValidationError(
+            _("活动对象只能是：%(allowed)s。") % {"allowed": "、".join(str(label) for label in CampaignSubjects.labels)}
+        )
+    return subjects
 
 
 def _check_batch_size(ballot_batch_size: int) -> None:

@@ -130,6 +130,7 @@ def campaign_create_view(request):
                 models_per_quarter=data["models_per_quarter"],
                 ballot_batch_size=data["ballot_batch_size"],
                 evaluation=PRESETS[data["evaluation_preset"]],
+                subjects=data["subjects"],
                 by=request.user,
             )
         except ValidationError as error:
@@ -162,6 +163,7 @@ def campaign_edit(request, pk: int):
                 reports_per_month=data["reports_per_month"],
                 models_per_quarter=data["models_per_quarter"],
                 ballot_batch_size=data["ballot_batch_size"],
+                subjects=data["subjects"],
                 by=request.user,
             )
         except ValidationError as error:

@@ -254,7 +254,7 @@ def _members(figures: dict[int, Figures], campaign: Campaign, period: Period, ro
     """Members, those covered by a pledge of their own, and those due a review and reviewed."""
     subject = member_subject_q([root])
     grouped = _count_by(
-        covered_members([root]),
+        covered_members(campaign, [root]),
         "organization_id",
         total=Count("pk"),
         covered=Count("pk", filter=Q(member_covered(campaign, as_of=period.as_of))),

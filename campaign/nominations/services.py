@@ -79,6 +79,11 @@ def nomination_create(
         raise ValidationError(_("请选择推荐的先进基层党组织或优秀共产党员（二选一）。"))
     if member is not None:
         organization = member.organization
+        if not campaign.covers_member(member):
+            raise ValidationError(
+                _("“%(campaign)s”推荐的是优秀共产党员，%(name)s不是中共党员。")
+                % {"campaign": campaign.name, "name": member.name}
+            )
     deeds = deeds.strip()
     if not deeds:
         raise ValidationError(_("请填写主要事迹。"))

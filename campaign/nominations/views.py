@@ -72,7 +72,7 @@ def nomination_create_view(request):
         organization = access_organization(request.user, request.GET["org"], for_change=True)
     else:
         organization = anchor
-    members = Member.objects.filter(organization=organization).order_by("name")
+    members = Member.objects.for_campaign(campaign).filter(organization=organization).order_by("name")
     form = NominationForm(request.POST or None, organization=organization, members=members)
     if request.method == "POST" and form.is_valid():
         nominee = form.cleaned_data["nominee"]

@@ -596,3 +596,17 @@ def test_admin_shows_a_leader_the_county_campaign_read_only_and_hides_others(cli
     assert client.get(reverse("admin:campaign_campaign_change", args=[beside.pk])).status_code == 404
     client.post(reverse("admin:campaign_campaign_change", args=[campaign.pk]), {"name": "改掉"})
     assert Campaign.objects.get(pk=campaign.pk).name == "创先争优活动"
+
+
+def test_office_sets_whom_a_campaign_judges_on_its_form(client, county, campaign):
+    client.force_login(county.office)
+    data, context = page_fields(client, reverse("campaign:edit", args=[campaign.pk]))
+    assert data["subjects"] == "party"
+
+    data.update(subjects="units")
+    response = client.post(reverse("campaign:edit", args=[campaign.pk]), data)
+
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.subjects == "units" and campaign.covers_all_staff
+    assert "活动对象：单位和全体职工" in text(client.get(campaign.get_absolute_url()))

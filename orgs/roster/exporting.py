@@ -26,7 +26,7 @@ _WRAP = CellStyle(alignment=Alignment(wrap_text=True, vertical="top"))
 
 
 def sheet_title(kind: str) -> str:
-    return _("组织架构") if kind == ImportKind.ORGANIZATIONS else _("党员名册")
+    return _("组织架构") if kind == ImportKind.ORGANIZATIONS else _("人员名册")
 
 
 def _labels(choices) -> dict[str, str]:
@@ -70,7 +70,8 @@ def export_organizations(*, by: User) -> bytes:
 
 
 def export_members(*, by: User) -> bytes:
-    """Every member the user may see, grouped by organization in tree order."""
+    """Everyone on the rosters the user may see, grouped by organization in tree order.
+    Staff outside the party have an empty 入党日期 and 职务 (their post is the plain one)."""
     genders, statuses, posts = _labels(Gender), _labels(MemberStatus), _labels(Post)
     with scope_activated(user_scope(by)):
         rows = (
@@ -83,6 +84,7 @@ def export_members(*, by: User) -> bytes:
                 "joined_date",
                 "status",
                 "post",
+                "job_title",
                 "organization__code",
                 "phone",
             )
@@ -93,23 +95,27 @@ def export_members(*, by: User) -> bytes:
                 _roster_table(
                     ImportKind.MEMBERS,
                     MEMBER_COLUMNS,
-                    (
-                        (
-                            name,
-                            genders.get(gender, gender),
-                            ethnicity,
-                            birth,
-                            joined,
-                            statuses.get(status, status),
-                            posts.get(post, post),
-                            organization_code,
-                            phone,
-                        )
-                        for name, gender, ethnicity, birth, joined, status, post, organization_code, phone in rows
-                    ),
+                    (_member_cells(row, genders, statuses, posts) for row in rows),
                 )
             ]
         )
+
+
+def _member_cells(row: Sequence, genders: dict, statuses: dict, posts: dict) -> tuple:
+    name, gender, ethnicity, birth, joined, status, post, job_title, organization_code, phone = row
+    return (
+        name,
+        genders.get(gender, gender),
+        ethnicity,
+        birth,
+        joined,
+        statuses.get(status, status),
+        # Staff outside the party hold no party post: the plain one is left blank.
+        posts.get(post, post) if status in MemberStatus.party() else "",
+        job_title,
+        organization_code,
+        phone,
+    )
 
 
 def export_template(*, kind: str) -> bytes:
@@ -135,10 +141,11 @@ def _general_notes(kind: str) -> list[str]:
     notes = [
         _("第一行是列名，列的顺序可以调整，多出的列会被忽略。"),
         _("上传后先预览：有错误的行会逐行列出原因，全部改正之前不会写入任何数据。"),
-        _("文件中没有的组织或党员不会被删除。"),
+        _("文件中没有的组织或人员不会被删除。"),
     ]
     if kind == ImportKind.MEMBERS:
-        notes.append(_("同一组织内，姓名和出生日期相同的视为同一名党员，再次导入时只更新有变化的内容。"))
+        notes.append(_("同一组织内，姓名和出生日期相同的视为同一个人，再次导入时只更新有变化的内容。"))
+        notes.append(_("党员和非党员登记在同一张表中，用“政治面貌”区分；非党员不填入党日期和职务。"))
     else:
         notes.append(
             _("组织编码相同的视为同一组织，再次导入时只更新有变化的内容；改了上级组织编码，整个下级会一起移动。")

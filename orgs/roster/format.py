@@ -33,7 +33,8 @@ IMPORT_MAX_ROWS = 100_000
 
 class ImportKind(models.TextChoices):
     ORGANIZATIONS = "organizations", gettext_lazy("组织")
-    MEMBERS = "members", gettext_lazy("党员")
+    # All the staff of the units, party members or not (政治面貌 tells them apart).
+    MEMBERS = "members", gettext_lazy("人员")
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,16 @@ class Column:
     width: int
     help: str
     may_be_empty: bool = False  # cells may be left blank even though the column is there
+    # Headers of the same column in files of earlier versions, still read (never written).
+    old_headers: tuple[str, ...] = ()
 
     @property
     def must_be_filled(self) -> bool:
         return self.required and not self.may_be_empty
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.header, *self.old_headers)
 
 
 ORGANIZATION_COLUMNS = (
@@ -79,27 +86,48 @@ ORGANIZATION_COLUMNS = (
 MEMBER_COLUMNS = (
     Column("name", "姓名", True, 10, gettext_lazy("必填。")),
     Column("gender", "性别", True, 6, gettext_lazy("必填：男、女。")),
-    Column("ethnicity", "民族", False, 8, gettext_lazy("如“汉族”“裕固族”；不填时新党员记为汉族，已有党员保持不变。")),
+    Column("ethnicity", "民族", False, 8, gettext_lazy("如“汉族”“裕固族”；不填时新人员记为汉族，已有人员保持不变。")),
     Column("birth_date", "出生日期", True, 12, gettext_lazy("必填，如 1975-05-01、1975/5/1、1975年5月1日。")),
-    Column("joined_date", "入党日期", True, 12, gettext_lazy("必填，格式同出生日期，须晚于出生日期。")),
     Column(
-        "status",
-        "党员状态",
+        "joined_date",
+        "入党日期",
         False,
-        10,
-        gettext_lazy("正式党员、预备党员（也可写“正式”“预备”）；不填时新党员记为正式党员，已有党员保持不变。"),
+        12,
+        gettext_lazy("中共党员、中共预备党员必填，格式同出生日期，须晚于出生日期；其他政治面貌的人员不填。"),
     ),
     Column(
-        "post", "职务", False, 8, gettext_lazy("书记、副书记、委员、党员；不填时新党员记为党员，已有党员保持不变。")
+        "status",
+        "政治面貌",
+        False,
+        12,
+        gettext_lazy(
+            "中共党员、中共预备党员、共青团员、民主党派成员、无党派人士、群众；"
+            "不填时新人员记为中共党员，已有人员保持不变。旧模板的“党员状态”列（正式党员、预备党员）照样可用。"
+        ),
+        old_headers=("党员状态",),
+    ),
+    Column(
+        "post",
+        "职务",
+        False,
+        8,
+        gettext_lazy("党内职务：书记、副书记、委员、党员；非党员不填。不填时新人员记为党员，已有人员保持不变。"),
+    ),
+    Column(
+        "job_title",
+        "工作岗位",
+        False,
+        12,
+        gettext_lazy("选填，如主治医师、护士长、路政员；不填时已有人员保持不变。"),
     ),
     Column(
         "organization_code",
         "所在组织编码",
         True,
         14,
-        gettext_lazy("必填，须是系统中已有的组织；同一组织内按姓名和出生日期对应同一名党员。"),
+        gettext_lazy("必填，须是系统中已有的组织；同一组织内按姓名和出生日期对应同一个人。"),
     ),
-    Column("phone", "联系电话", False, 14, gettext_lazy("选填；不填时已有党员的电话保持不变。")),
+    Column("phone", "联系电话", False, 14, gettext_lazy("选填；不填时已有人员的电话保持不变。")),
 )
 
 COLUMNS = {ImportKind.ORGANIZATIONS: ORGANIZATION_COLUMNS, ImportKind.MEMBERS: MEMBER_COLUMNS}
@@ -143,7 +171,7 @@ def _xlsx_rows(upload: IO[bytes], kind: str) -> Iterator[tuple[int, Sequence[Any
             raise ImportFileError(_("文件中没有工作表。"))
         # A workbook may hold notes or other tables beside the roster: take the sheet
         # with the most of our headers in one of its top rows.
-        headers = {column.header for column in COLUMNS[kind]}
+        headers = {header for column in COLUMNS[kind] for header in column.headers}
         required = {column.header for column in COLUMNS[kind] if column.required}
 
         def matched(worksheet) -> set[str]:
@@ -167,7 +195,7 @@ def _xlsx_rows(upload: IO[bytes], kind: str) -> Iterator[tuple[int, Sequence[Any
 
 def _sheet_rows(raw_rows: Iterable[tuple[int, Sequence[Any]]], kind: str, limit: int | None) -> list[SheetRow]:
     columns = COLUMNS[kind] + CHECKED_COLUMNS.get(kind, ())
-    by_header = {column.header: column for column in columns}
+    by_header = {header: column for column in columns for header in column.headers}
     other_kind = ImportKind.MEMBERS if kind == ImportKind.ORGANIZATIONS else ImportKind.ORGANIZATIONS
     other_required = {column.header for column in COLUMNS[other_kind] if column.required}
     iterator = iter(raw_rows)
@@ -183,11 +211,19 @@ def _sheet_rows(raw_rows: Iterable[tuple[int, Sequence[Any]]], kind: str, limit:
         looks_like_other = looks_like_other or other_required <= set(cells)
         if all(column.header in found for column in columns if column.required):
             header_positions = {}
+            field_headers: dict[str, str] = {}
             for position, cell in enumerate(cells):
                 if cell not in by_header:
                     continue
                 if cell in header_positions:
                     raise ImportFileError(_("表头中“%(column)s”出现了不止一次，请只保留一列。") % {"column": cell})
+                earlier = field_headers.setdefault(by_header[cell].field, cell)
+                if earlier != cell:
+                    # A new header and the old one of the same column, e.g. 政治面貌 and 党员状态.
+                    raise ImportFileError(
+                        _("表头中“%(first)s”和“%(second)s”是同一列，请只保留“%(column)s”一列。")
+                        % {"first": earlier, "second": cell, "column": by_header[cell].header}
+                    )
                 header_positions[cell] = position
             break
     if header_positions is None:
@@ -216,7 +252,7 @@ def _no_header_error(kind: str, best: set[str], *, looks_like_other: bool, anyth
             % {"rows": HEADER_SEARCH_ROWS}
         )
     if looks_like_other and kind == ImportKind.ORGANIZATIONS:
-        return ImportFileError(_("这个文件看起来是党员名册，请选择“党员”后重新上传。"))
+        return ImportFileError(_("这个文件看起来是人员名册，请选择“人员”后重新上传。"))
     if looks_like_other:
         return ImportFileError(_("这个文件看起来是组织架构表，请选择“组织”后重新上传。"))
     if not best:

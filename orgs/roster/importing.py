@@ -113,7 +113,17 @@ class Choices:
         self.kind = _choice("组织类别", OrganizationKind, {"党总支部": OrganizationKind.GENERAL_BRANCH})
         self.sector = _choice("所属领域", Sector, {"农村": Sector.RURAL, "牧区": Sector.RURAL})
         self.gender = _choice("性别", Gender, {"男性": Gender.MALE, "女性": Gender.FEMALE})
-        self.status = _choice("党员状态", MemberStatus, {"正式": MemberStatus.FULL, "预备": MemberStatus.PROBATIONARY})
+        statuses = {
+            # The 党员状态 of files before 政治面貌, and the short forms offices type.
+            MemberStatus.FULL: ("正式党员", "正式", "党员", "共产党员"),
+            MemberStatus.PROBATIONARY: ("预备党员", "预备"),
+            MemberStatus.LEAGUE: ("团员",),
+            MemberStatus.DEMOCRATIC_PARTY: ("民主党派",),
+            MemberStatus.NONPARTISAN: ("无党派", "无党派民主人士"),
+        }
+        self.status = _choice(
+            "政治面貌", MemberStatus, {alias: status for status, aliases in statuses.items() for alias in aliases}
+        )
         posts = {
             Post.SECRETARY: ("支部书记", "总支书记", "党委书记"),
             Post.DEPUTY_SECRETARY: ("支部副书记", "总支副书记", "党委副书记"),
@@ -179,12 +189,13 @@ class RowReader:
             )
         return value
 
-    def date(self, name: str, header: str) -> datetime.date | None:
+    def date(self, name: str, header: str, *, required: bool = True) -> datetime.date | None:
         if self.formula(name, header):
             return None
         value = self.row.values.get(name)
         if cell_text(value) == "":
-            self.error(_("“%(column)s”不能为空。") % {"column": header}, header)
+            if required:
+                self.error(_("“%(column)s”不能为空。") % {"column": header}, header)
             return None
         try:
             parsed = parse_date(value)
@@ -221,8 +232,9 @@ def change_text(model: type[models.Model], field_name: str, old: Any, new: Any, 
     """One changed field for the preview: "职务：党员 → 委员"."""
     if labels is not None:
         old, new = labels.get(old, old), labels.get(new, new)
-    elif isinstance(new, datetime.date):
-        old, new = old.isoformat(), new.isoformat()
+    else:
+        # A date may come or go: a member who joins the party gets one, one who leaves loses it.
+        old, new = (value.isoformat() if isinstance(value, datetime.date) else value for value in (old, new))
     return _("%(field)s：%(old)s → %(new)s") % {
         "field": model._meta.get_field(field_name).verbose_name,
         "old": old or _("（空）"),

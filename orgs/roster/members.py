@@ -1,6 +1,8 @@
-"""Importing the member roster: the same organization, name and birth date mean the same
-member, and only members whose data differ are written. A member's organization must
-already exist (organizations come first, in their own file)."""
+"""Importing the roster of a unit's staff (party members and others, told apart by 政治面貌):
+the same organization, name and birth date mean the same person, and only people whose
+data differ are written. Their organization must already exist (organizations come first,
+in their own file). A file of the party-member era (党员状态, no 政治面貌) still imports:
+its rows are party members."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from orgs.models import Member, Organization
+from orgs.models import Member, MemberStatus, Organization, Post
 from orgs.roster.format import ImportKind, SheetRow
 from orgs.roster.importing import BATCH_SIZE, RosterImport, RowReader, by_codes, change_text, chunks
 from orgs.scoping import scope_activated
@@ -21,7 +23,7 @@ _PHONE = re.compile(r"^[0-9+\-() ]+$")
 _CJK_SPACED = re.compile(r"^[\u3400-\u9fff\s]+$")
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 
-MEMBER_FIELDS = ("gender", "ethnicity", "joined_date", "status", "post", "phone")
+MEMBER_FIELDS = ("gender", "ethnicity", "joined_date", "status", "post", "job_title", "phone")
 
 
 def person_name(value: Any) -> str:
@@ -53,6 +55,7 @@ class MemberRow:
     status: str | None
     post: str | None
     phone: str | None
+    job_title: str | None = None
     id_number: str | None = None  # checked within the file, never stored
     valid: bool = True
 
@@ -73,11 +76,13 @@ class MemberImport(RosterImport[MemberRow]):
             gender=cells.choice("gender", choices.gender),
             ethnicity=cells.text("ethnicity", "民族", max_length=20, required=False),
             birth_date=cells.date("birth_date", "出生日期"),
-            joined_date=cells.date("joined_date", "入党日期"),
+            # Required of party members only, which _party_problem checks with the stored status.
+            joined_date=cells.date("joined_date", "入党日期", required=False),
             status=cells.choice("status", choices.status, required=False),
             post=cells.choice("post", choices.post, required=False),
             organization_code=cells.text("organization_code", "所在组织编码", max_length=32),
             phone=cells.text("phone", "联系电话", max_length=20, required=False),
+            job_title=cells.text("job_title", "工作岗位", max_length=50, required=False),
             id_number=cells.text("id_number", "身份证号", max_length=18, required=False, clean=id_number),
         )
         if member.id_number and isinstance(row.values.get("id_number"), int | float):
@@ -121,7 +126,7 @@ class MemberImport(RosterImport[MemberRow]):
                 else None
             ),
             duplicate=lambda item, first: (
-                _("与第%(first)s行是同一名党员（所在组织、姓名、出生日期都相同）。") % {"first": first.row}
+                _("与第%(first)s行是同一个人（所在组织、姓名、出生日期都相同）。") % {"first": first.row}
             ),
             column="姓名",
         )
@@ -148,7 +153,7 @@ class MemberImport(RosterImport[MemberRow]):
             elif not self.scope.can_change(organization):
                 message = _("所在组织“%(name)s”不在您的管理范围内。") % {"name": organization.name}
             elif organization.is_mass_organization:
-                message = _("“%(name)s”是群团组织，党员应登记在党组织中。") % {"name": organization.name}
+                message = _("“%(name)s”是群团组织，人员应登记在党组织中。") % {"name": organization.name}
             else:
                 usable[code] = organization
                 continue
@@ -164,6 +169,11 @@ class MemberImport(RosterImport[MemberRow]):
         for key, item in keyed.items():
             organization = usable[item.organization_code]
             member = stored.get(key)
+            problem = self._party_problem(item, member)
+            if problem is not None:
+                message, column = problem
+                self.result.add_error(item.row, message, column)
+                continue
             if member is None:
                 member = Member(
                     organization=organization,
@@ -172,27 +182,27 @@ class MemberImport(RosterImport[MemberRow]):
                     birth_date=item.birth_date,
                     joined_date=item.joined_date,
                 )
-                for name in ("ethnicity", "status", "post", "phone"):
+                for name in ("ethnicity", "status", "post", "job_title", "phone"):
                     if getattr(item, name) is not None:
                         setattr(member, name, getattr(item, name))
                 self.creates.append(member)
-                self.note(
-                    item.row,
-                    created=True,
-                    subject=f"{item.name}（{organization.name}）",
-                    details=(
-                        choices.gender.labels[member.gender],
-                        member.ethnicity,
-                        member.birth_date.isoformat(),
-                        choices.post.labels[member.post],
-                    ),
-                )
+                details = [
+                    choices.gender.labels[member.gender],
+                    member.ethnicity,
+                    member.birth_date.isoformat(),
+                    choices.status.labels[member.status],
+                ]
+                if member.is_party_member:
+                    details.append(choices.post.labels[member.post])
+                if member.job_title:
+                    details.append(member.job_title)
+                self.note(item.row, created=True, subject=f"{item.name}（{organization.name}）", details=details)
                 continue
-            changed = [
-                name
-                for name in MEMBER_FIELDS
-                if getattr(item, name) is not None and getattr(item, name) != getattr(member, name)
-            ]
+            wanted = {name: getattr(item, name) for name in MEMBER_FIELDS if getattr(item, name) is not None}
+            if wanted.get("status", member.status) not in MemberStatus.party():
+                # Outside the party there is no joined date: one who left the party loses it.
+                wanted["joined_date"] = None
+            changed = [name for name, value in wanted.items() if value != getattr(member, name)]
             if not changed:
                 self.result.unchanged += 1
                 continue
@@ -206,11 +216,41 @@ class MemberImport(RosterImport[MemberRow]):
                 ),
             )
             for name in changed:
-                setattr(member, name, getattr(item, name))
+                setattr(member, name, wanted[name])
             self.changed_fields.update(changed)
             self.updates.append(member)
         self.result.created = len(self.creates)
         self.result.updated = len(self.updates)
+
+    def _party_problem(self, item: MemberRow, member: Member | None) -> tuple[str, str] | None:
+        """What the row's 政治面貌 rules out, as (message, column): a party member needs a
+        joined date, anyone else has none and holds no party post. A row that leaves the
+        status empty keeps the stored one, and a new person's is 中共党员."""
+        labels = self.choices.status.labels
+        status = item.status or (member.status if member else MemberStatus.FULL)
+        if status in MemberStatus.party():
+            if item.joined_date is not None:
+                return None
+            if item.status is None and member is None:
+                message = _(
+                    "没有填写政治面貌的按中共党员登记，须填写入党日期；"
+                    "不是党员的，请在“政治面貌”中填写，如“群众”“共青团员”。"
+                )
+            else:
+                message = _("政治面貌是“%(status)s”，须填写入党日期。") % {"status": labels[status]}
+            return message, "入党日期"
+        if item.joined_date is not None:
+            message = _(
+                "政治面貌是“%(status)s”，不应填写入党日期；如果是党员，请把政治面貌改为“中共党员”或“中共预备党员”。"
+            ) % {"status": labels[status]}
+            return message, "入党日期"
+        post = item.post or (member.post if member else Post.MEMBER)
+        if post in Post.leadership_team():
+            message = _(
+                "政治面貌是“%(status)s”，不能担任党内职务“%(post)s”；非党员的“职务”请留空，岗位填在“工作岗位”列。"
+            ) % {"status": labels[status], "post": self.choices.post.labels[post]}
+            return message, "职务"
+        return None
 
     def write_rows(self) -> None:
         Member.objects.bulk_create(self.creates, batch_size=BATCH_SIZE)

@@ -9,8 +9,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
-# Spaces an office's cell may carry at either end, the full-width one and invisible ones included.
-_STRIP = " \t\r\n\u3000\xa0\ufeff\u200b"
+# Spaces an office's cell may carry at either end: any Unicode space (the full-width one,
+# no-break, NEL …) and the invisible ones that are not spaces to Unicode.
+_EDGE_SPACE = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
 _DATE_TEXT = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
@@ -61,7 +62,7 @@ def cell_text(value: Any) -> str:
         value = int(value)
     elif isinstance(value, datetime.datetime):
         value = value.date()
-    return str(value).strip(_STRIP)
+    return _EDGE_SPACE.sub("", str(value))
 
 
 def header_text(value: Any) -> str:

@@ -4,7 +4,7 @@ import datetime
 import itertools
 from types import SimpleNamespace
 
-from orgs.models import Member, OrganizationKind, Post, Role, Sector, User
+from orgs.models import Member, MemberStatus, OrganizationKind, Post, Role, Sector, User
 from orgs.services import organization_create
 
 _codes = itertools.count(1)
@@ -26,6 +26,11 @@ def make_member(organization, name, *, post=Post.MEMBER, birth=datetime.date(197
         post=post,
         **fields,
     )
+
+
+def make_staff(organization, name, *, status=MemberStatus.MASSES, job_title="护士", **fields):
+    """Someone on a unit's roster outside the party: no joined date, the plain post."""
+    return make_member(organization, name, status=status, joined_date=None, job_title=job_title, **fields)
 
 
 def make_user(username, role, *, organization=None, member=None, inspected=(), **fields):

@@ -40,6 +40,17 @@ def varied_county(county):
         ethnicity="蒙古族",
         phone="0937-6612345",
     )
+    # A unit's staff outside the party: no joined date, the plain post, a job title.
+    make_member(
+        general,
+        "白玉兰",
+        birth=datetime.date(1996, 4, 5),
+        joined_date=None,
+        status=MemberStatus.MASSES,
+        gender="female",
+        job_title="护士长",
+    )
+    make_member(general, "索南", joined_date=None, status=MemberStatus.LEAGUE, birth=datetime.date(2000, 1, 1))
     return county
 
 
@@ -78,16 +89,33 @@ def test_export_writes_chinese_labels_text_codes_and_real_dates(varied_county):
     members = sheet_values(export_members(by=varied_county.office))
     assert members[0][:4] == ["姓名", "性别", "民族", "出生日期"]
     row = next(row for row in members if row[0] == "巴特尔")
-    assert row[1:8] == [
+    assert members[0] == [
+        "姓名",
+        "性别",
+        "民族",
+        "出生日期",
+        "入党日期",
+        "政治面貌",
+        "职务",
+        "工作岗位",
+        "所在组织编码",
+        "联系电话",
+    ]
+    row = next(row for row in members if row[0] == "巴特尔")
+    assert row[1:9] == [
         "男",
         "蒙古族",
         datetime.datetime(1990, 12, 31),
         datetime.datetime(2019, 1, 1),
-        "预备党员",
+        "中共预备党员",
         "副书记",
+        None,
         "007",
     ]
-    assert row[8] == "0937-6612345"
+    assert row[9] == "0937-6612345"
+    # Outside the party: no joined date and no party post, the job title instead.
+    nurse = next(row for row in members if row[0] == "白玉兰")
+    assert nurse[4:8] == [None, "群众", None, "护士长"]
 
 
 def test_export_holds_only_what_the_users_scope_sees(county):

@@ -254,7 +254,7 @@ def test_member_file_with_bad_rows_writes_nothing_and_names_each_row(county):
     assert "入党日期必须晚于出生日期" in errors[5][0]
     assert "NOPE" in errors[6][0] and "请先导入组织" in errors[6][0]
     assert "未知" in errors[7][0]
-    assert "与第2行是同一名党员" in errors[8][0]
+    assert "与第2行是同一个人" in errors[8][0]
     assert "群团组织" in errors[9][0]
     assert "联系电话" in errors[10][0]
     assert any("姓名" in message for message in errors[11]) and any("出生日期" in message for message in errors[11])
@@ -334,7 +334,7 @@ def test_only_changed_members_are_updated(county):
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
     county.member_a1.refresh_from_db()
     assert county.member_a1.post == Post.DEPUTY_SECRETARY and county.member_a1.phone == "13800000000"
-    assert any("职务：党员 → 副书记" in detail for detail in result.changes[0].details)
+    assert any("党内职务：党员 → 副书记" in detail for detail in result.changes[0].details)
 
 
 def test_missing_optional_columns_and_empty_cells_keep_stored_values(county):
@@ -393,12 +393,12 @@ def test_csv_in_utf8_with_bom_and_in_gb18030(county, encoding):
 
 def test_missing_required_column_is_named(county):
     header = ["姓名", "性别", "民族", "所在组织编码"]
-    with pytest.raises(ImportFileError, match="出生日期、入党日期"):
+    with pytest.raises(ImportFileError, match="缺少这些列：出生日期。"):
         read_xlsx(ImportKind.MEMBERS, header, [["甲", "男", "汉族", county.branch_a1.code]])
 
 
 def test_member_file_uploaded_as_organizations_is_recognized(county):
-    with pytest.raises(ImportFileError, match="看起来是党员名册"):
+    with pytest.raises(ImportFileError, match="看起来是人员名册"):
         read_xlsx(ImportKind.ORGANIZATIONS, MEMBER_HEADER, [member_row(county.branch_a1, "甲")])
 
 
@@ -478,7 +478,7 @@ def test_upload_preview_confirm_in_the_browser(client, county, media):
 
     done = client.post(reverse("orgs:roster_import_confirm", args=[token]), follow=True)
     assert done.status_code == 200
-    assert "党员导入完成：新增 1 名，更新 0 名，1 名没有变化。" in done.text
+    assert "人员导入完成：新增 1 名，更新 0 名，1 名没有变化。" in done.text
     assert Member.objects.get(name="新来的党员").organization == county.branch_a2
     assert not list(media.glob("imports/*"))
     # The token is used up.
@@ -590,7 +590,7 @@ def test_office_imports_members_on_a_phone(live_server, county, logged_in, setti
     page.locator("#import-changes").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="确认导入").click()
-    page.get_by_text("党员导入完成").wait_for()
+    page.get_by_text("人员导入完成").wait_for()
     # The ORM may not run beside Playwright's event loop: check through the page.
     page.goto(branch_url)
     assert "手机上的党员" in page.content()

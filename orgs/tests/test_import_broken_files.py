@@ -182,7 +182,7 @@ def test_an_organization_code_merged_down_counts_on_each_row_it_covers(client, c
 
     done = confirm(client, preview)
 
-    assert "党员导入完成：新增 4 名" in done.text
+    assert "人员导入完成：新增 4 名" in done.text
     added = dict(
         Member.objects.filter(name__in=["合并一", "合并二", "合并三", "另一支部的"]).values_list("name", "organization")
     )
@@ -324,7 +324,7 @@ def test_of_several_sheets_the_roster_is_read(client, county, media):
     )
     client.force_login(county.office)
     done = confirm(client, upload(client, ImportKind.MEMBERS, "名册.xlsx", content))
-    assert "党员导入完成：新增 1 名" in done.text
+    assert "人员导入完成：新增 1 名" in done.text
     assert Member.objects.filter(name="第二张表的党员").exists()
 
 
@@ -420,7 +420,7 @@ def test_csv_saved_by_chinese_excel_imports_through_the_page(client, county, med
     content = csv_bytes(MEMBER_HEADER, [member_row(county.branch_a2, "裕固族的党员", ethnicity="裕固族")], encoding)
     client.force_login(county.office)
     done = confirm(client, upload(client, ImportKind.MEMBERS, "党员.csv", content))
-    assert "党员导入完成：新增 1 名" in done.text
+    assert "人员导入完成：新增 1 名" in done.text
     assert Member.objects.get(name="裕固族的党员").ethnicity == "裕固族"
 
 

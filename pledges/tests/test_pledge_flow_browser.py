@@ -83,7 +83,7 @@ def test_pledge_from_filing_to_the_public_board(live_server, demo, logged_in, ne
 
     # ... and a member's pledge.
     secretary.goto(f"{base}/pledges/new/?for=member")
-    member_select = secretary.get_by_label("承诺党员")
+    member_select = secretary.get_by_label("承诺人")
     member_select.select_option(index=1)
     secretary.get_by_label("承诺标题").fill("带头服务居民的承诺")
     secretary.get_by_role("button", name="建立承诺").click()

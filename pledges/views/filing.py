@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Value, When
+from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -93,6 +93,17 @@ def _campaign_for(request) -> Campaign | None:
     return campaign_in_use(request)
 
 
+def _member_subjects(campaign: Campaign | None, campaigns) -> QuerySet[Member]:
+    """Whom a member pledge may be filed for: the subjects of the campaign in use; with
+    none chosen, all the staff if any of the offered campaigns covers them (the form then
+    checks the pair)."""
+    if campaign is not None:
+        return Member.objects.for_campaign(campaign)
+    if any(offered.covers_all_staff for offered in campaigns):
+        return Member.objects.all()
+    return Member.objects.party_members()
+
+
 def _may_file_organization_pledges(user) -> bool:
     return user_scope(user).writable and (user.is_superuser or user.role in lifecycle.FILING_ROLES)
 
@@ -164,7 +175,11 @@ def pledge_create(request):
     narrowed_to = None
     if for_member:
         if _may_file_organization_pledges(user):
-            members = Member.objects.select_related("organization").order_by("organization__path", "name")
+            members = (
+                _member_subjects(initial["campaign"], campaigns)
+                .select_related("organization")
+                .order_by("organization__path", "name")
+            )
             code = request.GET.get("organization", "")
             if code:
                 narrowed_to = get_object_or_404(Organization.objects, code=code)
