@@ -41,7 +41,7 @@ from orgs.sheets.writing import xlsx_response
 
 
 def _manage_refusal() -> str:
-    return _("考核评分表和考核期由县委创先争优办设置，您可以查看，不能修改。")
+    return _("考核评分表和考核期由主办组织的活动办公室设置，您可以查看，不能修改。")
 
 
 def _chosen_campaign(request) -> Campaign:
@@ -321,7 +321,7 @@ SCORING_PAGE_SIZE = 50
 
 def _require_scorer(request, period: ScorePeriod) -> None:
     if not may_score_any(request.user, period.campaign):
-        raise PermissionDenied(_("只有巡回检查组（督查组）和创先争优办可以评分。"))
+        raise PermissionDenied(_("只有巡回检查组（督查组）和活动办公室可以评分。"))
 
 
 @login_required

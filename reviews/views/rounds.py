@@ -158,7 +158,7 @@ def round_create_view(request):
         raise PermissionDenied(_("您的账号只能查看，不能组织群众评议。"))
     campaigns = visible_campaigns(user)
     if not campaigns.exists():
-        messages.error(request, _("还没有可以开展评议的活动，请等县委创先争优办设立活动后再组织评议。"))
+        messages.error(request, _("还没有可以开展评议的活动，请等活动办公室设立活动后再组织评议。"))
         return redirect("reviews:rounds")
     initial = {"campaign": campaign_in_use(request, ask=False), **RoundForm.initial_for_new()}
     code = request.GET.get("organization", "")
