@@ -97,7 +97,11 @@ def rectification_list(request):
     code = request.GET.get("organization", "").strip()
     organization = access_organization(request.user, code) if code else None
     late_only = request.GET.get("late") == "1"
+    # The tasks of the campaign the user works in: another campaign's over the same
+    # organizations (a bureau's 三好一满意 beside 创先争优) is not this one's work.
+    campaign = campaign_in_use(request, ask=False)
     tasks = rectifications_listed(
+        campaign_id=campaign.pk if campaign else None,
         status=status if status in RectificationStatus.values else "",
         category=category,
         organization=organization,
