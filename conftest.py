@@ -261,10 +261,11 @@ def login_password():
 
 @pytest.fixture
 def logged_in(new_page, live_server, login_password):
-    """``logged_in(username, phone=False)``: a new window (see ``new_page``) where the user
-    has logged in through the login page."""
+    """``logged_in(username, phone=False, campaign=None)``: a new window (see ``new_page``)
+    where the user has logged in through the login page and, given a campaign's name,
+    chosen that campaign as a user who sees several does."""
 
-    def logged_in(username: str, *, phone: bool = False):
+    def logged_in(username: str, *, phone: bool = False, campaign: str | None = None):
         page = new_page(phone=phone)
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("用户名").fill(username)
@@ -272,6 +273,12 @@ def logged_in(new_page, live_server, login_password):
         page.get_by_role("button", name="登录").click()
         # Wait for the redirect home: a click on the next page's menu must not land on the login page.
         page.wait_for_url(f"{live_server.url}/")
+        if campaign is not None:
+            from django.urls import reverse
+
+            page.goto(f"{live_server.url}{reverse('campaign:choose')}")
+            page.locator("button", has_text=campaign).click()
+            page.wait_for_url(f"{live_server.url}/")
         return page
 
     return logged_in

@@ -69,8 +69,8 @@ class OrganizationAdminForm(forms.ModelForm):
 @admin.register(Organization)
 class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = OrganizationAdminForm
-    list_display = ["name", "code", "kind", "sector", "parent"]
-    list_filter = ["kind", "sector"]
+    list_display = ["name", "code", "kind", "sector", "grade", "unit_type", "parent"]
+    list_filter = ["kind", "sector", "grade"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
 
@@ -81,13 +81,19 @@ class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         # The path is derived from the tree, so creation and moves go through the services.
         if not change:
             created = organization_create(
-                code=obj.code, name=obj.name, kind=obj.kind, sector=obj.sector, parent=obj.parent
+                code=obj.code,
+                name=obj.name,
+                kind=obj.kind,
+                sector=obj.sector,
+                parent=obj.parent,
+                grade=obj.grade,
+                unit_type=obj.unit_type,
             )
             obj.pk, obj.path = created.pk, created.path
             return
         if "parent" in form.changed_data:
             organization_move(organization=obj, new_parent=obj.parent)
-        obj.save(update_fields=["code", "name", "kind", "sector"])
+        obj.save(update_fields=["code", "name", "kind", "sector", "grade", "unit_type"])
 
 
 @admin.register(Member)

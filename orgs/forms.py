@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from orgs.models import UNGRADED_LABEL, Grade, Organization
 from orgs.roster.format import ImportKind, read_roster_file
 from orgs.sheets.reading import ImportFileError, check_upload
 
@@ -11,7 +12,7 @@ from orgs.sheets.reading import ImportFileError, check_upload
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("用户名或密码不正确，请重新输入。"),
-        "inactive": _("该账号已停用，请联系县委创先争优办。"),
+        "inactive": _("该账号已停用，请联系活动办公室。"),
     }
 
     def __init__(self, *args, **kwargs):
@@ -53,3 +54,18 @@ class RosterUploadForm(forms.Form):
             upload.seek(0)
         cleaned["extension"] = extension
         return cleaned
+
+
+class OrganizationDescribeForm(forms.ModelForm):
+    """等级 and 单位类型: what a system campaign's ranking groups units by."""
+
+    class Meta:
+        model = Organization
+        fields = ["grade", "unit_type"]
+        labels = {"grade": _("单位等级")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = [("", UNGRADED_LABEL), *Grade.choices]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("保存")))

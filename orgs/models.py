@@ -68,6 +68,17 @@ class Sector(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class Grade(models.TextChoices):
+    """医院等级 / 单位等级. Blank is 未定级: most organizations are not graded at all."""
+
+    THIRD = "3", _("三级")
+    SECOND = "2", _("二级")
+    FIRST = "1", _("一级")
+
+
+UNGRADED_LABEL = _("未定级")
+
+
 class Organization(models.Model):
     code = models.CharField(_("组织编码"), max_length=32, unique=True)
     name = models.CharField(_("组织名称"), max_length=100)
@@ -80,6 +91,12 @@ class Organization(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+    )
+    # What a system campaign ranks units by (the health speech's 四排队八排队: hospitals of
+    # one grade and one type among themselves), not part of the party tree.
+    grade = models.CharField(_("单位等级"), max_length=1, choices=Grade.choices, blank=True)
+    unit_type = models.CharField(
+        _("单位类型"), max_length=30, blank=True, help_text=_("如综合医院、中医医院、乡镇卫生院、公路段、运输企业。")
     )
     # The unguessable address of the organization's public notice board (公开栏).
     notice_board_token = models.CharField(max_length=32, unique=True, default=new_public_token, editable=False)
@@ -249,7 +266,9 @@ INSPECTOR_ACCESS = _("查阅、评分、记录跟踪问效")
 
 
 class Role(models.TextChoices):
-    OFFICE = "office", _("县委创先争优办")
+    # Any organization's office runs campaigns over its subtree (the county's, a health
+    # bureau's), so the label names the job, not the county.
+    OFFICE = "office", _("活动办公室")
     LEADER = "leader", _("上级党组织负责人")
     INSPECTOR = "inspector", _("巡回检查组")
     SECRETARY = "secretary", _("党支部书记")

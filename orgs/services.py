@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.access import user_scope
-from orgs.models import Member, Organization, OrganizationKind, Post, Reminder, Role, User, path_segment
+from orgs.models import Grade, Member, Organization, OrganizationKind, Post, Reminder, Role, User, path_segment
 from orgs.notifications import notify
 from orgs.scoping import PATH_SEGMENT_LENGTH
 
@@ -25,16 +25,54 @@ from orgs.scoping import PATH_SEGMENT_LENGTH
 MAX_DEPTH = Organization._meta.get_field("path").max_length // PATH_SEGMENT_LENGTH
 
 
-def organization_create(*, code: str, name: str, kind: str, sector: str, parent: Organization | None) -> Organization:
+def organization_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    sector: str,
+    parent: Organization | None,
+    grade: str = "",
+    unit_type: str = "",
+) -> Organization:
     """Add one organization under ``parent`` (or as a root) and give it its path."""
     organization_check_parent(kind=kind, parent=parent)
     with transaction.atomic():
         # The path needs the primary key, so insert with a placeholder unique to this row.
         organization = Organization.objects.create(
-            code=code, name=name, kind=kind, sector=sector, parent=parent, path=f"~{code}"
+            code=code,
+            name=name,
+            kind=kind,
+            sector=sector,
+            parent=parent,
+            grade=grade,
+            unit_type=unit_type,
+            path=f"~{code}",
         )
         organization.path = (parent.path if parent else "") + path_segment(organization.pk)
         Organization.objects.filter(pk=organization.pk).update(path=organization.path)
+    return organization
+
+
+def organization_may_describe(user: User, organization: Organization) -> bool:
+    """The office and superior leaders whose scope holds the organization set its grade
+    and unit type, as they import the roster (orgs.roster.importing.user_can_import). No query."""
+    return (
+        user.is_authenticated
+        and (user.is_superuser or user.role in (Role.OFFICE, Role.LEADER))
+        and user_scope(user).can_change(organization)
+    )
+
+
+@transaction.atomic
+def organization_describe(*, organization: Organization, grade: str, unit_type: str, by: User) -> Organization:
+    """Set what rankings group the organization by (等级, 单位类型)."""
+    if not organization_may_describe(by, organization):
+        raise PermissionDenied(_("只有活动办公室和上级党组织负责人可以修改单位等级和单位类型。"))
+    if grade not in Grade.values and grade != "":
+        raise ValidationError(_("单位等级只能是三级、二级、一级或未定级。"))
+    organization.grade, organization.unit_type = grade, unit_type.strip()
+    organization.save(update_fields=["grade", "unit_type"])
     return organization
 
 

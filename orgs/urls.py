@@ -7,6 +7,7 @@ urlpatterns = [
     path("<str:code>/", views.organization_detail, name="organization"),
     path("members/<int:pk>/", views.member_detail, name="member"),
     path("<str:code>/accounts/", views.organization_accounts_open, name="accounts_open"),
+    path("<str:code>/describe/", views.organization_describe_view, name="organization_describe"),
     path("members/<int:pk>/account/reset/", views.member_account_reset, name="account_reset"),
     # Two segments each, so that "<str:code>/" above never swallows them.
     path("roster/import/", views.roster_import_start, name="roster_import"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orgs.access import access_organization, user_scope
-from orgs.forms import RosterUploadForm
+from orgs.forms import OrganizationDescribeForm, RosterUploadForm
 from orgs.models import Member, Role
 from orgs.roster.exporting import export_members, export_organizations, export_template, sheet_title
 from orgs.roster.format import ImportKind, read_roster_file
@@ -26,7 +26,14 @@ from orgs.selectors import (
     organization_members,
     roster_filtered,
 )
-from orgs.services import account_may_grant, account_reset_password, accounts_open, reminder_dismiss
+from orgs.services import (
+    account_may_grant,
+    account_reset_password,
+    accounts_open,
+    organization_describe,
+    organization_may_describe,
+    reminder_dismiss,
+)
 from orgs.sheets.reading import ImportFileError
 from orgs.sheets.uploads import PendingUploads
 from orgs.sheets.writing import xlsx_response
@@ -57,8 +64,28 @@ def organization_detail(request, code: str):
             "roster_shown": shown,
             "can_change": user_scope(request.user).can_change(organization),
             "can_open_accounts": user_may_open_accounts(request.user, organization),
+            "can_describe": organization_may_describe(request.user, organization),
         },
     )
+
+
+@login_required
+def organization_describe_view(request, code: str):
+    """Sets the organization's grade and unit type (rankings group units by them)."""
+    organization = access_organization(request.user, code, for_change=True)
+    if not organization_may_describe(request.user, organization):
+        raise PermissionDenied(_("只有活动办公室和上级党组织负责人可以修改单位等级和单位类型。"))
+    form = OrganizationDescribeForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        organization_describe(
+            organization=organization,
+            grade=form.cleaned_data["grade"],
+            unit_type=form.cleaned_data["unit_type"],
+            by=request.user,
+        )
+        messages.success(request, _("已保存单位等级和单位类型。"))
+        return redirect(organization)
+    return render(request, "orgs/organization_describe.html", {"organization": organization, "form": form})
 
 
 # ---------------------------------------------------------------------------
@@ -135,7 +162,7 @@ ROSTER_UPLOADS = PendingUploads(folder="imports", session_key="roster_imports")
 
 def _require_importer(user) -> None:
     if not user_can_import(user):
-        raise PermissionDenied(_("只有县委创先争优办和上级党组织负责人可以导入组织和人员。"))
+        raise PermissionDenied(_("只有活动办公室和上级党组织负责人可以导入组织和人员。"))
 
 
 def _check_pending(request, token: str, *, dry_run: bool, confirm_renames: bool = False):

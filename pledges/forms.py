@@ -272,9 +272,15 @@ class RectificationForm(forms.ModelForm):
         self.organization = organization
         self.fields["campaign"].queryset = Campaign.objects.order_by("-starts_on", "-pk")
         self.fields["member"].queryset = Member.objects.filter(organization=organization).order_by("name")
-        self.fields["pledge_item"].queryset = PledgeItem.objects.filter(
-            pledge__organization=organization, pledge__published_version__gt=0
-        ).select_related("pledge")
+        items = PledgeItem.objects.filter(pledge__organization=organization, pledge__published_version__gt=0)
+        # A task belongs to one campaign: offer its pledge items, not another campaign's
+        # (clean refuses a mismatch that a changed campaign choice would make).
+        campaign_id = self.instance.campaign_id if editing else self.initial.get("campaign")
+        if campaign_id and not self.is_bound:
+            items = items.filter(pledge__campaign_id=campaign_id)
+        elif editing:
+            items = items.filter(pledge__campaign_id=campaign_id)
+        self.fields["pledge_item"].queryset = items.select_related("pledge")
         self.fields["pledge_item"].label_from_instance = lambda item: f"{item.pledge.title}：{item.target[:30]}"
         if editing:
             del self.fields["campaign"]
@@ -293,6 +299,9 @@ class RectificationForm(forms.ModelForm):
         campaign = cleaned.get("campaign") or getattr(self.instance, "campaign", None)
         if campaign is not None and not self.organization.is_within(campaign.organization):
             self.add_error("campaign", gettext("该组织不在这项活动的范围内。"))
+        item = cleaned.get("pledge_item")
+        if campaign is not None and item is not None and item.pledge.campaign_id != campaign.pk:
+            self.add_error("pledge_item", gettext("这项承诺事项不属于所选的活动。"))
         return cleaned
 
 

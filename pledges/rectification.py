@@ -285,7 +285,7 @@ def supervision_open(
     target = item_or_rectification
     organization = supervision_target_organization(target)
     if not may_supervise(by, organization):
-        raise PermissionDenied(_("挂牌督办由县委创先争优办或上级党组织进行。"))
+        raise PermissionDenied(_("挂牌督办由活动办公室或上级党组织进行。"))
     if isinstance(target, PledgeItem):
         if target.pledge.published_version == 0:
             raise ValidationError(_("承诺还没有公示，不能挂牌督办。"))
@@ -299,7 +299,7 @@ def supervision_open(
     if open_exists:
         raise ValidationError(_("该事项已在挂牌督办中，请在督办记录里跟踪。"))
     if not supervisor.is_active or not may_supervise(supervisor, organization):
-        raise ValidationError(_("督办人须是县委创先争优办或上级党组织的账号。"))
+        raise ValidationError(_("督办人须是活动办公室或上级党组织的账号。"))
     if deadline < timezone.localdate():
         raise ValidationError(_("督办时限不能早于今天。"))
     try:

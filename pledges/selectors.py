@@ -86,15 +86,18 @@ def rectifications_listed(
     category: str = "",
     organization: Organization | None = None,
     late_on: datetime.date | None = None,
+    campaign_id: int | None = None,
 ) -> QuerySet[Rectification]:
     """Rectification tasks by status, then deadline, each with ``supervised`` (whether an
-    open 挂牌督办 is on it); narrowed to a status, a category, a subtree and those late on
-    ``late_on`` when given."""
+    open 挂牌督办 is on it); narrowed to a campaign, a status, a category, a subtree and
+    those late on ``late_on`` when given."""
     tasks = (
         Rectification.objects.select_related("organization", "member", "campaign")
         .annotate(supervised=Exists(Supervision.objects.filter(rectification=OuterRef("pk"), closed_at__isnull=True)))
         .order_by("status", "deadline", "pk")
     )
+    if campaign_id is not None:
+        tasks = tasks.filter(campaign_id=campaign_id)
     if status:
         tasks = tasks.filter(status=status)
     if category:

@@ -20,7 +20,7 @@ def audit_log(request):
     """Who changed what and when, newest first, in the office's part of the tree. Only
     the office (and the superuser) may read it; nobody can change it from the app."""
     if not (request.user.is_superuser or request.user.role == Role.OFFICE):
-        raise PermissionDenied(_("修改记录只有创先争优办可以查看。"))
+        raise PermissionDenied(_("修改记录只有活动办公室可以查看。"))
     form = AuditFilter(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     page = filters.get("page") or 1

@@ -171,7 +171,7 @@ def _require_office(by: User | None, organization: Organization) -> None:
     if by is None:
         return
     if not campaign_may_create(by) or not user_scope(by).can_change(organization):
-        raise PermissionDenied(_("只有县委创先争优办可以设置本活动。"))
+        raise PermissionDenied(_("只有主办组织的活动办公室可以设置本活动。"))
 
 
 # ---------------------------------------------------------------------------

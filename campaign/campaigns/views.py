@@ -82,7 +82,7 @@ def _campaign_for_change(request, pk: int) -> Campaign:
     """A campaign the user may see (else 404) and change (else 403)."""
     campaign = get_object_or_404(Campaign.objects.select_related("organization"), pk=pk)
     if not campaign_may_edit(request.user, campaign):
-        raise PermissionDenied(_("活动设置由县委创先争优办维护，您可以查看，不能修改。"))
+        raise PermissionDenied(_("活动设置由主办组织的活动办公室维护，您可以查看，不能修改。"))
     return campaign
 
 
@@ -113,7 +113,7 @@ def campaign_detail(request, pk: int):
 @login_required
 def campaign_create_view(request):
     if not campaign_may_create(request.user):
-        raise PermissionDenied(_("只有县委创先争优办可以新建活动。"))
+        raise PermissionDenied(_("只有活动办公室可以新建活动。"))
     form = CampaignForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

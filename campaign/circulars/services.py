@@ -75,7 +75,7 @@ def may_issue(user: User, campaign: Campaign) -> bool:
 def _require_issuer(by: User | None, circular_or_campaign) -> None:
     campaign = getattr(circular_or_campaign, "campaign", circular_or_campaign)
     if by is not None and not may_issue(by, campaign):
-        raise PermissionDenied(_("通报由县委创先争优办起草和印发。"))
+        raise PermissionDenied(_("通报由主办组织的活动办公室起草和印发。"))
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def access_circular(user: User, pk: int, *, issue: bool = False) -> Circular:
     if not may_read_circulars(user):
         raise PermissionDenied(_("通报发给党组织，请向所在党组织了解。"))
     if issue and not may_issue(user, circular.campaign):
-        raise PermissionDenied(_("通报由县委创先争优办起草和印发，您可以查看，不能修改。"))
+        raise PermissionDenied(_("通报由主办组织的活动办公室起草和印发，您可以查看，不能修改。"))
     return circular
 
 
@@ -75,7 +75,7 @@ def _issuing_campaign(request) -> Campaign:
     """The campaign in use (campaign.campaigns.access); 403 unless the user issues for it."""
     campaign = access_chosen_campaign(request)
     if not may_issue(request.user, campaign):
-        raise PermissionDenied(_("通报由县委创先争优办起草和印发。"))
+        raise PermissionDenied(_("通报由主办组织的活动办公室起草和印发。"))
     return campaign
 
 
@@ -218,7 +218,7 @@ def circular_preview_view(request, pk: int):
     for the office), a numbered one as it was frozen."""
     circular = access_circular(request.user, pk, issue=False)
     if circular.is_draft and not may_issue(request.user, circular.campaign):
-        raise PermissionDenied(_("通报草稿只有县委创先争优办可以预览。"))
+        raise PermissionDenied(_("通报草稿只有活动办公室可以预览。"))
     response = HttpResponse(_for_screen(circular_preview(circular=circular)))
     response["Cache-Control"] = "no-store"
     return response

@@ -53,7 +53,7 @@ FLAGGED_PER_PAGE = 50
 
 def _require_viewer(user) -> None:
     if not (user.is_superuser or user.role in DASHBOARD_ROLES):
-        raise PermissionDenied(_("只有创先争优办、各级领导、督查组和支部书记可以查看工作进度。"))
+        raise PermissionDenied(_("只有活动办公室、各级领导、督查组和支部书记可以查看工作进度。"))
 
 
 def _chosen_campaign(request) -> Campaign | None:
@@ -192,7 +192,7 @@ def dashboard(request):
 def dashboard_refresh(request):
     _require_viewer(request.user)
     if not (request.user.is_superuser or request.user.role in REFRESH_ROLES):
-        raise PermissionDenied(_("只有创先争优办和各级领导可以重新统计。"))
+        raise PermissionDenied(_("只有活动办公室和各级领导可以重新统计。"))
     campaign = _chosen_campaign(request)
     if campaign is None:
         raise Http404(_("找不到该活动。"))

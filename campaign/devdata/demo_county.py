@@ -19,8 +19,9 @@ from typing import NamedTuple
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 
-from orgs.models import Gender, Member, MemberStatus, Organization, OrganizationKind, Post, Role, Sector, User
+from orgs.models import Gender, Grade, Member, MemberStatus, Organization, OrganizationKind, Post, Role, Sector, User
 from orgs.services import account_role_for_member, organization_create
 
 DEMO_PASSWORD = "Sunan2010!"
@@ -115,6 +116,11 @@ ORGANIZATIONS: tuple[DemoOrganization, ...] = (
     DemoOrganization("SN-WS-RMYY-GH", "县人民医院工会", K.TRADE_UNION, S.INSTITUTION),
     DemoOrganization("SN-WS-JK", "县疾病预防控制中心党支部", K.BRANCH, S.INSTITUTION, 8),
     DemoOrganization("SN-WS-FY", "县妇幼保健站党支部", K.BRANCH, S.INSTITUTION, 7),
+    # The units of the health system's 三好一满意 beside the county hospital (demo_health.py).
+    DemoOrganization("SN-WS-ZYY", "县中医医院党支部", K.BRANCH, S.INSTITUTION, 9),
+    DemoOrganization("SN-WS-ZYY-GH", "县中医医院工会", K.TRADE_UNION, S.INSTITUTION),
+    DemoOrganization("SN-WS-HCWSY", "皇城镇中心卫生院党支部", K.BRANCH, S.INSTITUTION, 6),
+    DemoOrganization("SN-WS-MHWSY", "明花乡卫生院党支部", K.BRANCH, S.INSTITUTION, 5),
     DemoOrganization("SN-JY", "教育党总支", K.GENERAL_BRANCH, S.INSTITUTION, 5, "county"),
     DemoOrganization("SN-JY-YZ", "肃南县第一中学党支部", K.BRANCH, S.INSTITUTION, 24),
     DemoOrganization("SN-JY-YZ-TW", "肃南一中团委", K.YOUTH_LEAGUE, S.INSTITUTION),
@@ -123,6 +129,15 @@ ORGANIZATIONS: tuple[DemoOrganization, ...] = (
     DemoOrganization("SN-JY-YEY", "肃南县幼儿园党支部", K.BRANCH, S.INSTITUTION, 6),
 )
 _BY_CODE = {demo.code: demo for demo in ORGANIZATIONS}
+# 医院等级 and 单位类型, which the health campaign's ranking groups by (四排队八排队).
+GRADES: dict[str, tuple[str, str]] = {
+    "SN-WS-RMYY": (Grade.THIRD, "综合医院"),
+    "SN-WS-ZYY": (Grade.SECOND, "中医医院"),
+    "SN-WS-HCWSY": (Grade.FIRST, "乡镇卫生院"),
+    "SN-WS-MHWSY": (Grade.FIRST, "乡镇卫生院"),
+    "SN-WS-JK": ("", "疾病预防控制中心"),
+    "SN-WS-FY": ("", "妇幼保健机构"),
+}
 
 # Weights of 民族 among party members; 肃南 is Yugur, Tibetan and Mongol country, with
 # 汉族 the largest group in the county organs, schools and hospitals.
@@ -198,6 +213,8 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
     # The branch whose mass evaluation the demo walks through.
     DemoAccount("secretary3", Role.SECRETARY, "SN-MH-XSW", post=Post.SECRETARY),
     DemoAccount("member", Role.MEMBER, "SN-HWS-HWSQ", post=Post.MEMBER),
+    # The health system's office, which runs 三好一满意 over the 卫生党总支's units only.
+    DemoAccount("weisheng", Role.OFFICE, "SN-WS", first_name="卫生系统活动办公室"),
     # Not anchored to any organization, so no scoped account list (the office's included) shows it.
     DemoAccount("admin", Role.OFFICE, first_name="系统管理员", is_staff=True, is_superuser=True),
 )
@@ -235,10 +252,20 @@ def demo_county_load() -> DemoCounty:
         if demo.code in organizations:
             continue
         parent = organizations[demo.parent_code] if demo.parent_code else None
+        grade, unit_type = GRADES.get(demo.code, ("", ""))
         organizations[demo.code] = organization_create(
-            code=demo.code, name=demo.name, kind=demo.kind, sector=demo.sector, parent=parent
+            code=demo.code,
+            name=demo.name,
+            kind=demo.kind,
+            sector=demo.sector,
+            parent=parent,
+            grade=grade,
+            unit_type=unit_type,
         )
         organizations_created += 1
+    # A county loaded before organizations had grades gets them, unless someone set them since.
+    for code, (grade, unit_type) in GRADES.items():
+        Organization.objects.filter(code=code, grade="", unit_type="").update(grade=grade, unit_type=unit_type)
 
     members_created = 0
     for demo in ORGANIZATIONS:
@@ -454,8 +481,12 @@ def demo_officials_ensure(*, county: Organization) -> DemoOfficials:
     )
     by_organization: dict[int, User] = {}
     rank = {role: index for index, role in enumerate(ACTING_ROLES)}
-    acting = User.objects.filter(organization__in=organizations, role__in=ACTING_ROLES, is_active=True).select_related(
-        "organization", "member"
+    # A system's office below the county (weisheng) runs its own campaign; in the county's
+    # the secretary acts for that organization, as for any other.
+    acting = (
+        User.objects.filter(organization__in=organizations, role__in=ACTING_ROLES, is_active=True)
+        .exclude(Q(role=Role.OFFICE) & ~Q(organization=county))
+        .select_related("organization", "member")
     )
     for user in sorted(acting, key=lambda user: (rank[user.role], user.pk)):
         by_organization.setdefault(user.organization_id, user)

@@ -74,7 +74,7 @@ def nomination_create(
 ) -> ModelNomination:
     """Nominate an organization, or a member, within the nominating user's subtree."""
     if not may_nominate(by):
-        raise PermissionDenied(_("只有党组织书记、上级党组织负责人和创先争优办可以推荐典型。"))
+        raise PermissionDenied(_("只有党组织书记、上级党组织负责人和活动办公室可以推荐典型。"))
     if (organization is None) == (member is None):
         raise ValidationError(_("请选择推荐的先进基层党组织或优秀共产党员（二选一）。"))
     if member is not None:
@@ -142,7 +142,7 @@ def _decide(nomination: ModelNomination, *, status: str, opinion: str, by: User)
 def nomination_select(*, nomination: ModelNomination, opinion: str = "", by: User) -> ModelNomination:
     nomination = _locked(nomination)
     if not may_decide(by, nomination):
-        raise PermissionDenied(_("只有创先争优办可以在推荐到活动主办组织后确定典型。"))
+        raise PermissionDenied(_("只有活动办公室可以在推荐到活动主办组织后确定典型。"))
     return _decide(nomination, status=NominationStatus.SELECTED, opinion=opinion, by=by)
 
 
@@ -150,7 +150,7 @@ def nomination_select(*, nomination: ModelNomination, opinion: str = "", by: Use
 def nomination_decline(*, nomination: ModelNomination, opinion: str = "", by: User) -> ModelNomination:
     nomination = _locked(nomination)
     if not may_decline(by, nomination):
-        raise PermissionDenied(_("只有创先争优办可以作出未通过的决定。"))
+        raise PermissionDenied(_("只有活动办公室可以作出未通过的决定。"))
     if not opinion.strip():
         raise ValidationError(_("请填写未通过的理由。"))
     return _decide(nomination, status=NominationStatus.DECLINED, opinion=opinion, by=by)

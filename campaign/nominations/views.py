@@ -39,7 +39,7 @@ from orgs.access import access_organization
 from orgs.models import Member, Organization, OrganizationKind
 from orgs.sheets.writing import xlsx_response
 
-NOMINATE_REFUSAL = gettext_lazy("只有党组织书记、上级党组织负责人和创先争优办可以推荐典型。")
+NOMINATE_REFUSAL = gettext_lazy("只有党组织书记、上级党组织负责人和活动办公室可以推荐典型。")
 
 
 @login_required

@@ -84,7 +84,7 @@ def info_report_submit(
 ) -> InfoReport:
     """Report an item for the user's own organization."""
     if not may_submit(by):
-        raise PermissionDenied(_("只有党组织书记、上级党组织负责人和创先争优办可以上报信息。"))
+        raise PermissionDenied(_("只有党组织书记、上级党组织负责人和活动办公室可以上报信息。"))
     title, body = _clean(title=title, body=body, reported_on=reported_on, category=category)
     if not campaign.contains_date(reported_on):
         raise ValidationError(_("报送日期不在活动期间内。"))
@@ -134,7 +134,7 @@ def info_report_adopt(*, report: InfoReport, level: str, by: User) -> InfoReport
     """Record that media of a level used the item; a higher level may replace a lower one later."""
     report = InfoReport.objects.select_for_update().select_related("organization").get(pk=report.pk)
     if not may_adopt(by, report):
-        raise PermissionDenied(_("只有创先争优办可以标记信息采用情况。"))
+        raise PermissionDenied(_("只有活动办公室可以标记信息采用情况。"))
     if level not in AdoptionLevel.values:
         raise ValidationError(_("请选择采用级别。"))
     report.adopted_level = level

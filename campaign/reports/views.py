@@ -61,7 +61,7 @@ def report_list(request):
 @login_required
 def report_create(request):
     if not may_submit(request.user):
-        raise PermissionDenied(_("只有党组织书记、上级党组织负责人和创先争优办可以上报信息。"))
+        raise PermissionDenied(_("只有党组织书记、上级党组织负责人和活动办公室可以上报信息。"))
     campaign = access_chosen_campaign(request)
     form = InfoReportForm(
         request.POST or None,
@@ -116,7 +116,7 @@ def report_detail(request, pk: int):
 def report_adopt(request, pk: int):
     report = get_object_or_404(InfoReport.objects.select_related("organization"), pk=pk)
     if not may_adopt(request.user, report):
-        raise PermissionDenied(_("只有创先争优办可以标记信息采用情况。"))
+        raise PermissionDenied(_("只有活动办公室可以标记信息采用情况。"))
     form = AdoptForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择采用级别。"))

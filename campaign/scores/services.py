@@ -91,7 +91,7 @@ def may_score(user: User, campaign: Campaign, organization: Organization) -> boo
 
 def _require_manager(by: User | None, campaign: Campaign) -> None:
     if by is not None and not may_manage_scores(by, campaign):
-        raise PermissionDenied(_("考核评分表和考核期由县委创先争优办设置。"))
+        raise PermissionDenied(_("考核评分表和考核期由主办组织的活动办公室设置。"))
 
 
 def _raise(problems: list[Problem]) -> None:

@@ -20,7 +20,15 @@ from campaign.infra.search import search_query
 from campaign.scores.forms import ManualScoreForm, ScorePeriodForm, SheetEditor, formula_explanations
 from campaign.scores.formulas import FORMULAS
 from campaign.scores.models import Indicator, ManualScore, OrganizationScore, ScorePeriod, ScoreSheet
-from campaign.scores.selectors import ScoreGroup, group_for_key, headers, ranking, ranking_export, score_groups
+from campaign.scores.selectors import (
+    Grouping,
+    ScoreGroup,
+    group_for_key,
+    headers,
+    ranking,
+    ranking_export,
+    score_groups,
+)
 from campaign.scores.services import (
     DEFAULT_TOTALS,
     is_scored,
@@ -41,7 +49,7 @@ from orgs.sheets.writing import xlsx_response
 
 
 def _manage_refusal() -> str:
-    return _("考核评分表和考核期由县委创先争优办设置，您可以查看，不能修改。")
+    return _("考核评分表和考核期由主办组织的活动办公室设置，您可以查看，不能修改。")
 
 
 def _chosen_campaign(request) -> Campaign:
@@ -214,7 +222,8 @@ RANKING_PAGE_SIZE = 100
 @require_safe
 def score_ranking_view(request, pk: int):
     period = _period(pk, request)
-    groups = score_groups(period)
+    grouping = Grouping.of(request.GET.get("by"))
+    groups = score_groups(period, grouping)
     group = group_for_key(groups, request.GET.get("group"))
     within = access_organization(request.user, request.GET["org"]) if request.GET.get("org") else None
     query = search_query(request)
@@ -224,13 +233,20 @@ def score_ranking_view(request, pk: int):
             request.GET.get("page")
         )
         page.object_list = list(page.object_list)
-    filters = {"group": group.key if group else "", "q": query, **({"org": within.code} if within else {})}
+    filters = {
+        "by": grouping.value,
+        "group": group.key if group else "",
+        "q": query,
+        **({"org": within.code} if within else {}),
+    }
     return render(
         request,
         "campaign/score_ranking.html",
         {
             "period": period,
             "campaign": period.campaign,
+            "groupings": Grouping,
+            "grouping": grouping,
             "groups": groups,
             "group": group,
             "within": within,
@@ -250,7 +266,7 @@ def score_ranking_view(request, pk: int):
 def score_export_view(request, pk: int):
     period = _period(pk, request)
     filename = _("考核排名-%(period)s.xlsx") % {"period": period.name}
-    return xlsx_response(ranking_export(period), filename)
+    return xlsx_response(ranking_export(period, Grouping.of(request.GET.get("by"))), filename)
 
 
 @login_required
@@ -321,7 +337,7 @@ SCORING_PAGE_SIZE = 50
 
 def _require_scorer(request, period: ScorePeriod) -> None:
     if not may_score_any(request.user, period.campaign):
-        raise PermissionDenied(_("只有巡回检查组（督查组）和创先争优办可以评分。"))
+        raise PermissionDenied(_("只有巡回检查组（督查组）和活动办公室可以评分。"))
 
 
 @login_required

@@ -476,7 +476,7 @@ def test_leader_cannot_create_a_campaign_even_for_their_own_township(client, cou
     response = client.post(reverse("campaign:create"), {**BASICS, "organization": county.township_a.pk})
 
     assert response.status_code == 403
-    assert "只有县委创先争优办可以新建活动。" in text(response)
+    assert "只有活动办公室可以新建活动。" in text(response)
     assert not Campaign.objects.exists()
 
 

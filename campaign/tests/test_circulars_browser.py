@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from campaign.devdata.demo_campaign import DEMO_CAMPAIGN_NAME
 from campaign.devdata.demo_county import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,7 +47,8 @@ def issue(page, base, kind_label):
 
 def test_office_issues_and_downloads_two_circulars(live_server, demo, logged_in, read_pdf):
     base = live_server.url
-    office = logged_in("office")
+    # The demo office sees the health system's campaign too, and works in the county's.
+    office = logged_in("office", campaign=DEMO_CAMPAIGN_NAME)
     numbers = []
     for kind_label, expected in (("群众评议结果通报", "满意率"), ("信息上报季度通报", "信息")):
         title, filename, data = issue(office, base, kind_label)

@@ -19,6 +19,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from campaign.campaigns.models import Campaign, StandardSubject
+from campaign.devdata.demo_campaign import DEMO_CAMPAIGN_NAME
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.nominations.services import nomination_quota
 from campaign.reports.models import InfoReport
@@ -93,7 +94,8 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def campaign() -> Campaign:
-    return Campaign.objects.get()
+    """The county's campaign, whose work the demo generates (the health one has none)."""
+    return Campaign.objects.get(name=DEMO_CAMPAIGN_NAME)
 
 
 def activity_counts() -> dict[str, int]:

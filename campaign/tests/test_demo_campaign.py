@@ -37,7 +37,8 @@ def campaign_rows():
 def test_load_demo_gives_the_county_the_campaign_of_the_speech():
     output = load_demo()
 
-    campaign = Campaign.objects.get()
+    # The county's campaign; the health system's second one is tested in test_demo_health.py.
+    campaign = Campaign.objects.get(name=DEMO_CAMPAIGN_NAME)
     assert f"已建立演示活动“{DEMO_CAMPAIGN_NAME}”" in output
     assert campaign.organization == Organization.objects.get(code="SN")
     assert campaign.theme == "创先争优促赶超，科学发展上水平"
@@ -54,8 +55,8 @@ def test_load_demo_gives_the_county_the_campaign_of_the_speech():
 def test_demo_campaign_has_the_five_goods_and_five_leads_with_their_review_focus():
     load_demo()
 
-    organization = Standard.objects.get(subject=StandardSubject.ORGANIZATION)
-    member = Standard.objects.get(subject=StandardSubject.MEMBER)
+    organization = Standard.objects.get(campaign__name=DEMO_CAMPAIGN_NAME, subject=StandardSubject.ORGANIZATION)
+    member = Standard.objects.get(campaign__name=DEMO_CAMPAIGN_NAME, subject=StandardSubject.MEMBER)
     assert (organization.name, organization.review_focus) == ("五个好", "引领发展、服务群众、构建和谐、加强基层组织")
     assert (member.name, member.review_focus) == ("五带头", "工作思路、执行能力、效率业绩、廉洁从政、承诺兑现")
     assert [d.name for d in organization.dimensions.order_by("order")] == [
@@ -99,12 +100,12 @@ def test_loading_the_demo_again_creates_nothing_new():
 
 def test_loading_the_demo_again_keeps_what_the_office_changed():
     load_demo()
-    Campaign.objects.update(theme="改过的主题")
+    Campaign.objects.filter(name=DEMO_CAMPAIGN_NAME).update(theme="改过的主题")
     StandardDimension.objects.filter(name="群众反映好").delete()
 
     county = Organization.objects.get(code="SN")
     result = demo_campaign_load(county=county)
 
     assert not result.created
-    assert Campaign.objects.get().theme == "改过的主题"
+    assert Campaign.objects.get(name=DEMO_CAMPAIGN_NAME).theme == "改过的主题"
     assert not StandardDimension.objects.filter(name="群众反映好").exists()

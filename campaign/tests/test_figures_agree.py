@@ -25,6 +25,7 @@ import pytest
 from campaign.campaigns.models import Campaign
 from campaign.dashboard.figures import figures_refresh, months_of
 from campaign.dashboard.models import OrganizationFigures
+from campaign.devdata.demo_campaign import DEMO_CAMPAIGN_NAME
 from orgs.models import Organization, OrganizationKind, User
 from pledges.coverage import coverage_summary
 from reviews.review_coverage import review_coverage
@@ -115,7 +116,7 @@ def month_disagreements(campaign: Campaign, office: User, month: datetime.date) 
 
 
 def test_every_rollup_row_equals_the_live_pages_for_every_month(demo_county_loaded):
-    campaign = Campaign.objects.select_related("organization").get()
+    campaign = Campaign.objects.select_related("organization").get(name=DEMO_CAMPAIGN_NAME)
     office = User.objects.get(username="office")
     # A day after the campaign: every month is counted as of its last day.
     today = campaign.ends_on + datetime.timedelta(days=1)

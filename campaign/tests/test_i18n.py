@@ -58,9 +58,9 @@ def test_logged_in_page_is_english_after_switching(client, county):
     content = response.content.decode()
     assert response.status_code == 200
     assert "Organizations in my scope" in content
-    assert "County Campaign Office" in content  # the role, a model choice label
+    assert "Campaign Office" in content  # the role, a model choice label
     assert "Log out" in content
-    for chinese in ("我的组织范围", "退出登录", "县委创先争优办"):
+    for chinese in ("我的组织范围", "退出登录", "活动办公室"):
         assert chinese not in content
 
 

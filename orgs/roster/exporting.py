@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment
 
 from orgs.access import user_scope
-from orgs.models import Gender, Member, MemberStatus, Organization, OrganizationKind, Post, Sector
+from orgs.models import Gender, Grade, Member, MemberStatus, Organization, OrganizationKind, Post, Sector
 from orgs.roster.format import COLUMNS, MEMBER_COLUMNS, ORGANIZATION_COLUMNS, Column, ImportKind
 from orgs.scoping import scope_activated
 from orgs.sheets.writing import TINTED, CellStyle, Styled, Table, xlsx_tables
@@ -48,11 +48,11 @@ def _roster_table(kind: str, columns: Sequence[Column], rows: Iterable[Sequence]
 
 def export_organizations(*, by: User) -> bytes:
     """Every organization the user may see, in tree order (parents before children)."""
-    kinds, sectors = _labels(OrganizationKind), _labels(Sector)
+    kinds, sectors, grades = _labels(OrganizationKind), _labels(Sector), _labels(Grade)
     with scope_activated(user_scope(by)):
         rows = (
             Organization.objects.order_by("path")
-            .values_list("code", "name", "kind", "sector", "parent__code")
+            .values_list("code", "name", "kind", "sector", "parent__code", "grade", "unit_type")
             .iterator(chunk_size=2000)
         )
         return xlsx_tables(
@@ -61,8 +61,16 @@ def export_organizations(*, by: User) -> bytes:
                     ImportKind.ORGANIZATIONS,
                     ORGANIZATION_COLUMNS,
                     (
-                        (code, name, kinds.get(kind, kind), sectors.get(sector, sector), parent_code or "")
-                        for code, name, kind, sector, parent_code in rows
+                        (
+                            code,
+                            name,
+                            kinds.get(kind, kind),
+                            sectors.get(sector, sector),
+                            parent_code or "",
+                            grades.get(grade, grade),  # blank for 未定级: it reads back as "unchanged"
+                            unit_type,
+                        )
+                        for code, name, kind, sector, parent_code, grade, unit_type in rows
                     ),
                 )
             ]

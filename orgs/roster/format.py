@@ -81,6 +81,22 @@ ORGANIZATION_COLUMNS = (
         gettext_lazy("上级组织的编码，可以是本文件中的组织，也可以是系统中已有的组织；只有最顶层的组织不填。"),
         may_be_empty=True,
     ),
+    # Optional, for the rankings of a system campaign: files made before these columns
+    # existed import as they did.
+    Column(
+        "grade",
+        "等级",
+        False,
+        8,
+        gettext_lazy("选填：三级、二级、一级、未定级（医院等级或单位等级）；不填时保持不变，填“未定级”清除等级。"),
+    ),
+    Column(
+        "unit_type",
+        "单位类型",
+        False,
+        12,
+        gettext_lazy("选填，不超过30个字，如综合医院、中医医院、乡镇卫生院、公路段、运输企业；不填时保持不变。"),
+    ),
 )
 
 MEMBER_COLUMNS = (

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from orgs.access import user_scope
-from orgs.models import Gender, MemberStatus, Organization, OrganizationKind, Post, Role, Sector
+from orgs.models import UNGRADED_LABEL, Gender, Grade, MemberStatus, Organization, OrganizationKind, Post, Role, Sector
 from orgs.roster.format import SheetRow
 from orgs.scoping import unscoped
 from orgs.sheets.cells import CellError, cell_text, formula_message, is_formula, parse_date
@@ -93,14 +93,21 @@ class Choice:
     allowed: str
 
 
-def _choice(header: str, choices: type[models.TextChoices], aliases: dict[str, str] | None = None) -> Choice:
-    """Accept the value, the label in the current language and the Chinese label (the file format)."""
+def _choice(
+    header: str,
+    choices: type[models.TextChoices],
+    aliases: dict[str, str] | None = None,
+    blank_label=None,
+) -> Choice:
+    """Accept the value, the label in the current language and the Chinese label (the file
+    format); ``blank_label`` names the blank value where a blank is a value of its own."""
+    pairs = list(choices.choices) + ([("", blank_label)] if blank_label is not None else [])
     lookup: dict[str, str] = {}
-    for value, label in choices.choices:
+    for value, label in pairs:
         lookup[value.lower()] = value
         lookup[str(label).lower()] = value
     with translation.override("zh-hans"):
-        labels = {value: str(label) for value, label in choices.choices}
+        labels = {value: str(label) for value, label in pairs}
     lookup.update({label: value for value, label in labels.items()})
     lookup.update(aliases or {})
     return Choice(header=header, lookup=lookup, labels=labels, allowed="、".join(labels.values()))
@@ -112,6 +119,13 @@ class Choices:
     def __init__(self) -> None:
         self.kind = _choice("组织类别", OrganizationKind, {"党总支部": OrganizationKind.GENERAL_BRANCH})
         self.sector = _choice("所属领域", Sector, {"农村": Sector.RURAL, "牧区": Sector.RURAL})
+        # 未定级 is the blank grade; written out, it clears a grade the organization had.
+        self.grade = _choice(
+            "等级",
+            Grade,
+            {"三级医院": Grade.THIRD, "二级医院": Grade.SECOND, "一级医院": Grade.FIRST},
+            blank_label=UNGRADED_LABEL,
+        )
         self.gender = _choice("性别", Gender, {"男性": Gender.MALE, "女性": Gender.FEMALE})
         statuses = {
             # The 党员状态 of files before 政治面貌, and the short forms offices type.
@@ -180,7 +194,9 @@ class RowReader:
             if required:
                 self.error(_("“%(column)s”不能为空。") % {"column": choice.header}, choice.header)
             return None
-        value = choice.lookup.get(text) or choice.lookup.get(text.lower())
+        value = choice.lookup.get(text)
+        if value is None:  # not `or`: "" is a value (未定级)
+            value = choice.lookup.get(text.lower())
         if value is None:
             self.error(
                 _("“%(column)s”填写的“%(value)s”不是可选的值，可填：%(allowed)s。")

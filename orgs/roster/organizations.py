@@ -31,6 +31,10 @@ class OrganizationRow:
     kind: str | None
     sector: str | None
     parent_code: str  # "" for a top-level organization
+    # Optional columns: None leaves the stored value alone (no column, or an empty cell);
+    # a grade of "" is 未定级 written out, which clears it.
+    grade: str | None = None
+    unit_type: str | None = None
 
 
 class OrganizationImport(RosterImport[OrganizationRow]):
@@ -67,6 +71,8 @@ class OrganizationImport(RosterImport[OrganizationRow]):
             parent_code=""
             if cells.formula("parent_code", "上级组织编码")
             else cell_text(row.values.get("parent_code")),
+            grade=cells.choice("grade", self.choices.grade, required=False),
+            unit_type=cells.text("unit_type", "单位类型", max_length=30, required=False),
         )
 
     def check(self, items: list[OrganizationRow]) -> None:
@@ -121,12 +127,19 @@ class OrganizationImport(RosterImport[OrganizationRow]):
                         _("上级组织编码：%(parent)s") % {"parent": item.parent_code}
                         if item.parent_code
                         else _("顶层组织"),
+                        *([choices.grade.labels[item.grade]] if item.grade else []),
+                        *([item.unit_type] if item.unit_type else []),
                     ),
                 )
                 continue
             details = [
                 change_text(Organization, name, getattr(organization, name), getattr(item, name), labels)
-                for name, labels in (("kind", choices.kind.labels), ("sector", choices.sector.labels))
+                for name, labels in (
+                    ("kind", choices.kind.labels),
+                    ("sector", choices.sector.labels),
+                    ("grade", choices.grade.labels),
+                    ("unit_type", None),
+                )
                 if getattr(item, name) is not None and getattr(organization, name) != getattr(item, name)
             ]
             renamed = item.name is not None and item.name != organization.name
@@ -281,16 +294,26 @@ class OrganizationImport(RosterImport[OrganizationRow]):
         for organization, item in updates:
             organization.name, organization.kind = item.name, item.kind
             organization.sector = item.sector or organization.sector
+            if item.grade is not None:
+                organization.grade = item.grade
+            if item.unit_type is not None:
+                organization.unit_type = item.unit_type
         if updates:
             Organization.objects.bulk_update(
-                [pair[0] for pair in updates], ["name", "kind", "sector"], batch_size=BATCH_SIZE
+                [pair[0] for pair in updates], ["name", "kind", "sector", "grade", "unit_type"], batch_size=BATCH_SIZE
             )
 
         # The path needs the primary key: insert under a placeholder path unique to each
         # code, then set parents and real paths in one bulk update.
         new = [
             Organization(
-                code=item.code, name=item.name, kind=item.kind, sector=item.sector or Sector.OTHER, path=f"~{item.code}"
+                code=item.code,
+                name=item.name,
+                kind=item.kind,
+                sector=item.sector or Sector.OTHER,
+                grade=item.grade or "",
+                unit_type=item.unit_type or "",
+                path=f"~{item.code}",
             )
             for item in self.creates
         ]

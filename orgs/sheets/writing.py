@@ -9,6 +9,7 @@ of seconds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -72,7 +73,9 @@ class Table:
 def add_table(workbook: Workbook, table: Table) -> WriteOnlyWorksheet:
     """Write the table as a new sheet of a write-only workbook, and return the sheet
     (for what only some exports add to it, such as protection)."""
-    sheet = workbook.create_sheet(table.title[:31])  # Excel's limit for sheet names
+    # Excel's limits for sheet names: 31 characters, none of []:*?/\ (a title may come
+    # from data, such as a unit type).
+    sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", "-", table.title)[:31])
     # A write-only sheet takes widths and panes only before its first row.
     for position, width in enumerate(table.widths, start=1):
         if width is not None:

@@ -128,6 +128,7 @@ def test_every_role_has_an_account_that_logs_in_with_the_printed_password(client
         "secretary2",
         "secretary3",
         "member",
+        "weisheng",
         "admin",
     }
     assert {user.role for user in User.objects.all()} >= set(Role.values)

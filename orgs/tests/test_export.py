@@ -80,8 +80,10 @@ def test_exported_members_reimport_with_no_change(varied_county):
 
 def test_export_writes_chinese_labels_text_codes_and_real_dates(varied_county):
     organizations = sheet_values(export_organizations(by=varied_county.office))
-    assert organizations[0] == ["组织编码", "组织名称", "组织类别", "所属领域", "上级组织编码"]
-    assert ["007", "牧业村党总支", "党总支", "农牧村", varied_county.township_b.code] in organizations
+    assert organizations[0] == ["组织编码", "组织名称", "组织类别", "所属领域", "上级组织编码", "等级", "单位类型"]
+    assert ["007", "牧业村党总支", "党总支", "农牧村", varied_county.township_b.code] in [
+        row[:5] for row in organizations
+    ]
     # Tree order: every parent comes before its children.
     codes = [row[0] for row in organizations[1:]]
     assert all(not row[4] or codes.index(row[4]) < codes.index(row[0]) for row in organizations[1:])

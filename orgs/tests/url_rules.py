@@ -31,6 +31,7 @@ def reminder_pk(c, role, where):
 RULES = {
     "orgs:organization": Rule(args=org_code),
     "orgs:member": Rule(args=member_pk),
+    "orgs:organization_describe": Rule(args=org_code, allowed=IMPORTERS),
     "orgs:accounts_open": Rule(method="POST", args=org_code, allowed={"office", "leader", "secretary"}),
     "orgs:account_reset": Rule(method="POST", args=member_pk, allowed={"office", "leader", "secretary"}),
     "orgs:roster_import": Rule(allowed=IMPORTERS, scoped=False),

@@ -59,7 +59,7 @@ def _chosen_campaign(request) -> Campaign | None:
 def _require_coverage_viewer(user) -> None:
     if user.is_superuser or user.role in COVERAGE_ROLES:
         return
-    raise PermissionDenied(_("承诺覆盖情况只对县委创先争优办、上级党组织负责人、巡回检查组和党支部书记开放。"))
+    raise PermissionDenied(_("承诺覆盖情况只对活动办公室、上级党组织负责人、巡回检查组和党支部书记开放。"))
 
 
 def _coverage_request(request):

@@ -169,7 +169,7 @@ def pledge_create(request):
         raise PermissionDenied(_("您的账号只能查看，不能填报承诺。"))
     campaigns = visible_campaigns(user)
     if not campaigns.exists():
-        messages.error(request, _("还没有可以承诺的活动，请等县委创先争优办设立活动后再填报。"))
+        messages.error(request, _("还没有可以承诺的活动，请等活动办公室设立活动后再填报。"))
         return redirect("pledges:list")
     initial = {"campaign": campaign_in_use(request, ask=False)}
     narrowed_to = None
@@ -699,5 +699,5 @@ def _subject(model, record) -> str:
 def pledge_history(request, pk: int):
     pledge = _pledge_or_404(pk)
     if not may_see_history(request.user, pledge):
-        raise PermissionDenied(_("修改记录只对审核的上级党组织和县委创先争优办开放。"))
+        raise PermissionDenied(_("修改记录只对审核的上级党组织和活动办公室开放。"))
     return render(request, "pledges/pledge_history.html", {"pledge": pledge, "rows": history_rows(pledge)})

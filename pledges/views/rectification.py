@@ -97,7 +97,11 @@ def rectification_list(request):
     code = request.GET.get("organization", "").strip()
     organization = access_organization(request.user, code) if code else None
     late_only = request.GET.get("late") == "1"
+    # The tasks of the campaign the user works in: another campaign's over the same
+    # organizations (a bureau's 三好一满意 beside 创先争优) is not this one's work.
+    campaign = campaign_in_use(request, ask=False)
     tasks = rectifications_listed(
+        campaign_id=campaign.pk if campaign else None,
         status=status if status in RectificationStatus.values else "",
         category=category,
         organization=organization,
@@ -126,7 +130,7 @@ def rectification_list(request):
 @login_required
 def rectification_create_view(request):
     if not _user_may_manage_any(request.user):
-        raise PermissionDenied(_("只有县委创先争优办、上级党组织负责人和党支部书记可以登记整改任务。"))
+        raise PermissionDenied(_("只有活动办公室、上级党组织负责人和党支部书记可以登记整改任务。"))
     code = request.GET.get("organization") or request.POST.get("organization")
     if not code and request.user.organization_id:
         code = request.user.organization.code
@@ -371,7 +375,7 @@ def _supervision_or_404(request, pk: int) -> Supervision:
 
 def _open_supervision_page(request, *, target, organization: Organization, back: str, title: str):
     if not may_supervise(request.user, organization):
-        raise PermissionDenied(_("挂牌督办由县委创先争优办或上级党组织进行。"))
+        raise PermissionDenied(_("挂牌督办由活动办公室或上级党组织进行。"))
     form = SupervisionForm(request.POST or None, organization=organization, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

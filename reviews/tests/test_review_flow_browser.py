@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core.management import call_command
 
+from campaign.devdata.demo_campaign import DEMO_CAMPAIGN_NAME
 from campaign.devdata.demo_county import DEMO_PASSWORD
 from orgs.models import Member, Organization, User
 from orgs.scoping import unscoped
@@ -30,7 +31,9 @@ def demo():
         leader = User.objects.get(username="leader")
         from campaign.campaigns.models import Campaign
 
-        pledge = make_pledge(Campaign.objects.get(), member_user.member.organization, member=member_user.member)
+        pledge = make_pledge(
+            Campaign.objects.get(name=DEMO_CAMPAIGN_NAME), member_user.member.organization, member=member_user.member
+        )
         pledge_submit(pledge=pledge, by=secretary)
         pledge_approve(pledge=pledge, by=leader)
         pledge_publish(pledge=pledge, by=secretary, channel="notice_board", published_on=datetime.date(2011, 1, 5))
@@ -67,7 +70,8 @@ def test_reviews_from_due_lists_to_a_pledge_revision(live_server, demo, logged_i
     from playwright.sync_api import expect
 
     base = live_server.url
-    office = logged_in("office")
+    # The demo office sees the health system's campaign too, and works in the county's.
+    office = logged_in("office", campaign=DEMO_CAMPAIGN_NAME)
     before = coverage_counts(office, base)
 
     # The township secretary reviews the branch and its secretary.

@@ -31,7 +31,7 @@ def _may_see_coverage(user) -> bool:
 def _campaign(request) -> Campaign | None:
     """The campaign in use (campaign.campaigns.access), for those who may see coverage."""
     if not _may_see_coverage(request.user):
-        raise PermissionDenied(_("点评覆盖情况由县委创先争优办、上级党组织和党支部书记查看。"))
+        raise PermissionDenied(_("点评覆盖情况由活动办公室、上级党组织和党支部书记查看。"))
     return campaign_in_use(request)
 
 

@@ -331,6 +331,10 @@ def review_list(request):
     reviews = Review.objects.select_related("organization", "member", "reviewer__member", "campaign").order_by(
         "-reviewed_on", "-pk"
     )
+    # The reviews of the campaign the user works in, not another's over the same subtree.
+    campaign = campaign_in_use(request, ask=False)
+    if campaign is not None:
+        reviews = reviews.filter(campaign=campaign)
     page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -347,7 +351,7 @@ HISTORY_FIELDS = ("form", "reviewed_on", "requires_rectification", "acknowledged
 def review_history(request, pk: int):
     review = _review_or_404(pk)
     if not may_see_history(request.user, review):
-        raise PermissionDenied(_("点评的修改记录由点评人、上级党组织和创先争优办查看。"))
+        raise PermissionDenied(_("点评的修改记录由点评人、上级党组织和活动办公室查看。"))
     records = review.history.select_related("history_user__member")
     section_records = list(ReviewSection.history.filter(review_id=review.pk).select_related("history_user__member"))
     dimension_names = dict(

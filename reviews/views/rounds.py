@@ -168,7 +168,7 @@ def round_create_view(request):
         raise PermissionDenied(_("您的账号只能查看，不能组织群众评议。"))
     campaigns = visible_campaigns(user)
     if not campaigns.exists():
-        messages.error(request, _("还没有可以开展评议的活动，请等县委创先争优办设立活动后再组织评议。"))
+        messages.error(request, _("还没有可以开展评议的活动，请等活动办公室设立活动后再组织评议。"))
         return redirect("reviews:rounds")
     campaign = _campaign_for_new_round(request, campaigns)
     categories = dict(campaign.evaluator_categories.values_list("key", "label"))

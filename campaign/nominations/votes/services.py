@@ -143,7 +143,7 @@ def vote_open(
     """Hold a public vote on ``nominations`` (in that order on the paper) and make its
     ``code_count`` codes, so the slips can be printed."""
     if not may_run_votes(by, campaign.organization):
-        raise PermissionDenied(_("只有创先争优办可以组织公示票选。"))
+        raise PermissionDenied(_("只有活动办公室可以组织公示票选。"))
     title = title.strip()
     nominations = list({nomination.pk: nomination for nomination in nominations}.values())
     errors = []
@@ -405,7 +405,7 @@ def vote_close(*, vote: PublicVote, by: User) -> PublicVote:
     """Stop the vote now, even before its closing time, and count it. Waits for the
     papers being cast (their share locks), so none is missed or lands after."""
     if not may_run_votes(by, vote.campaign.organization):
-        raise PermissionDenied(_("只有创先争优办可以结束公示票选。"))
+        raise PermissionDenied(_("只有活动办公室可以结束公示票选。"))
     locked = PublicVote.objects.select_for_update().get(pk=vote.pk)
     if locked.closed_at is not None:
         raise ValidationError(_("这次公示票选已经计票，不能重复计票。"))

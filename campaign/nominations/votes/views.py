@@ -48,7 +48,7 @@ from orgs.sheets.writing import xlsx_response
 from reviews.codes import SLIPS_PER_PART, sheet_parts
 from reviews.public_pages import code_page
 
-OFFICE_ONLY = gettext_lazy("公示票选由创先争优办组织。")
+OFFICE_ONLY = gettext_lazy("公示票选由活动办公室组织。")
 STATE_BADGES = {
     VoteState.SCHEDULED: "secondary",
     VoteState.OPEN: "success",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from campaign.devdata.demo_activity import DemoActivity, demo_activity_load
 from campaign.devdata.demo_campaign import DemoCampaign, demo_campaign_load
 from campaign.devdata.demo_county import DemoCounty, demo_county_load
+from campaign.devdata.demo_health import demo_health_load
 from campaign.devdata.demo_scores import demo_scores_load
 from orgs.models import INSPECTOR_ACCESS, Role, User
 from orgs.scoping import unscoped
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         with unscoped("load_demo"):
             demo = demo_county_load()
             demo_campaign = demo_campaign_load(county=demo.county)
+            health_campaign = demo_health_load()
             if not no_activity:
                 activity = demo_activity_load(campaign=demo_campaign.campaign, county=demo.county)
                 accounts = {user.username: user for user in demo.accounts}
@@ -43,6 +45,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(self.style.SUCCESS(_summary(demo)))
         self.stdout.write(self.style.SUCCESS(_campaign_summary(demo_campaign)))
+        self.stdout.write(self.style.SUCCESS(_health_summary(health_campaign)))
         if activity is not None:
             self.stdout.write(self.style.SUCCESS(_activity_summary(activity)))
         if scores:
@@ -90,6 +93,18 @@ def _campaign_summary(demo_campaign: DemoCampaign) -> str:
     return _("演示活动“%(name)s”已存在，没有重复创建。") % values
 
 
+def _health_summary(health_campaign: DemoCampaign) -> str:
+    values = {"name": health_campaign.campaign.name, "organization": health_campaign.campaign.organization.name}
+    if health_campaign.created:
+        return (
+            _(
+                "已建立第二项演示活动“%(name)s”，由%(organization)s主办，含活动阶段、“三好一满意”标准和1000分考核评分表。"
+            )
+            % values
+        )
+    return _("演示活动“%(name)s”已存在，没有重复创建。") % values
+
+
 def _activity_summary(activity: DemoActivity) -> str:
     if not activity.created:
         return _("演示活动已有工作数据，没有重复生成。")
@@ -123,8 +138,10 @@ def _account_row(user: User, demo: DemoCounty) -> list[str]:
         sees = _("本人信息和本支部概况")
     elif user.role == Role.SECRETARY:
         sees = _("本支部（%(organization)s）及其党员") % {"organization": organization}
-    elif user.role == Role.OFFICE:
+    elif user.role == Role.OFFICE and user.organization_id == demo.county.pk:
         sees = _("全县所有组织和党员，可进入管理后台")
+    elif user.role == Role.OFFICE:
+        sees = _("%(organization)s及其下级组织和党员，主办本系统的活动") % {"organization": organization}
     else:
         sees = _("%(organization)s及其下级组织和党员") % {"organization": organization}
     return [user.username, demo.password, role, organization, sees]
