@@ -14,8 +14,8 @@ import datetime
 
 from django.db import transaction
 
-from campaign.campaigns.models import Campaign, CampaignSubjects, StandardSubject
 from campaign.campaigns.evaluation import PATIENT_PRESET
+from campaign.campaigns.models import Campaign, CampaignSubjects, StandardSubject
 from campaign.campaigns.services import DimensionInput, PhaseInput, StandardInput, campaign_create
 from campaign.devdata.demo_campaign import DemoCampaign
 from campaign.scores.services import score_sheet_default
