@@ -109,6 +109,11 @@ class BallotPaper:
     subjects: tuple[PaperSubject, ...]
     choices: tuple[PaperChoice, ...]
 
+    @property
+    def choice_labels(self) -> str:
+        """“满意”“基本满意”“不满意”“不了解”: the choices as the form's instructions name them."""
+        return "".join(f"“{choice.label}”" for choice in self.choices)
+
 
 def _round_refusal(evaluation_round: EvaluationRound, now: datetime.datetime) -> Refusal | None:
     if evaluation_round.state == RoundState.DRAFT:

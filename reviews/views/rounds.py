@@ -503,6 +503,7 @@ def paper_entry(request, pk: int):
             "tabs": [(value, label, value in entered) for value, label in labels.items()],
             "tally": tally,
             "choices": list(choices.items()),
+            "choice_labels": "".join(f"“{label}”" for label in choices.values()),
             "history": [(record, labels.get(record.category, record.category)) for record in history[:50]],
         },
     )
