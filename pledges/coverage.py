@@ -178,16 +178,15 @@ def _organization_filters(prefix: str, filters: CoverageFilters | None) -> Q:
 # ---------------------------------------------------------------------------
 
 
-def party_organizations(
-    roots: Sequence[Organization], filters: CoverageFilters | None = None
+def pledging_organizations(
+    campaign: Campaign, roots: Sequence[Organization], filters: CoverageFilters | None = None
 ) -> QuerySet[Organization]:
-    """Who owes an organization pledge: the party organizations under the roots (mass
-    organizations do not file pledges of their own here)."""
-    return (
-        Organization.objects.filter(under_roots("path", roots))
-        .exclude(kind__in=MASS_KINDS)
-        .filter(_organization_filters("", filters))
-    )
+    """Who owes an organization pledge in the campaign: the party organizations under the
+    roots, and the mass organizations too when the campaign says they take part."""
+    organizations = Organization.objects.filter(under_roots("path", roots))
+    if not campaign.mass_organizations_take_part:
+        organizations = organizations.exclude(kind__in=MASS_KINDS)
+    return organizations.filter(_organization_filters("", filters))
 
 
 def covered_members(
@@ -291,7 +290,7 @@ def organizations_without_pledge(
     if filters and filters.kind:
         own = own.filter(kind=filters.kind)
     return (
-        party_organizations(roots, filters)
+        pledging_organizations(campaign, roots, filters)
         .filter(~organization_covered(campaign, filters, as_of=today))
         .annotate(pledge_state=_newest_pledge_state(own))
         .select_related("parent")
@@ -416,7 +415,7 @@ def coverage_summary(
 
     has_org_pledge = organization_covered(campaign, filters, as_of=today)
     for group in _grouped(
-        party_organizations(roots, filters),
+        pledging_organizations(campaign, roots, filters),
         "path",
         roots,
         total=Count("pk"),

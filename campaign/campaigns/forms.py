@@ -60,6 +60,7 @@ class CampaignForm(forms.ModelForm):
             "name",
             "theme",
             "subjects",
+            "mass_organizations_take_part",
             "starts_on",
             "ends_on",
             "satisfaction_threshold",

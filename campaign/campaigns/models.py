@@ -48,6 +48,13 @@ class Campaign(models.Model):
         default=CampaignSubjects.PARTY,
         help_text=_("只评党员，还是评单位的全体职工（党员和非党员）。五带头点评始终只对党员。"),
     )
+    # 党群共建: the 工会、共青团、妇联 in the subtree pledge and are counted like the units
+    # they sit beside (pledges.coverage.pledging_organizations).
+    mass_organizations_take_part = models.BooleanField(
+        _("群团组织参加本活动"),
+        default=False,
+        help_text=_("勾选时，工会、共青团、妇联也要作出承诺，计入承诺覆盖面和工作进度统计。"),
+    )
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
     # Percent; "未达到90%" is strictly below, so exactly the threshold passes.

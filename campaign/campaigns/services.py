@@ -306,6 +306,7 @@ def campaign_create(
     ballot_batch_size: int = DEFAULT_BALLOT_BATCH_SIZE,
     evaluation: EvaluationPreset = PARTY_PRESET,
     subjects: str = CampaignSubjects.PARTY,
+    mass_organizations_take_part: bool = False,
     phases: list[PhaseInput] | None = None,
     standards: list[StandardInput] | tuple[StandardInput, ...] = DEFAULT_STANDARDS,
     sector_themes: dict[str, str] | None = None,
@@ -332,6 +333,7 @@ def campaign_create(
         models_per_quarter=models_per_quarter,
         ballot_batch_size=ballot_batch_size,
         subjects=_checked_subjects(subjects),
+        mass_organizations_take_part=mass_organizations_take_part,
         created_by=by,
     )
     campaign_evaluation_defaults(campaign=campaign, preset=evaluation)
@@ -356,6 +358,7 @@ def campaign_update(
     models_per_quarter: int,
     ballot_batch_size: int | None = None,
     subjects: str | None = None,
+    mass_organizations_take_part: bool | None = None,
     by: User | None,
 ) -> Campaign:
     """Change the basics (None: leave that one as it is). The organization running it
@@ -384,6 +387,8 @@ def campaign_update(
     if subjects is not None:
         # Pledges, rounds and nominations already made stay; new ones follow the new subjects.
         campaign.subjects = _checked_subjects(subjects)
+    if mass_organizations_take_part is not None:
+        campaign.mass_organizations_take_part = mass_organizations_take_part
     campaign.save()
     return campaign
 

@@ -131,6 +131,7 @@ def campaign_create_view(request):
                 ballot_batch_size=data["ballot_batch_size"],
                 evaluation=PRESETS[data["evaluation_preset"]],
                 subjects=data["subjects"],
+                mass_organizations_take_part=data["mass_organizations_take_part"],
                 by=request.user,
             )
         except ValidationError as error:
@@ -164,6 +165,7 @@ def campaign_edit(request, pk: int):
                 models_per_quarter=data["models_per_quarter"],
                 ballot_batch_size=data["ballot_batch_size"],
                 subjects=data["subjects"],
+                mass_organizations_take_part=data["mass_organizations_take_part"],
                 by=request.user,
             )
         except ValidationError as error:

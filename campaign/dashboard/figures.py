@@ -55,8 +55,8 @@ from pledges.coverage import (
     late_items_on,
     member_covered,
     organization_covered,
-    party_organizations,
     percent,
+    pledging_organizations,
 )
 from pledges.models import PledgeItem, Rectification
 from reviews.assignments import member_subject_q, organization_subject_q, period_end, period_start
@@ -230,7 +230,7 @@ def figures_compute(campaign: Campaign, period: Period) -> dict[int, Figures]:
 def _organizations(campaign: Campaign, period: Period, root: Organization) -> dict[int, Figures]:
     """A row for each party organization, with its own pledge and its own review as a subject."""
     as_of = period.as_of
-    organizations = party_organizations([root]).annotate(
+    organizations = pledging_organizations(campaign, [root]).annotate(
         covered=organization_covered(campaign, as_of=as_of),
         is_subject=ExpressionWrapper(organization_subject_q([root]), output_field=BooleanField()),
         reviewed=organization_reviewed(campaign, as_of=as_of),

@@ -75,6 +75,8 @@ def demo_health_load() -> DemoCampaign:
         standards=HEALTH_STANDARDS,
         # Whole hospitals and all their staff, judged by their patients.
         subjects=CampaignSubjects.UNITS,
+        # The hospitals' 工会 pledge beside them (党群共建).
+        mass_organizations_take_part=True,
         evaluation=PATIENT_PRESET,
         by=None,
     )

@@ -1383,12 +1383,13 @@ class ScaleGenerator:
                                 texts.NOMINATION_OPINIONS if status == "selected" else texts.DECLINE_OPINIONS
                             )
                             opinions.append((nomination_id, self.root.id, status, opinion, self.office_id, moment))
+                        title = "party_member" if member_id else "party_organization"
                         nominations.append(
-                            (nomination_id, self.campaign.pk, organization.id, member_id, deeds)
+                            (nomination_id, self.campaign.pk, organization.id, member_id, deeds, title)
                             + (nominating.user_id, nominating.id, chain[reached].id, status, created, decided)
                         )
                         nomination_id += 1
-            columns = ("id", "campaign_id", "organization_id", "member_id", "deeds", "nominated_by_id")
+            columns = ("id", "campaign_id", "organization_id", "member_id", "deeds", "title", "nominated_by_id")
             columns += ("nominating_organization_id", "current_level_id", "status", "created_at", "decided_at")
             rows.append(copy_rows(self.cursor, "campaign_modelnomination", columns, nominations))
         with self.step("campaign_nominationopinion") as rows:

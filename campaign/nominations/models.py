@@ -22,6 +22,19 @@ class NominationStatus(models.TextChoices):
     DECLINED = "declined", _("未通过")
 
 
+class ModelTitle(models.TextChoices):
+    """The honour a nomination is for: a party organization's or a party member's in every
+    campaign; a unit's and its staff's where the campaign judges units (模范职工, and the
+    youth league's and the women's federation's own), a mass organization's where they take part."""
+
+    ADVANCED_PARTY_ORGANIZATION = "party_organization", _("先进基层党组织")
+    ADVANCED_COLLECTIVE = "collective", _("先进集体")
+    EXCELLENT_PARTY_MEMBER = "party_member", _("优秀共产党员")
+    MODEL_WORKER = "model_worker", _("模范职工")
+    ADVANCED_YOUTH = "youth", _("先进青年")
+    WOMEN_PACESETTER = "women", _("巾帼标兵")
+
+
 class ModelNomination(models.Model):
     """An advanced organization (member empty) or an excellent member put forward as a
     model, with their deeds; it climbs the tree one level at a time."""
@@ -41,6 +54,7 @@ class ModelNomination(models.Model):
         on_delete=models.PROTECT,
         related_name="model_nominations",
     )
+    title = models.CharField(_("推荐称号"), max_length=20, choices=ModelTitle.choices)
     deeds = models.TextField(_("主要事迹"))
     nominated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("推荐人")

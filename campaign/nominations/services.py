@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.campaigns.models import Campaign
-from campaign.nominations.models import ModelNomination, NominationOpinion, NominationStatus
+from campaign.nominations.models import ModelNomination, ModelTitle, NominationOpinion, NominationStatus
 from orgs.access import user_scope
-from orgs.models import Member, Organization, Role, User
+from orgs.models import Gender, Member, Organization, Role, User
 from orgs.scoping import PATH_SEGMENT_LENGTH
 from orgs.sheets.writing import Table, xlsx_tables
 
@@ -62,6 +62,35 @@ def _opinion(*, nomination: ModelNomination, organization: Organization, action:
     )
 
 
+def nomination_titles(campaign: Campaign, *, organization: Organization | None = None, member: Member | None = None):
+    """The honours the campaign may put this organization or member forward for, the
+    usual one first (no query)."""
+    if member is not None:
+        titles = [ModelTitle.EXCELLENT_PARTY_MEMBER] if member.is_party_member else []
+        if campaign.covers_all_staff:
+            titles += [ModelTitle.MODEL_WORKER, ModelTitle.ADVANCED_YOUTH]
+            if member.gender == Gender.FEMALE:
+                titles.append(ModelTitle.WOMEN_PACESETTER)
+        return titles
+    if organization.is_mass_organization:
+        return [ModelTitle.ADVANCED_COLLECTIVE] if campaign.mass_organizations_take_part else []
+    titles = [ModelTitle.ADVANCED_PARTY_ORGANIZATION]
+    if campaign.covers_all_staff:
+        titles.append(ModelTitle.ADVANCED_COLLECTIVE)
+    return titles
+
+
+def campaign_titles(campaign: Campaign) -> list[str]:
+    """Every honour the campaign gives, in ModelTitle's order (no query)."""
+    given = {ModelTitle.ADVANCED_PARTY_ORGANIZATION, ModelTitle.EXCELLENT_PARTY_MEMBER}
+    if campaign.covers_all_staff:
+        given |= {ModelTitle.ADVANCED_COLLECTIVE, ModelTitle.MODEL_WORKER, ModelTitle.ADVANCED_YOUTH}
+        given |= {ModelTitle.WOMEN_PACESETTER}
+    if campaign.mass_organizations_take_part:
+        given.add(ModelTitle.ADVANCED_COLLECTIVE)
+    return [value for value in ModelTitle.values if value in given]
+
+
 @transaction.atomic
 def nomination_create(
     *,
@@ -69,10 +98,12 @@ def nomination_create(
     deeds: str,
     organization: Organization | None = None,
     member: Member | None = None,
+    title: str = "",
     opinion: str = "",
     by: User,
 ) -> ModelNomination:
-    """Nominate an organization, or a member, within the nominating user's subtree."""
+    """Nominate an organization, or a member, within the nominating user's subtree, for
+    one of the honours of nomination_titles (empty: the usual one)."""
     if not may_nominate(by):
         raise PermissionDenied(_("只有党组织书记、上级党组织负责人和活动办公室可以推荐典型。"))
     if (organization is None) == (member is None):
@@ -84,6 +115,21 @@ def nomination_create(
                 _("“%(campaign)s”推荐的是优秀共产党员，%(name)s不是中共党员。")
                 % {"campaign": campaign.name, "name": member.name}
             )
+    titles = nomination_titles(campaign, organization=organization, member=member)
+    if not titles:
+        raise ValidationError(
+            _("“%(campaign)s”不推荐“%(name)s”参评。") % {"campaign": campaign.name, "name": organization.name}
+        )
+    title = title or titles[0]
+    if title not in titles:
+        raise ValidationError(
+            _("“%(name)s”不能推荐为“%(title)s”，可以推荐为：%(titles)s。")
+            % {
+                "name": (member or organization).name,
+                "title": ModelTitle(title).label if title in ModelTitle.values else title,
+                "titles": "、".join(str(ModelTitle(value).label) for value in titles),
+            }
+        )
     deeds = deeds.strip()
     if not deeds:
         raise ValidationError(_("请填写主要事迹。"))
@@ -96,6 +142,7 @@ def nomination_create(
         campaign=campaign,
         organization=organization,
         member=member,
+        title=title,
         deeds=deeds,
         nominated_by=by,
         nominating_organization=anchor,

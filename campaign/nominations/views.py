@@ -19,6 +19,7 @@ from campaign.campaigns.selectors import (
 from campaign.nominations.forms import NominationForm, NominationOpinionForm
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.nominations.services import (
+    campaign_titles,
     may_decide,
     may_decline,
     may_nominate,
@@ -73,7 +74,9 @@ def nomination_create_view(request):
     else:
         organization = anchor
     members = Member.objects.for_campaign(campaign).filter(organization=organization).order_by("name")
-    form = NominationForm(request.POST or None, organization=organization, members=members)
+    form = NominationForm(
+        request.POST or None, organization=organization, members=members, titles=campaign_titles(campaign)
+    )
     if request.method == "POST" and form.is_valid():
         nominee = form.cleaned_data["nominee"]
         member = None if nominee == "org" else members.get(pk=int(nominee))
@@ -82,6 +85,7 @@ def nomination_create_view(request):
                 campaign=campaign,
                 organization=organization if member is None else None,
                 member=member,
+                title=form.cleaned_data["title"],
                 deeds=form.cleaned_data["deeds"],
                 opinion=form.cleaned_data["opinion"],
                 by=request.user,
@@ -91,13 +95,11 @@ def nomination_create_view(request):
         else:
             messages.success(request, _("已推荐“%(name)s”。") % {"name": nomination.nominee_name})
             return redirect(nomination)
-    # Only organizations that can themselves be models: not the mass organizations.
-    choices = (
-        Organization.objects.filter(path__startswith=anchor.path)
-        .exclude(kind__in=OrganizationKind.mass_organizations())
-        .only("name", "code", "path")
-        .order_by("path")
-    )
+    # Only organizations that can themselves be models: mass organizations where they take part.
+    choices = Organization.objects.filter(path__startswith=anchor.path)
+    if not campaign.mass_organizations_take_part:
+        choices = choices.exclude(kind__in=OrganizationKind.mass_organizations())
+    choices = choices.only("name", "code", "path").order_by("path")
     return render(
         request,
         "campaign/nomination_form.html",

@@ -79,6 +79,7 @@ def make_nomination(campaign, organization=None, *, member=None, deeds="带领�
         campaign=campaign,
         organization=organization,
         member=member,
+        title="party_member" if member else "party_organization",
         deeds=deeds,
         nominating_organization=organization,
         current_level=campaign.organization if at_top else organization,

@@ -183,6 +183,7 @@ def test_reports_against_the_monthly_quota(county, campaign):
 
 def test_models_against_the_quarterly_quota_of_townships(county, campaign):
     nomination = ModelNomination.objects.create(
+        title="party_organization",
         campaign=campaign,
         organization=county.branch_b1,
         deeds="带领群众发展特色养殖",

@@ -235,6 +235,7 @@ def test_reports_are_summed_over_the_months_and_each_organization_counts_up_to_i
 
 def selected_model(campaign, organization, decided):
     nomination = ModelNomination.objects.create(
+        title="party_organization",
         campaign=campaign,
         organization=organization,
         deeds="带领群众发展特色养殖",

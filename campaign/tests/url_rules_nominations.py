@@ -8,6 +8,7 @@ NOMINATORS = {"office", "leader", "secretary"}
 def _nomination(c, role, where, *, at_top=False):
     organization = (inside_org if where == "inside" else outside_org)(c, role)
     nomination = ModelNomination.objects.create(
+        title="party_organization",
         campaign=_campaign(c),
         organization=organization,
         deeds="带领群众修路架桥。",

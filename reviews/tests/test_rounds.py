@@ -295,7 +295,7 @@ def test_the_secretary_sets_up_a_round_on_the_page(client, county, campaign):
     client.force_login(county.secretary_user_a1)
     page = client.get(reverse("reviews:round_create"))
     assert page.status_code == 200
-    assert list(page.context["form"].fields["organization"].queryset) == [county.branch_a1]
+    assert list(page.context["form"].fields["organization"].queryset) == [county.branch_a1, county.union_a1]
     response = client.post(
         reverse("reviews:round_create"),
         form_data(campaign=campaign.pk, organization=county.branch_a1.pk),
@@ -343,11 +343,16 @@ def test_an_organization_outside_the_scope_cannot_be_picked(client, county, camp
     assert client.get(reverse("reviews:round_create") + f"?organization={county.branch_b1.code}").status_code == 404
 
 
-def test_the_leader_picks_among_the_townships_party_organizations(client, county, campaign):
+def test_a_mass_organization_is_evaluated_as_itself(county, campaign):
+    evaluation_round = create(county, campaign, organization=county.union_a1)
+    assert subject_names(evaluation_round) == ["红湾社区工会"]
+
+
+def test_the_leader_picks_among_the_townships_organizations(client, county, campaign):
     client.force_login(county.leader_a)
     page = client.get(reverse("reviews:round_create") + f"?organization={county.branch_a2.code}")
     organizations = list(page.context["form"].fields["organization"].queryset)
-    assert organizations == [county.township_a, county.branch_a1, county.branch_a2]  # no 工会
+    assert organizations == [county.township_a, county.branch_a1, county.union_a1, county.branch_a2]
     assert page.context["form"].initial["organization"] == county.branch_a2
 
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from campaign.campaigns.access import campaign_in_use
 from campaign.campaigns.selectors import visible_campaigns
 from orgs.access import user_scope
-from orgs.models import Organization, OrganizationKind, Role
+from orgs.models import Organization, Role
 from reviews.codes import SLIPS_PER_PART, code_sheet_pdf, sheet_parts
 from reviews.forms import (
     PaperTallyForm,
@@ -140,12 +140,9 @@ def round_list(request):
 
 def _runnable_organizations(user):
     """Organizations the user may run rounds for, in tree order. Mass organizations
-    (工会、共青团、妇联) have no members of their own to evaluate and are left out."""
-    return (
-        Organization.objects.exclude(kind__in=OrganizationKind.mass_organizations())
-        .order_by("path")
-        .only("pk", "name", "path", "code", "kind")
-    )
+    (工会、共青团、妇联) are among them: the masses evaluate a 工会 as they do its branch,
+    though it has no members of its own on the roster, so only the 工会 itself is a subject."""
+    return Organization.objects.order_by("path").only("pk", "name", "path", "code", "kind")
 
 
 def _campaign_for_new_round(request, campaigns):
