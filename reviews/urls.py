@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/close/", rounds.round_close_view, name="round_close"),
     path("<int:pk>/progress/", rounds.round_progress_view, name="round_progress"),
     path("<int:pk>/codes/", rounds.code_sheet, name="code_sheet"),
+    path("<int:pk>/poster/", rounds.round_poster, name="round_poster"),
     path("<int:pk>/paper/", rounds.paper_entry, name="paper"),
     # A round's results
     path("<int:pk>/results/", results.results_page, name="results"),

@@ -174,3 +174,21 @@ def test_patients_judge_by_the_rule_the_round_copied_whatever_the_campaign_says_
     assert overall.choice_counts == {"satisfied": 3, "fairly": 1, "average": 1, "unknown": 5}
     assert overall.satisfaction == Decimal("80.0000") and overall.below_threshold
     assert RoundChoice.objects.get(round=evaluation_round, key="average").counting == "counted"
+
+
+def test_a_ward_poster_leads_patients_to_type_the_code_of_their_slip(client, county, hospital_campaign):
+    evaluation_round = make_round(
+        hospital_campaign, county.branch_a1, state=RoundState.OPEN, members=[], codes={"inpatient": 3}
+    )
+    client.force_login(county.secretary_user_a1)
+
+    assert (
+        reverse("reviews:round_poster", args=[evaluation_round.pk])
+        in client.get(evaluation_round.get_absolute_url()).content.decode()
+    )
+    page = client.get(reverse("reviews:round_poster", args=[evaluation_round.pk])).content.decode()
+
+    assert "<svg" in page and "http://testserver/p/" in page
+    assert "请以下人员参加：住院患者" in page and "患者家属" not in page
+    # A poster hangs in public: it carries no code.
+    assert not any(code in page for code in EvaluationCode.objects.values_list("code", flat=True))

@@ -56,5 +56,6 @@ RULES = {
     "reviews:round_close": Rule(method="POST", args=round_pk(OPEN), allowed=RUNNERS, ok=302),
     "reviews:round_progress": Rule(args=round_pk(OPEN), allowed=READERS),
     "reviews:code_sheet": Rule(args=round_pk(OPEN), allowed=RUNNERS),
+    "reviews:round_poster": Rule(args=round_pk(OPEN), allowed=RUNNERS),
     "reviews:paper": Rule(args=round_pk(OPEN), allowed=RUNNERS),
 }

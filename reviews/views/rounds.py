@@ -10,6 +10,7 @@ are on their own page (reviews.views.results), once the round is tallied.
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +26,7 @@ from campaign.campaigns.access import campaign_in_use
 from campaign.campaigns.selectors import visible_campaigns
 from orgs.access import user_scope
 from orgs.models import Organization, Role
-from reviews.codes import SLIPS_PER_PART, code_sheet_pdf, sheet_parts
+from reviews.codes import SLIPS_PER_PART, code_sheet_pdf, entry_path, sheet_parts
 from reviews.forms import (
     PaperTallyForm,
     RoundForm,
@@ -431,6 +432,28 @@ def code_sheet(request, pk: int):
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_GET
+def round_poster(request, pk: int):
+    """A printable poster for a ward or a service hall: its QR code opens the page where
+    an evaluator types the one-time code on the slip handed over (at discharge, at the
+    meeting). It holds no code, so it may hang in public for the whole round."""
+    evaluation_round = _runnable_round_or_404(request, pk)
+    url = request.build_absolute_uri(entry_path())
+    return render(
+        request,
+        "reviews/round_poster.html",
+        {
+            "evaluation_round": evaluation_round,
+            "categories": [
+                category for category in evaluation_round.categories.order_by("order", "pk") if category.code_count
+            ],
+            "url": url,
+            "qr_svg": segno.make(url, error="m").svg_inline(border=2, omitsize=True),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------
