@@ -257,6 +257,16 @@ class Member(models.Model):
         """The party post as pages show it: none for staff outside the party."""
         return self.get_post_display() if self.is_party_member else ""
 
+    @property
+    def role_display(self) -> str:
+        """What an evaluator knows the person by, beside the name: a leader's party post,
+        else the job (护士长), else 党员 or the 政治面貌 (群众)."""
+        if self.is_party_member and self.is_leadership:
+            return self.get_post_display()
+        if self.job_title:
+            return self.job_title
+        return self.get_post_display() if self.is_party_member else self.get_status_display()
+
 
 # What an inspection group (巡回检查组) does in the subtrees it inspects: it reads them,
 # scores them by hand (督查组评分) and files follow-up notes on supervised tasks

@@ -108,6 +108,8 @@ class BallotPaper:
     closes_at: datetime.datetime
     subjects: tuple[PaperSubject, ...]
     choices: tuple[PaperChoice, ...]
+    # A campaign of whole units (三好一满意): a satisfaction form about a unit, not a party organization.
+    judges_units: bool = False
 
     @property
     def choice_labels(self) -> str:
@@ -244,7 +246,7 @@ def ballot_paper(code: str) -> BallotPaper:
     and the subjects; reads only, so opening a form never uses the code up."""
     with unscoped(SCOPE_LABEL):
         row = _code_row_unused(code)
-        evaluation_round = EvaluationRound.objects.select_related("organization").get(pk=row["round_id"])
+        evaluation_round = EvaluationRound.objects.select_related("organization", "campaign").get(pk=row["round_id"])
         refusal = _round_refusal(evaluation_round, timezone.now())
         if refusal is not None:
             raise BallotRefused(refusal)
@@ -252,7 +254,7 @@ def ballot_paper(code: str) -> BallotPaper:
             PaperSubject(
                 id=subject.pk,
                 name=subject.member.name if subject.member_id else evaluation_round.organization.name,
-                post=subject.member.get_post_display() if subject.member_id else "",
+                post=subject.member.role_display if subject.member_id else "",
                 is_organization=subject.member_id is None,
             )
             for subject in _subjects(evaluation_round.pk)
@@ -270,6 +272,7 @@ def ballot_paper(code: str) -> BallotPaper:
         closes_at=evaluation_round.closes_at,
         subjects=subjects,
         choices=choices,
+        judges_units=evaluation_round.campaign.covers_all_staff,
     )
 
 

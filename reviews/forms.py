@@ -153,7 +153,7 @@ class SubjectAddForm(forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
-        self.fields["member"].label_from_instance = lambda member: f"{member.name}（{member.get_post_display()}）"
+        self.fields["member"].label_from_instance = lambda member: f"{member.name}（{member.role_display}）"
 
 
 def count_field_name(subject_id: int, choice: str) -> str:

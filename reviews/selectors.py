@@ -26,9 +26,10 @@ from reviews.reviewing import current_pledge
 # ---------------------------------------------------------------------------
 
 
-def rounds_listed(*, state: str = "") -> QuerySet[EvaluationRound]:
+def rounds_listed(*, campaign=None, state: str = "") -> QuerySet[EvaluationRound]:
     """Rounds, the latest to open first, with their organization and campaign and how many
-    codes were ``issued`` and ``used``; only those in ``state``, if given."""
+    codes were ``issued`` and ``used``; only the campaign's, and only those in ``state``,
+    if given."""
     # Subqueries, not two joins: codes and categories would multiply each other's rows.
     codes = EvaluationCode._base_manager.filter(round=OuterRef("pk")).order_by().values("round")
     categories = RoundCategory._base_manager.filter(round=OuterRef("pk")).order_by().values("round")
@@ -43,6 +44,8 @@ def rounds_listed(*, state: str = "") -> QuerySet[EvaluationRound]:
             default=Coalesce(Subquery(codes.filter(used=True).annotate(n=Count("pk")).values("n")), 0),
         ),
     )
+    if campaign is not None:
+        rounds = rounds.filter(campaign=campaign)
     if state:
         rounds = rounds.filter(state=state)
     return rounds.order_by("-opens_at", "-pk")

@@ -93,3 +93,27 @@ def test_the_choice_page_goes_back_only_to_this_site(client, county, campaign, h
     client.force_login(county.office)
     response = client.post(reverse("campaign:choose"), {"campaign": campaign.pk, "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == reverse("home")
+
+
+def test_in_the_health_campaign_the_county_office_has_no_township_to_review(client, county, campaign, health):
+    client.force_login(county.office)
+
+    in_health = client.get(reverse("reviews:due") + f"?campaign={health.pk}").content.decode()
+    in_county = client.get(reverse("reviews:due") + f"?campaign={campaign.pk}").content.decode()
+
+    assert "红湾寺镇党委" in in_county and "卫生党总支" in in_county
+    assert "红湾寺镇党委" not in in_health and "卫生党总支" in in_health
+
+
+def test_the_evaluation_list_shows_the_rounds_of_the_campaign_in_use(client, county, campaign, health):
+    from reviews.tests.factories import make_round
+
+    county_round = make_round(campaign, county.branch_a1, period="创先争优2010年下半年")
+    health_round = make_round(health, health.organization, period="三好一满意2026年下半年")
+    client.force_login(county.office)
+
+    in_health = client.get(reverse("reviews:rounds") + f"?campaign={health.pk}").content.decode()
+    in_county = client.get(reverse("reviews:rounds") + f"?campaign={campaign.pk}").content.decode()
+
+    assert health_round.period in in_health and county_round.period not in in_health
+    assert county_round.period in in_county and health_round.period not in in_county

@@ -9,9 +9,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from campaign.campaigns.evaluation import PATIENT_PRESET, CategoryInput, ChoiceInput
-from campaign.campaigns.models import Campaign, CampaignChoice, CampaignEvaluatorCategory, ChoiceCounting
+from campaign.campaigns.models import (
+    Campaign,
+    CampaignChoice,
+    CampaignEvaluatorCategory,
+    CampaignSubjects,
+    ChoiceCounting,
+)
 from campaign.campaigns.services import campaign_evaluation_set
 from campaign.tests.factories import make_campaign
+from orgs.tests.factories import make_staff
 from reviews.ballots import ballot_cast
 from reviews.models import EvaluationCode, RoundCategory, RoundChoice, RoundState, TallyResult
 from reviews.tally import round_tally
@@ -133,7 +140,13 @@ def test_only_the_office_over_the_campaign_changes_its_form(county, campaign):
 
 @pytest.fixture
 def hospital_campaign(county):
-    return make_campaign(county.county, name="三好一满意活动", evaluation=PATIENT_PRESET, satisfaction_threshold=90)
+    return make_campaign(
+        county.county,
+        name="三好一满意活动",
+        evaluation=PATIENT_PRESET,
+        subjects=CampaignSubjects.UNITS,
+        satisfaction_threshold=90,
+    )
 
 
 def test_patients_judge_by_the_rule_the_round_copied_whatever_the_campaign_says_later(county, hospital_campaign):
@@ -192,3 +205,15 @@ def test_a_ward_poster_leads_patients_to_type_the_code_of_their_slip(client, cou
     assert "请以下人员参加：住院患者" in page and "患者家属" not in page
     # A poster hangs in public: it carries no code.
     assert not any(code in page for code in EvaluationCode.objects.values_list("code", flat=True))
+
+
+def test_a_patient_s_form_is_about_the_unit_and_names_staff_by_their_job(client, county, hospital_campaign):
+    make_staff(county.branch_a1, "牛丽萍", job_title="护士长")
+    evaluation_round = make_round(hospital_campaign, county.branch_a1, state=RoundState.OPEN, codes={"inpatient": 3})
+    code = EvaluationCode.objects.filter(round=evaluation_round).first().code
+
+    page = client.get(reverse("ballot:form", args=[code])).content.decode()
+
+    assert "红湾社区党支部满意度评价表" in page and "群众评议表" not in page
+    assert ">单位<" in page and "护士长" in page
+    assert "“满意”“比较满意”“一般”“不满意”“说不清”" in page

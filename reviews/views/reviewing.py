@@ -123,7 +123,12 @@ def review_due(request):
         # A finished campaign's reviews fall in its last period, as its pages show.
         start = period_start(campaign, day_within(campaign, timezone.localdate()))
         end = period_end(campaign, start)
-        rows = due_rows(campaign, subjects_of(organization), start)
+        # Only those inside the campaign: a county's office in its health bureau's
+        # campaign reviews no township in it.
+        subjects = [
+            subject for subject in subjects_of(organization) if subject.organization.is_within(campaign.organization)
+        ]
+        rows = due_rows(campaign, subjects, start)
     counts = {status: sum(1 for row in rows if row["status"] == status) for status in (DONE, DUE, OVERDUE)}
     return render(
         request,

@@ -119,7 +119,9 @@ def round_list(request):
     state = request.GET.get("state", "")
     if state not in RoundState.values:
         state = ""
-    page = Paginator(rounds_listed(state=state), ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
+    # The campaign in use: a county runs 创先争优 rounds while its hospitals run patients'.
+    campaign = campaign_in_use(request)
+    page = Paginator(rounds_listed(campaign=campaign, state=state), ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
     for evaluation_round in page:
         evaluation_round.badge = STATE_BADGES[evaluation_round.state]
     return render(
@@ -127,6 +129,7 @@ def round_list(request):
         "reviews/round_list.html",
         {
             "page": page,
+            "campaign": campaign,
             "state": state,
             "states": RoundState.choices,
             "may_create": _may_run_any(request.user),
