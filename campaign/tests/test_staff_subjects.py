@@ -179,3 +179,9 @@ def test_a_review_of_staff_outside_the_party_is_refused_even_in_a_campaign_about
             requires_rectification=False,
             by=county.secretary_user_a1,
         )
+
+
+def test_pages_of_a_campaign_about_units_count_people_not_party_members(client, county, units_campaign, nurse):
+    client.force_login(county.office)
+    page = client.get(reverse("pledges:coverage") + f"?campaign={units_campaign.pk}").content.decode()
+    assert "人员已承诺" in page and "党员已承诺" not in page
