@@ -301,9 +301,11 @@ def number_members(organizations: list[PlannedOrganization], first_id: int) -> i
     return next_id
 
 
-MemberRow = tuple  # (id, organization id, name, gender, ethnicity, birth date, joined date, status, post, phone)
+# (id, organization id, name, gender, ethnicity, birth date, joined date, status, post, phone,
+# job title): every one a party member, as a party roster is.
+MemberRow = tuple
 MEMBER_COLUMNS = ("id", "organization_id", "name", "gender", "ethnicity", "birth_date", "joined_date", "status")
-MEMBER_COLUMNS += ("post", "phone")
+MEMBER_COLUMNS += ("post", "phone", "job_title")
 DAYS_18_YEARS = 6_575
 DAYS_45_YEARS = 16_436
 
@@ -362,6 +364,7 @@ def member_rows(organizations: list[PlannedOrganization], rng: random.Random) ->
                 MemberStatus.PROBATIONARY if probationary else MemberStatus.FULL,
                 post,
                 phone,
+                "",
             )
 
 

@@ -45,6 +45,21 @@ SKIPPED = {
     "campaign.InfoReportPhoto.content_type": "sniffed from the upload; sent as a header",
     "pledges.Evidence.content_type": "sniffed from the upload; sent as a header",
     "campaign.OutboxEntry.task": "a task's dotted name",
+    # The keys of a campaign's evaluator categories and choices, copied by its rounds and
+    # stored on codes, forms and tallies; people type the labels, which are poisoned.
+    "campaign.CampaignEvaluatorCategory.key": "an evaluator category's key",
+    "campaign.CampaignChoice.key": "a ballot choice's key",
+    "reviews.RoundCategory.category": "an evaluator category's key",
+    "reviews.RoundChoice.key": "a ballot choice's key",
+    "reviews.EvaluationCode.category": "an evaluator category's key",
+    "reviews.Ballot.category": "an evaluator category's key",
+    "reviews.BallotChoice.category": "an evaluator category's key",
+    "reviews.BallotChoice.choice": "a ballot choice's key",
+    "reviews.PaperTally.category": "an evaluator category's key",
+    "reviews.PaperCount.choice": "a ballot choice's key",
+    "reviews.TallyResult.category": "an evaluator category's key",
+    "reviews.HeldForm.kind": "which kind of box a sealed form waits in",
+    "reviews.HeldForm.category": "an evaluator category's key",
 }
 RAW = ("<b data-xss", "<script>xss")
 SHORT_MARKER = "<b data-xss>"

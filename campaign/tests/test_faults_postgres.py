@@ -198,11 +198,14 @@ def test_a_real_restart_under_load_fails_requests_cleanly_and_loses_or_halves_no
     accepted = {code for code, _opened, posted, _seconds in forms if posted == 302} | {last_code}
     assert accepted <= used, "a form answered 302 was lost"
     # Forms still held for their batch are stored too: each opens whole, with every subject.
-    from reviews.ballots import _form_from_bytes
+    from reviews.ballots import _form_from_bytes, _round_choice_keys
     from reviews.held_forms import form_unseal
 
+    choice_keys = _round_choice_keys(evaluation_round.pk)
     held = [
-        _form_from_bytes(form_unseal(bytes(sealed), box=f"evaluation:{evaluation_round.pk}:{category}".encode()))
+        _form_from_bytes(
+            form_unseal(bytes(sealed), box=f"evaluation:{evaluation_round.pk}:{category}".encode()), choice_keys
+        )
         for category, sealed in private_rows(
             database_url,
             "SELECT category, sealed FROM reviews_heldform WHERE kind = 'evaluation' AND box_id = %s",

@@ -570,7 +570,7 @@ def test_office_imports_members_on_a_phone(live_server, county, logged_in, setti
     expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
     page.get_by_role("link", name="导入导出").click()
     expect(page).to_have_url(f"{live_server.url}{reverse('orgs:roster_import')}", timeout=30_000)
-    page.get_by_label("党员").check()
+    page.get_by_label("人员").check()
     bad = xlsx_bytes(MEMBER_HEADER, [member_row(county.branch_a2, "手机上的党员", birth="1975年13月1日")])
     page.set_input_files(
         "#id_file", files=[{"name": "党员.xlsx", "mimeType": "application/octet-stream", "buffer": bad}]
@@ -582,7 +582,7 @@ def test_office_imports_members_on_a_phone(live_server, county, logged_in, setti
     page.get_by_role("button", name="重新上传").click()
 
     good = xlsx_bytes(MEMBER_HEADER, [member_row(county.branch_a2, "手机上的党员")])
-    page.get_by_label("党员").check()
+    page.get_by_label("人员").check()
     page.set_input_files(
         "#id_file", files=[{"name": "党员.xlsx", "mimeType": "application/octet-stream", "buffer": good}]
     )
