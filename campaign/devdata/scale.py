@@ -473,7 +473,18 @@ class ScaleGenerator:
                 copy_rows(
                     self.cursor,
                     "orgs_organization",
-                    ("id", "code", "name", "kind", "sector", "parent_id", "path", "notice_board_token", "grade", "unit_type"),
+                    (
+                        "id",
+                        "code",
+                        "name",
+                        "kind",
+                        "sector",
+                        "parent_id",
+                        "path",
+                        "notice_board_token",
+                        "grade",
+                        "unit_type",
+                    ),
                     # No grade nor unit type: a party tree's organizations.
                     (
                         (o.id, o.code, o.name, o.kind, o.sector, o.parent.id if o.parent else None, o.path)
