@@ -101,6 +101,7 @@ class BallotPaper:
     phone number or birth date through a model instance."""
 
     organization: str
+    campaign: str
     period: str
     briefing_on: datetime.date | None
     briefing_kind: str
@@ -265,6 +266,7 @@ def ballot_paper(code: str) -> BallotPaper:
         )
     return BallotPaper(
         organization=evaluation_round.organization.name,
+        campaign=evaluation_round.campaign.name,
         period=evaluation_round.period,
         briefing_on=evaluation_round.briefing_on,
         briefing_kind=evaluation_round.get_briefing_kind_display(),

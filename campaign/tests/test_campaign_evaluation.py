@@ -215,5 +215,6 @@ def test_a_patient_s_form_is_about_the_unit_and_names_staff_by_their_job(client,
     page = client.get(reverse("ballot:form", args=[code])).content.decode()
 
     assert "红湾社区党支部满意度评价表" in page and "群众评议表" not in page
+    assert "三好一满意活动</a>" in page and "创先争优活动管理" not in page
     assert ">单位<" in page and "护士长" in page
     assert "“满意”“比较满意”“一般”“不满意”“说不清”" in page
