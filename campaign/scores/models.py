@@ -208,6 +208,10 @@ class OrganizationScore(models.Model):
     # Below the campaign's organization: 1 for its children (the townships), and so on.
     depth = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
+    # The organization's grade and unit type when the scores were computed: a finalized
+    # period ranks by these even after a hospital is regraded (四排队八排队).
+    grade = models.CharField(max_length=10, blank=True)
+    unit_type = models.CharField(max_length=30, blank=True)
     total = models.DecimalField(_("总分"), max_digits=8, decimal_places=2)
     rank = models.PositiveIntegerField(_("排名"))
     # Place in the group's listing: by rank, then by name (campaign.scores.formulas.competition_ranks).

@@ -4,8 +4,9 @@ breakdown, and its .xlsx export.
 The stored ranks are by level (same depth and kind, campaign.scores.services). A system
 campaign also ranks its units by grade or by unit type (the health speech's 四排队八排队:
 三级 hospitals among themselves, 二级 among themselves); those ranks are worked out here
-when the page is read, from the stored totals of the whole period and the organizations'
-grade and unit type as they are now."""
+when the page is read, from the stored totals of the whole period and the grade and unit
+type each organization had when the period was computed (kept on its score, so a
+finalized ranking does not move when a hospital is regraded)."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ class AttributeGroup:
 
     @property
     def field(self) -> str:
-        return f"organization__{self.grouping}"
+        return self.grouping
 
 
 KIND_ORDER = {kind: index for index, kind in enumerate(OrganizationKind.values)}
@@ -92,7 +93,7 @@ def score_groups(period: ScorePeriod, grouping: str = Grouping.LEVEL) -> list[Sc
     """The groups with scores the active scope sees: upper levels first, or higher grades
     first, or unit types by name with the blank last. One query."""
     if grouping != Grouping.LEVEL:
-        field = f"organization__{grouping}"
+        field = grouping
         rows = OrganizationScore.objects.filter(period=period).values(field).annotate(count=Count("pk")).order_by()
         groups = [AttributeGroup(grouping, row[field], row["count"]) for row in rows]
         if grouping == Grouping.GRADE:

@@ -597,6 +597,8 @@ def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures
             organization=organization,
             depth=depth,
             kind=organization.kind,
+            grade=organization.grade,
+            unit_type=organization.unit_type,
             total=total,
             breakdown=breakdown,
             computed_at=now,

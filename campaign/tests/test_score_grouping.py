@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from campaign.scores.models import OrganizationScore
+from campaign.scores.models import OrganizationScore, ScorePeriod
 from campaign.scores.services import score_period_recompute
 from campaign.tests.factories import make_score_period
 from orgs.models import Grade, Organization, Sector
@@ -115,3 +116,19 @@ def test_the_export_by_grade_holds_one_sheet_per_grade(client, county, period):
     assert workbook.sheetnames == ["三级", "二级", "未定级"]
     rows = list(workbook["三级"].values)
     assert [(row[0], row[1]) for row in rows[1:]] == [(1, "县人民医院党支部"), (2, "县第二人民医院党支部")]
+
+
+def test_a_hospital_regraded_after_the_computation_keeps_its_place_in_the_period(client, county, period):
+    """The ranking by grade reads the grade each score was computed with: a period the
+    office finalized does not move when a hospital is regraded later."""
+    Organization.objects.filter(name="县中医医院党支部").update(grade=Grade.THIRD)
+    client.force_login(county.office)
+
+    groups = ranking(client, period, by="grade").context["groups"]
+    assert [(group.label, group.count) for group in groups] == [("三级", 2), ("二级", 1), ("未定级", 5)]
+
+    # Recomputed (as the office's button asks), the period takes the new grade.
+    ScorePeriod.objects.filter(pk=period.pk).update(recompute_requested_at=timezone.now())
+    score_period_recompute(period_id=period.pk, today=datetime.date(2011, 3, 1))
+    groups = ranking(client, period, by="grade").context["groups"]
+    assert [(group.label, group.count) for group in groups][0] == ("三级", 3)
