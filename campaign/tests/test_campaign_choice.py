@@ -117,3 +117,10 @@ def test_the_evaluation_list_shows_the_rounds_of_the_campaign_in_use(client, cou
 
     assert health_round.period in in_health and county_round.period not in in_health
     assert county_round.period in in_county and health_round.period not in in_county
+
+
+@pytest.mark.parametrize("name", ["reviews:reviews", "pledges:rectifications", "reviews:rounds", "reviews:due"])
+def test_lists_of_work_ask_which_campaign_rather_than_mix_two(client, county, campaign, health, name):
+    client.force_login(county.office)
+    response = client.get(reverse(name))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("campaign:choose"))

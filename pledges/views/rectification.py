@@ -98,8 +98,9 @@ def rectification_list(request):
     organization = access_organization(request.user, code) if code else None
     late_only = request.GET.get("late") == "1"
     # The tasks of the campaign the user works in: another campaign's over the same
-    # organizations (a bureau's 三好一满意 beside 创先争优) is not this one's work.
-    campaign = campaign_in_use(request, ask=False)
+    # organizations (a bureau's 三好一满意 beside 创先争优) is not this one's work; one
+    # who sees several is asked which first, never shown them mixed.
+    campaign = campaign_in_use(request)
     tasks = rectifications_listed(
         campaign_id=campaign.pk if campaign else None,
         status=status if status in RectificationStatus.values else "",

@@ -336,8 +336,9 @@ def review_list(request):
     reviews = Review.objects.select_related("organization", "member", "reviewer__member", "campaign").order_by(
         "-reviewed_on", "-pk"
     )
-    # The reviews of the campaign the user works in, not another's over the same subtree.
-    campaign = campaign_in_use(request, ask=False)
+    # The reviews of the campaign the user works in, not another's over the same subtree
+    # (asked for first by one who sees several).
+    campaign = campaign_in_use(request)
     if campaign is not None:
         reviews = reviews.filter(campaign=campaign)
     page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
