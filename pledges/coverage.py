@@ -515,7 +515,7 @@ def coverage_export(
                 member.name,
                 member.organization.name,
                 member.organization.code,
-                member.get_post_display(),
+                member.role_display,
                 pledge_state_text(member.pledge_state),
             )
             for member in members_without_pledge(campaign, roots, filters, today=today).iterator(chunk_size=2000)

@@ -62,13 +62,23 @@ def _opinion(*, nomination: ModelNomination, organization: Organization, action:
     )
 
 
+# 先进青年 are young people: up to 35, as the youth league's honours count them.
+YOUTH_AGE = 35
+
+
+def _age(birth_date: datetime.date, today: datetime.date) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
 def nomination_titles(campaign: Campaign, *, organization: Organization | None = None, member: Member | None = None):
     """The honours the campaign may put this organization or member forward for, the
     usual one first (no query)."""
     if member is not None:
         titles = [ModelTitle.EXCELLENT_PARTY_MEMBER] if member.is_party_member else []
         if campaign.covers_all_staff:
-            titles += [ModelTitle.MODEL_WORKER, ModelTitle.ADVANCED_YOUTH]
+            titles.append(ModelTitle.MODEL_WORKER)
+            if _age(member.birth_date, timezone.localdate()) <= YOUTH_AGE:
+                titles.append(ModelTitle.ADVANCED_YOUTH)
             if member.gender == Gender.FEMALE:
                 titles.append(ModelTitle.WOMEN_PACESETTER)
         return titles

@@ -218,3 +218,9 @@ def test_a_patient_s_form_is_about_the_unit_and_names_staff_by_their_job(client,
     assert "三好一满意活动</a>" in page and "创先争优活动管理" not in page
     assert ">单位<" in page and "护士长" in page
     assert "“满意”“比较满意”“一般”“不满意”“说不清”" in page
+
+
+def test_a_closed_round_has_no_poster(client, county, hospital_campaign):
+    evaluation_round = make_round(hospital_campaign, county.branch_a1, state=RoundState.CLOSED, codes={"inpatient": 3})
+    client.force_login(county.secretary_user_a1)
+    assert client.get(reverse("reviews:round_poster", args=[evaluation_round.pk])).status_code == 400

@@ -98,7 +98,7 @@ def test_a_union_is_no_model_where_mass_organizations_do_not_take_part(county, c
 
 def test_staff_outside_the_party_are_model_workers_and_pacesetters_not_excellent_party_members(county):
     units = make_campaign(county.county, name="三好一满意活动", subjects=CampaignSubjects.UNITS)
-    nurse = make_staff(county.branch_a1, "牛护士", job_title="护士长", gender="female", birth=datetime.date(1990, 2, 2))
+    nurse = make_staff(county.branch_a1, "牛护士", job_title="护士长", gender="female", birth=datetime.date(1995, 2, 2))
 
     assert nomination_titles(units, member=nurse) == [
         ModelTitle.MODEL_WORKER,

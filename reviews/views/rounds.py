@@ -444,6 +444,8 @@ def round_poster(request, pk: int):
     an evaluator types the one-time code on the slip handed over (at discharge, at the
     meeting). It holds no code, so it may hang in public for the whole round."""
     evaluation_round = _runnable_round_or_404(request, pk)
+    if evaluation_round.state != RoundState.OPEN:
+        return HttpResponseBadRequest(_("评议不在进行中，不提供二维码海报。"))
     url = request.build_absolute_uri(entry_path())
     return render(
         request,
