@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from campaign.campaigns.models import Campaign
-from orgs.models import Organization, OrganizationKind
+from orgs.models import Grade, Organization, OrganizationKind
 from orgs.scoping import ScopedManager
 
 # 考核评价 / 打分排队: a score sheet per campaign, periods, scores and ranks
@@ -210,7 +210,7 @@ class OrganizationScore(models.Model):
     kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
     # The organization's grade and unit type when the scores were computed: a finalized
     # period ranks by these even after a hospital is regraded (四排队八排队).
-    grade = models.CharField(max_length=10, blank=True)
+    grade = models.CharField(max_length=1, choices=Grade.choices, blank=True)
     unit_type = models.CharField(max_length=30, blank=True)
     total = models.DecimalField(_("总分"), max_digits=8, decimal_places=2)
     rank = models.PositiveIntegerField(_("排名"))
