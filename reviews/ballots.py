@@ -86,6 +86,12 @@ class PaperSubject:
     is_organization: bool
 
 
+def choice_labels_text(labels) -> str:
+    """“满意”“基本满意”“不满意”“不了解”: choices as the instructions of a form or a paper
+    sheet name them."""
+    return "".join(f"“{label}”" for label in labels)
+
+
 @dataclass(frozen=True)
 class PaperChoice:
     """One choice of the round's form, as the campaign worded it."""
@@ -114,8 +120,7 @@ class BallotPaper:
 
     @property
     def choice_labels(self) -> str:
-        """“满意”“基本满意”“不满意”“不了解”: the choices as the form's instructions name them."""
-        return "".join(f"“{choice.label}”" for choice in self.choices)
+        return choice_labels_text(choice.label for choice in self.choices)
 
 
 def _round_refusal(evaluation_round: EvaluationRound, now: datetime.datetime) -> Refusal | None:

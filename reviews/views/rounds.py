@@ -26,6 +26,7 @@ from campaign.campaigns.access import campaign_in_use
 from campaign.campaigns.selectors import visible_campaigns
 from orgs.access import user_scope
 from orgs.models import Organization, Role
+from reviews.ballots import choice_labels_text
 from reviews.codes import SLIPS_PER_PART, code_sheet_pdf, entry_path, sheet_parts
 from reviews.forms import (
     PaperTallyForm,
@@ -528,7 +529,7 @@ def paper_entry(request, pk: int):
             "tabs": [(value, label, value in entered) for value, label in labels.items()],
             "tally": tally,
             "choices": list(choices.items()),
-            "choice_labels": "".join(f"“{label}”" for label in choices.values()),
+            "choice_labels": choice_labels_text(choices.values()),
             "history": [(record, labels.get(record.category, record.category)) for record in history[:50]],
         },
     )
