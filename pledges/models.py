@@ -261,6 +261,7 @@ class RectificationSource(models.TextChoices):
     PLEDGE = "pledge", _("承诺兑现不力")
     REVIEW = "review", _("领导点评")
     EVALUATION = "evaluation", _("群众评议未达标")
+    INCIDENT = "incident", _("重大情况")
 
 
 class Rectification(models.Model):
