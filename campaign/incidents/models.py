@@ -71,7 +71,9 @@ class Incident(models.Model):
     organization = models.ForeignKey(
         Organization, verbose_name=_("发生单位"), on_delete=models.PROTECT, related_name="incidents"
     )
-    kind = models.ForeignKey(IncidentKind, verbose_name=_("情况类别"), on_delete=models.PROTECT, related_name="incidents")
+    kind = models.ForeignKey(
+        IncidentKind, verbose_name=_("情况类别"), on_delete=models.PROTECT, related_name="incidents"
+    )
     severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices, default=Severity.GENERAL)
     summary = models.TextField(_("基本情况"))
     occurred_at = models.DateTimeField(_("发生时间"))

@@ -343,7 +343,9 @@ class SelfAssessment(models.Model):
         verbose_name = _("自查自评")
         verbose_name_plural = pgettext_lazy("plural", "自查自评")
         constraints = [
-            models.UniqueConstraint(fields=["period", "indicator", "organization"], name="one_self_assessment_per_line"),
+            models.UniqueConstraint(
+                fields=["period", "indicator", "organization"], name="one_self_assessment_per_line"
+            ),
             models.CheckConstraint(condition=models.Q(points__gte=0), name="self_assessment_not_negative"),
         ]
 

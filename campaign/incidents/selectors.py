@@ -1,0 +1,84 @@
+"""Reads of the incident register: how an incident was reported against its kind's
+limits, and which units the register vetoes in a period. Pure where it can be."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.campaigns.models import Campaign
+from campaign.incidents.models import Incident, IncidentKind, Timeliness, VetoRule
+
+
+def _past(start: datetime.datetime, end: datetime.datetime | None, hours: int | None, now: datetime.datetime) -> bool:
+    """Whether a report due ``hours`` after ``start`` came, or is still missing, after its limit."""
+    if hours is None:
+        return False
+    limit = start + datetime.timedelta(hours=hours)
+    return (end or now) > limit
+
+
+def incident_timeliness(incident: Incident, kind: IncidentKind, *, now: datetime.datetime | None = None) -> str:
+    """瞒报 when inspection found it and the unit never reported it; 迟报 when a report came
+    (or is still missing) past its kind's limit; 待书面报告 while the written report is
+    still within its limit; otherwise 按时报告. No query."""
+    now = now or timezone.now()
+    if incident.found_by_inspection and incident.phoned_at is None and incident.written_at is None:
+        return Timeliness.CONCEALED
+    if _past(incident.occurred_at, incident.phoned_at or incident.written_at, kind.phone_limit_hours, now):
+        return Timeliness.LATE
+    if _past(incident.occurred_at, incident.written_at, kind.written_limit_hours, now):
+        return Timeliness.LATE
+    if incident.written_at is None and kind.written_limit_hours is not None:
+        return Timeliness.PENDING
+    return Timeliness.ON_TIME
+
+
+def incident_vetoes(incident: Incident, kind: IncidentKind, *, now: datetime.datetime | None = None) -> bool:
+    """Whether this incident vetoes its unit, by its kind's rule. No query."""
+    if kind.veto_rule == VetoRule.ALWAYS:
+        return True
+    if kind.veto_rule == VetoRule.LATE:
+        return incident_timeliness(incident, kind, now=now) in (Timeliness.LATE, Timeliness.CONCEALED)
+    return False
+
+
+def veto_reason(incident: Incident, kind: IncidentKind, *, now: datetime.datetime | None = None) -> str:
+    timeliness = incident_timeliness(incident, kind, now=now)
+    return _("%(day)s 发生%(kind)s（%(severity)s），%(timeliness)s") % {
+        "day": timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d"),
+        "kind": kind.name,
+        "severity": incident.get_severity_display(),
+        "timeliness": Timeliness(timeliness).label,
+    }
+
+
+def incident_vetoes_by_unit(
+    campaign: Campaign, *, first_day: datetime.date, last_day: datetime.date, now: datetime.datetime | None = None
+) -> dict[str, list[str]]:
+    """Organization path → the reasons the register vetoes it, for incidents that happened
+    from ``first_day`` to ``last_day``: an incident counts against the unit it happened
+    in and every unit above it in the campaign. One query; needs a scope that sees them."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    reasons: dict[str, list[str]] = defaultdict(list)
+    incidents = Incident.objects.filter(campaign=campaign, occurred_at__gte=start, occurred_at__lt=end).select_related(
+        "kind", "organization"
+    )
+    root_path = campaign.organization.path
+    for incident in incidents.order_by("occurred_at", "pk"):
+        if not incident_vetoes(incident, incident.kind, now=now):
+            continue
+        reason = _("%(unit)s：%(reason)s") % {
+            "unit": incident.organization.name,
+            "reason": veto_reason(incident, incident.kind, now=now),
+        }
+        unit = incident.organization
+        for path in [*unit.ancestor_paths(), unit.path]:
+            if path.startswith(root_path) and path != root_path:
+                reasons[path].append(reason)
+    return dict(reasons)
