@@ -3,9 +3,9 @@ picks from, the measure, the points and the competition ranks. Pure arithmetic, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -17,11 +17,6 @@ from campaign.scores.models import (
     IndicatorFormula,
     NoDataRule,
 )
-
-HUNDRED = Decimal(100)
-
-
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -111,21 +106,17 @@ def measure(formula: str, last: Figures, reports: tuple[int, int], models: tuple
     raise ValueError(f"unknown formula {formula!r}")
 
 
-def indicator_points(max_points: int, share: Decimal | None, when_no_data: str) -> Decimal:
-    """Points for a share in percent: the maximum times the share, to the cent, half up."""
-    if share is None:
-        return Decimal(max_points) if when_no_data == NoDataRule.FULL else Decimal(0)
-    share = min(max(share, Decimal(0)), HUNDRED)
-    return (Decimal(max_points) * share / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def competition_ranks(entries: Iterable[tuple[Decimal, str, int]]) -> list[tuple[int, int]]:
+def competition_ranks(
+    entries: Iterable[tuple[Decimal, str, int]], vetoed: Collection[int] = ()
+) -> list[tuple[int, int]]:
     """(total, name, key) → [(key, rank)] in listing order: by total, highest first, then
-    by name; equal totals share a rank and the next rank skips (1, 1, 3)."""
+    by name; equal totals share a rank and the next rank skips (1, 1, 3). Units vetoed
+    (一票否决, their keys in ``vetoed``) come after all the others whatever their totals."""
     ranked = []
     rank, previous = 0, None
-    for position, (total, _name, key) in enumerate(sorted(entries, key=lambda e: (-e[0], e[1], e[2])), start=1):
-        if total != previous:
-            rank, previous = position, total
+    ordered = sorted(entries, key=lambda e: (e[2] in vetoed, -e[0], e[1], e[2]))
+    for position, (total, _name, key) in enumerate(ordered, start=1):
+        if (key in vetoed, total) != previous:
+            rank, previous = position, (key in vetoed, total)
         ranked.append((key, rank))
     return ranked

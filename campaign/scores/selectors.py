@@ -140,13 +140,16 @@ def attribute_ranks(period: ScorePeriod, group: AttributeGroup) -> dict[int, tup
     """Score id → (rank, position, group size) among every organization of the group in
     the period, whatever the viewer sees, as the stored ranks are. One query."""
     with unscoped("ranks among the whole campaign"):
-        entries = list(
+        rows = list(
             OrganizationScore.objects.filter(period=period, **{group.field: group.value}).values_list(
-                "total", "organization__name", "pk"
+                "total", "organization__name", "pk", "vetoed"
             )
         )
+    entries = [(total, name, pk) for total, name, pk, _vetoed in rows]
+    vetoed = {pk for _total, _name, pk, is_vetoed in rows if is_vetoed}
     return {
-        pk: (rank, position, len(entries)) for position, (pk, rank) in enumerate(competition_ranks(entries), start=1)
+        pk: (rank, position, len(entries))
+        for position, (pk, rank) in enumerate(competition_ranks(entries, vetoed), start=1)
     }
 
 

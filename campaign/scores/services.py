@@ -39,18 +39,32 @@ from campaign.dashboard.figures import (
     month_start,
     reports_by_subtree,
 )
+from campaign.incidents.selectors import incident_vetoes_by_unit
 from campaign.infra.outbox import outbox_enqueue
 from campaign.reports.services import month_bounds
-from campaign.scores.formulas import competition_ranks, indicator_points, measure
+from campaign.scores.formulas import competition_ranks, measure
 from campaign.scores.models import (
+    Deduction,
+    DeductionRule,
     Indicator,
     IndicatorFormula,
     IndicatorKind,
+    IndicatorValue,
     ManualScore,
     NoDataRule,
     OrganizationScore,
     ScorePeriod,
     ScoreSheet,
+    SelfAssessment,
+    ValueKind,
+)
+from campaign.scores.rules import (
+    past_veto_limit,
+    points_after_deductions,
+    rule_of,
+    rule_points,
+    standing,
+    target_met,
 )
 from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role, User
@@ -108,6 +122,28 @@ class IndicatorInput:
     when_no_data: str = NoDataRule.FULL
     guidance: str = ""
     indicator: Indicator | None = None  # None: a new indicator
+    value_kind: str = ""  # measured indicators: what the units report
+
+
+@dataclass(frozen=True)
+class SheetMarks:
+    pass_points: Decimal | None = None
+    excellent_points: Decimal | None = None
+    monthly_report_day: int = 5
+
+
+def marks_problems(marks: SheetMarks, total_points: int) -> list[Problem]:
+    problems = []
+    for mark in (marks.pass_points, marks.excellent_points):
+        if mark is not None and not 0 < mark <= total_points:
+            problems.append(Problem(_("分数线应大于 0，且不超过总分。")))
+            break
+    if marks.pass_points is not None and marks.excellent_points is not None:
+        if marks.excellent_points < marks.pass_points:
+            problems.append(Problem(_("先进分数线不能低于达标分数线。")))
+    if not 1 <= marks.monthly_report_day <= 28:
+        problems.append(Problem(_("每月报送截止日应在 1 至 28 之间。")))
+    return problems
 
 
 INSPECTION_GUIDANCE = (
@@ -187,6 +223,8 @@ def sheet_problems(
             problems.append(Problem(_("请选择评分方式。"), index, "kind"))
         elif given.kind == IndicatorKind.COMPUTED and given.formula not in IndicatorFormula.values:
             problems.append(Problem(_("请为系统计算的指标选择计算公式。"), index, "formula"))
+        elif given.kind == IndicatorKind.MEASURED and given.value_kind not in ValueKind.values:
+            problems.append(Problem(_("请为单位按月填报的指标选择填报内容。"), index, "value_kind"))
         if given.when_no_data not in NoDataRule.values:
             problems.append(Problem(_("请选择无数据时的计分办法。"), index, "when_no_data"))
     given_sum = sum(given.max_points or 0 for given in indicators)
@@ -200,6 +238,13 @@ def sheet_problems(
     if sheet is not None and sheet.pk:
         existing = list(sheet.indicators.all())
         stats = manual_score_stats(existing)
+        kept_pks = {given.indicator.pk for given in indicators if given.indicator}
+        filed = set(
+            IndicatorValue._base_manager.filter(indicator__in=existing).values_list("indicator", flat=True)
+        ) | set(SelfAssessment._base_manager.filter(indicator__in=existing).values_list("indicator", flat=True))
+        for indicator in existing:
+            if indicator.pk in filed and indicator.pk not in kept_pks and indicator.pk not in stats:
+                problems.append(Problem(_("“%(name)s”已有单位填报的数据或自评，不能删除。") % {"name": indicator.name}))
         kept = {given.indicator.pk: (index, given) for index, given in enumerate(indicators) if given.indicator}
         for indicator in existing:
             scored = stats.get(indicator.pk)
@@ -214,9 +259,9 @@ def sheet_problems(
                 )
                 continue
             index, given = kept[indicator.pk]
-            if given.kind != IndicatorKind.MANUAL:
+            if given.kind != indicator.kind:
                 problems.append(
-                    Problem(_("“%(name)s”已有检查组评分，不能改为系统计算。") % {"name": indicator.name}, index, "kind")
+                    Problem(_("“%(name)s”已有检查组评分，不能改变评分方式。") % {"name": indicator.name}, index, "kind")
                 )
             highest = scored["highest_open"]
             if highest is not None and given.max_points and highest > given.max_points:
@@ -233,10 +278,16 @@ def sheet_problems(
 
 @transaction.atomic
 def score_sheet_set(
-    *, campaign: Campaign, total_points: int, indicators: list[IndicatorInput], by: User | None
+    *,
+    campaign: Campaign,
+    total_points: int,
+    indicators: list[IndicatorInput],
+    by: User | None,
+    marks: SheetMarks | None = None,
 ) -> ScoreSheet:
     """Make the campaign's sheet exactly this: indicators not listed are removed, listed
-    ones updated or added, in the order given. Open periods are recomputed."""
+    ones updated or added, in the order given; ``marks`` (达标、先进 and the monthly
+    report day), when given, replace the sheet's. Open periods are recomputed."""
     _require_manager(by, campaign)
     sheet = ScoreSheet.objects.select_for_update().filter(campaign=campaign).first()
     for given in indicators:
@@ -245,6 +296,10 @@ def score_sheet_set(
     _raise(sheet_problems(sheet=sheet, total_points=total_points, indicators=indicators))
     sheet = sheet or ScoreSheet(campaign=campaign)
     sheet.total_points, sheet.updated_by = total_points, by
+    if marks is not None:
+        _raise(marks_problems(marks, total_points))
+        sheet.pass_points, sheet.excellent_points = marks.pass_points, marks.excellent_points
+        sheet.monthly_report_day = marks.monthly_report_day
     sheet.save()
     kept = {given.indicator.pk: given.name.strip() for given in indicators if given.indicator is not None}
     Indicator.objects.filter(sheet=sheet).exclude(pk__in=kept).delete()
@@ -258,6 +313,7 @@ def score_sheet_set(
         indicator.name = given.name.strip()
         indicator.kind = given.kind
         indicator.formula = given.formula if given.kind == IndicatorKind.COMPUTED else ""
+        indicator.value_kind = given.value_kind if given.kind == IndicatorKind.MEASURED else ""
         indicator.when_no_data = given.when_no_data
         indicator.max_points = given.max_points
         indicator.guidance = given.guidance.strip()
@@ -311,7 +367,7 @@ def period_problems(
     return problems
 
 
-def _closed_refusal(period: ScorePeriod) -> str:
+def closed_refusal(period: ScorePeriod) -> str:
     if period.finalized_at is not None:
         return _("“%(period)s”已于 %(day)s 定稿，不能再修改。") % {
             "period": period.name,
@@ -340,7 +396,7 @@ def score_period_update(
     _require_manager(by, period.campaign)
     period = ScorePeriod.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=period.pk)
     if period.is_closed_to_changes:
-        raise ValidationError(_closed_refusal(period))
+        raise ValidationError(closed_refusal(period))
     _raise(
         period_problems(
             campaign=period.campaign, name=name, first_month=first_month, last_month=last_month, period=period
@@ -367,10 +423,25 @@ def period_end(period: ScorePeriod) -> datetime.date:
 
 
 @dataclass(frozen=True)
+class DeductionInput:
+    """A 细则 applied to the unit (核定), with the reason and what was seen."""
+
+    rule: DeductionRule
+    reason: str
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
 class ManualInput:
+    """The verified points of one line (核定). A manual line's points, or its deductions
+    (its points are then its maximum less them); a measured or computed line's points
+    correct what the unit's values gave. No points and no deductions: none (an existing
+    verification is withdrawn)."""
+
     indicator: Indicator
-    points: Decimal | None  # None: no score (an existing one is withdrawn)
+    points: Decimal | None
     comment: str = ""
+    deductions: tuple[DeductionInput, ...] = ()
 
 
 def manual_input_problems(indicator: Indicator, points: Decimal | None, comment: str) -> list[tuple[str, str]]:
@@ -396,12 +467,62 @@ def manual_input_problems(indicator: Indicator, points: Decimal | None, comment:
     return problems
 
 
+def deduction_problems(indicator: Indicator, deductions: Sequence[DeductionInput]) -> list[str]:
+    problems = []
+    for given in deductions:
+        if given.rule.indicator_id != indicator.pk:
+            problems.append(_("扣分细则不属于“%(name)s”。") % {"name": indicator.name})
+        elif not given.reason.strip():
+            problems.append(
+                _("请写明“%(name)s”中“%(rule)s”的扣分理由。") % {"name": indicator.name, "rule": given.rule.text}
+            )
+    return problems
+
+
+def verified_points(indicator: Indicator, given: ManualInput) -> Decimal | None:
+    """The points a verification gives the line: its maximum less the deductions, when any."""
+    if given.deductions:
+        return points_after_deductions(Decimal(indicator.max_points), [d.rule.points for d in given.deductions])
+    return given.points
+
+
+def _deduction_comment(given: ManualInput) -> str:
+    if given.comment.strip():
+        return given.comment.strip()
+    return "；".join(
+        _("%(rule)s（扣%(points)s分）：%(reason)s")
+        % {"rule": d.rule.text, "points": _decimal(d.rule.points), "reason": d.reason.strip()}
+        for d in given.deductions
+    )
+
+
+def _deductions_store(*, period: ScorePeriod, organization: Organization, given: ManualInput, by: User) -> None:
+    """Make the line's deductions exactly those given."""
+    kept = {d.rule.pk for d in given.deductions}
+    Deduction._base_manager.filter(period=period, organization=organization, rule__indicator=given.indicator).exclude(
+        rule__in=kept
+    ).delete()
+    for d in given.deductions:
+        Deduction._base_manager.update_or_create(
+            period=period,
+            organization=organization,
+            rule=d.rule,
+            defaults={
+                "points": d.rule.points,
+                "reason": d.reason.strip(),
+                "evidence": d.evidence.strip(),
+                "applied_by": by,
+            },
+        )
+
+
 @transaction.atomic
 def manual_scores_set(
     *, period: ScorePeriod, organization: Organization, scores: list[ManualInput], by: User
 ) -> list[ManualScore]:
-    """An inspection group's (or the office's) points for one organization on the sheet's
-    manual indicators, each with its reason; no points withdraws a score. Refused once the
+    """An inspection group's (or the office's) verification (核定) of one organization's
+    lines, each with its reason: points or deductions for manual lines, corrections for
+    measured and computed ones; nothing given withdraws a verification. Refused once the
     period is finalized. The period's scores are then recomputed."""
     period = (
         ScorePeriod.objects.select_for_update(of=("self",)).select_related("campaign__organization").get(pk=period.pk)
@@ -410,29 +531,37 @@ def manual_scores_set(
     if not may_score(by, campaign, organization):
         raise PermissionDenied(_("检查组只能为所负责检查的组织评分。"))
     if period.is_closed_to_changes:
-        raise ValidationError(_closed_refusal(period))
+        raise ValidationError(closed_refusal(period))
     sheet_id = ScoreSheet._base_manager.filter(campaign=campaign).values_list("pk", flat=True).first()
     problems = []
     for given in scores:
-        if given.indicator.sheet_id != sheet_id or not given.indicator.is_manual:
-            raise ValidationError(_("“%(name)s”不是本活动评分表中的检查组评分指标。") % {"name": given.indicator.name})
-        problems += [message for _field, message in manual_input_problems(given.indicator, given.points, given.comment)]
+        if given.indicator.sheet_id != sheet_id:
+            raise ValidationError(_("“%(name)s”不是本活动评分表中的指标。") % {"name": given.indicator.name})
+        if given.deductions and not given.indicator.is_manual:
+            raise ValidationError(_("“%(name)s”不按细则扣分。") % {"name": given.indicator.name})
+        problems += deduction_problems(given.indicator, given.deductions)
+        comment = _deduction_comment(given) if given.deductions else given.comment
+        points = verified_points(given.indicator, given)
+        problems += [message for _field, message in manual_input_problems(given.indicator, points, comment)]
     if problems:
         raise ValidationError(problems)
     saved = []
     for given in scores:
+        points = verified_points(given.indicator, given)
+        comment = _deduction_comment(given) if given.deductions else given.comment.strip()
+        _deductions_store(period=period, organization=organization, given=given, by=by)
         existing = ManualScore._base_manager.filter(
             period=period, indicator=given.indicator, organization=organization
         ).first()
-        if given.points is None:
+        if points is None:
             if existing is not None:
                 existing.delete()
             continue
         score = existing or ManualScore(period=period, indicator=given.indicator, organization=organization)
-        if existing is not None and existing.points == given.points and existing.comment == given.comment.strip():
+        if existing is not None and existing.points == points and existing.comment == comment:
             saved.append(existing)
             continue
-        score.points, score.comment, score.scored_by = given.points, given.comment.strip(), by
+        score.points, score.comment, score.scored_by = points, comment, by
         score.save()
         saved.append(score)
     periods_request_recompute(ScorePeriod.objects.filter(pk=period.pk))
@@ -461,7 +590,7 @@ def score_period_request_recompute(*, period: ScorePeriod, by: User | None) -> N
     finalization is pending, so one whose task failed can be run again."""
     _require_manager(by, period.campaign)
     if period.is_finalized:
-        raise ValidationError(_closed_refusal(period))
+        raise ValidationError(closed_refusal(period))
     periods_request_recompute(ScorePeriod.objects.filter(pk=period.pk), refresh_figures=True)
 
 
@@ -473,7 +602,7 @@ def score_period_finalize(*, period: ScorePeriod, by: User | None, today: dateti
     today = today or timezone.localdate()
     period = ScorePeriod.objects.select_for_update().get(pk=period.pk)
     if period.is_closed_to_changes:
-        raise ValidationError(_closed_refusal(period))
+        raise ValidationError(closed_refusal(period))
     if today <= period_end(period):
         raise ValidationError(
             _("考核期到 %(day)s 才结束，结束后才能定稿。") % {"day": period_end(period).strftime("%Y-%m-%d")}
@@ -527,10 +656,130 @@ def _decimal(value: Decimal) -> str:
     return format(value.normalize() if value == value.to_integral() else value, "f")
 
 
+def _latest_values(indicators: list[Indicator], months: list[datetime.date]) -> dict[tuple[int, int], IndicatorValue]:
+    """(indicator, organization) → the unit's latest monthly value in the period's months:
+    a monthly report states where the unit stands, so the last one counts. One query."""
+    measured = [indicator.pk for indicator in indicators if indicator.is_measured]
+    if not measured or not months:
+        return {}
+    latest = {}
+    for value in IndicatorValue.objects.filter(
+        indicator__in=measured, month__gte=months[0], month__lte=months[-1]
+    ).order_by("month"):
+        latest[(value.indicator_id, value.organization_id)] = value
+    return latest
+
+
+def _verified_line(line: dict, given: ManualScore | None) -> None:
+    line["verified"] = given is not None
+    if given is not None:
+        line["comment"] = given.comment
+        line["scored_by"] = given.scored_by.display_name if given.scored_by else ""
+        line["scored_at"] = timezone.localtime(given.scored_at).strftime("%Y-%m-%d %H:%M")
+
+
+def _veto_text(indicator: Indicator, value: Decimal) -> str:
+    unit = "%" if indicator.value_kind == ValueKind.RATIO or indicator.kind == IndicatorKind.COMPUTED else ""
+    return _("“%(name)s”为 %(value)s%(unit)s，越过一票否决线 %(limit)s%(unit)s") % {
+        "name": indicator.name,
+        "value": _decimal(value),
+        "unit": unit,
+        "limit": _decimal(indicator.veto_limit),
+    }
+
+
+@dataclass
+class _PeriodInputs:
+    """What a period's computation reads, loaded once for all organizations."""
+
+    last: dict
+    reports: dict
+    models: dict
+    values: dict
+    verified: dict
+    assessed: dict
+    deductions: dict
+    incident_vetoes: dict
+
+
+def _line(indicator: Indicator, organization: Organization, inputs: _PeriodInputs, vetoes: list[str]) -> dict:
+    """One line of an organization's breakdown: its verified points (what the rank uses)
+    and its own (自评) points, with what they came from. Appends veto reasons."""
+    key = (indicator.pk, organization.pk)
+    line = {"indicator": indicator.pk, "name": indicator.name, "kind": indicator.kind, "max": indicator.max_points}
+    given = inputs.verified.get(key)
+    if indicator.is_manual:
+        assessed = inputs.assessed.get(key)
+        points = given.points if given else Decimal(0)
+        line["scored"] = given is not None
+        _verified_line(line, given)
+        if assessed is not None:
+            line["self_points"] = _decimal(assessed.points)
+            line["self_evidence"] = assessed.evidence
+        line["deductions"] = [
+            {
+                "text": deduction.rule.text,
+                "points": _decimal(deduction.points),
+                "reason": deduction.reason,
+                "evidence": deduction.evidence,
+            }
+            for deduction in inputs.deductions.get(key, [])
+        ]
+        line["points"] = _decimal(points)
+        return line
+    rule = rule_of(indicator)
+    if indicator.is_measured:
+        line["value_kind"] = indicator.value_kind
+        if not indicator.applies_to(organization.grade):
+            line.update(applicable=False, points=_decimal(Decimal(indicator.max_points)))
+            line["self_points"] = line["points"]
+            return line
+        reported = inputs.values.get(key)
+        value = reported.value if reported else None
+        if reported is not None:
+            line.update(
+                month=reported.month.strftime("%Y-%m"),
+                numerator=None if reported.numerator is None else _decimal(reported.numerator),
+                denominator=None if reported.denominator is None else _decimal(reported.denominator),
+                evidence=reported.evidence,
+            )
+    else:
+        found = measure(
+            indicator.formula,
+            inputs.last[organization.pk],
+            inputs.reports[organization.pk],
+            inputs.models[organization.pk],
+        )
+        value = found.share
+        line.update(formula=indicator.formula, part=found.part, whole=found.whole)
+        line["share"] = None if value is None else _decimal(value)
+    target = indicator.target_for(organization.grade)
+    own = rule_points(rule, value, target)
+    line.update(
+        value=None if value is None else _decimal(value),
+        target=None if target is None else _decimal(target),
+        direction=indicator.direction,
+        rule=indicator.scoring_rule,
+        when_no_data=indicator.when_no_data,
+        met=None if value is None else target_met(value, target, indicator.direction),
+        self_points=_decimal(own),
+    )
+    if past_veto_limit(value, indicator.veto_limit, indicator.direction):
+        line["vetoes"] = True
+        vetoes.append(_veto_text(indicator, value))
+    # The inspectors may correct a measured or computed line (核定) with a reason.
+    _verified_line(line, given)
+    line["points"] = _decimal(given.points if given else own)
+    return line
+
+
 def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures: bool = False) -> int:
     """Every organization's score in the period, replacing what was stored: the figures
     of the period's months are refreshed if stale (all of them with ``refresh_figures``),
-    then read in a few queries whatever the size of the tree. Needs an unscoped context."""
+    then read in a few queries whatever the size of the tree. Each line has the verified
+    points the total and rank use and the unit's own (自查自评, its own values); a unit
+    vetoed by a value past a veto line or by the incident register (一票否决) ranks after
+    the others and is never 达标 or 先进. Needs an unscoped context."""
     campaign = period.campaign
     root = campaign.organization
     sheet = ScoreSheet.objects.filter(campaign=campaign).first()
@@ -539,7 +788,7 @@ def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures
         Organization.objects.filter(path__startswith=root.path)
         .exclude(pk=root.pk)
         .exclude(kind__in=MASS_KINDS)
-        .only("pk", "path", "name", "kind")
+        .only("pk", "path", "name", "kind", "grade", "unit_type")
     )
     months = period_months(period, today=today)
     if months:
@@ -550,48 +799,45 @@ def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures
     else:  # the period has not begun: nothing to measure yet
         last = {organization.pk: Figures() for organization in organizations}
         reports = models = {organization.pk: (0, 0) for organization in organizations}
-    manual = {
-        (score.indicator_id, score.organization_id): score
-        for score in ManualScore.objects.filter(period=period).select_related("scored_by__member")
-    }
+    deductions = defaultdict(list)
+    for deduction in Deduction.objects.filter(period=period).select_related("rule").order_by("rule__order", "pk"):
+        deductions[(deduction.rule.indicator_id, deduction.organization_id)].append(deduction)
+    inputs = _PeriodInputs(
+        last=last,
+        reports=reports,
+        models=models,
+        values=_latest_values(indicators, months),
+        verified={
+            (score.indicator_id, score.organization_id): score
+            for score in ManualScore.objects.filter(period=period).select_related("scored_by__member")
+        },
+        assessed={
+            (given.indicator_id, given.organization_id): given for given in SelfAssessment.objects.filter(period=period)
+        },
+        deductions=deductions,
+        incident_vetoes=incident_vetoes_by_unit(
+            campaign, first_day=period.first_month, last_day=min(period_end(period), today)
+        ),
+    )
+    self_assessed = {organization_id for _indicator, organization_id in inputs.assessed}
+    pass_points = sheet.pass_points if sheet else None
+    excellent_points = sheet.excellent_points if sheet else None
 
     now = timezone.now()
     scores: dict[int, OrganizationScore] = {}
     groups: dict[tuple[int, str], list[tuple[Decimal, str, int]]] = defaultdict(list)
+    vetoed: set[int] = set()
     for organization in organizations:
-        breakdown, total = [], Decimal(0)
-        for indicator in indicators:
-            line = {
-                "indicator": indicator.pk,
-                "name": indicator.name,
-                "kind": indicator.kind,
-                "max": indicator.max_points,
-            }
-            if indicator.is_manual:
-                given = manual.get((indicator.pk, organization.pk))
-                points = given.points if given else Decimal(0)
-                line["scored"] = given is not None
-                if given is not None:
-                    line["comment"] = given.comment
-                    line["scored_by"] = given.scored_by.display_name if given.scored_by else ""
-                    line["scored_at"] = timezone.localtime(given.scored_at).strftime("%Y-%m-%d %H:%M")
-            else:
-                found = measure(
-                    indicator.formula, last[organization.pk], reports[organization.pk], models[organization.pk]
-                )
-                points = indicator_points(indicator.max_points, found.share, indicator.when_no_data)
-                line.update(
-                    formula=indicator.formula,
-                    part=found.part,
-                    whole=found.whole,
-                    share=None if found.share is None else _decimal(found.share),
-                    when_no_data=indicator.when_no_data,
-                )
-            line["points"] = _decimal(points)
-            total += points
-            breakdown.append(line)
+        vetoes = list(inputs.incident_vetoes.get(organization.path, []))
+        breakdown = [_line(indicator, organization, inputs, vetoes) for indicator in indicators]
+        total = sum((Decimal(line["points"]) for line in breakdown), Decimal(0))
+        self_total = None
+        if organization.pk in self_assessed:
+            self_total = sum((Decimal(line.get("self_points") or 0) for line in breakdown), Decimal(0))
         depth = organization.depth - root.depth
         groups[(depth, organization.kind)].append((total, organization.name, organization.pk))
+        if vetoes:
+            vetoed.add(organization.pk)
         scores[organization.pk] = OrganizationScore(
             period=period,
             organization=organization,
@@ -600,11 +846,15 @@ def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures
             grade=organization.grade,
             unit_type=organization.unit_type,
             total=total,
+            self_total=self_total,
+            vetoed=bool(vetoes),
+            veto_reasons=vetoes,
+            standing=standing(total, vetoed=bool(vetoes), pass_points=pass_points, excellent_points=excellent_points),
             breakdown=breakdown,
             computed_at=now,
         )
     for entries in groups.values():
-        for position, (pk, rank) in enumerate(competition_ranks(entries), start=1):
+        for position, (pk, rank) in enumerate(competition_ranks(entries, vetoed), start=1):
             scores[pk].rank, scores[pk].position, scores[pk].group_size = rank, position, len(entries)
 
     OrganizationScore.objects.filter(period=period).delete()

@@ -34,3 +34,14 @@ def recompute_open_scores() -> int:
             last_month__gte=(today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1),
         )
         return len(periods_request_recompute(periods))
+
+
+@shared_task(acks_late=True)
+def recompute_campaign_scores(campaign_id: int) -> int:
+    """Something the scores read outside this room changed (an incident in the register):
+    every open period of the campaign is computed again."""
+    from campaign.scores.models import ScorePeriod
+    from campaign.scores.services import periods_request_recompute
+
+    with unscoped("recompute_campaign_scores"):
+        return len(periods_request_recompute(ScorePeriod.objects.filter(campaign_id=campaign_id)))

@@ -18,4 +18,8 @@ urlpatterns = [
     path("scores/<int:pk>/org/<str:code>/", views.score_breakdown_view, name="score_breakdown"),
     path("scores/<int:pk>/manual/", views.score_manual_list, name="score_manual"),
     path("scores/<int:pk>/manual/<str:code>/", views.score_manual_edit, name="score_manual_edit"),
+    path("scores/<int:pk>/self/<str:code>/", views.score_self_edit, name="score_self"),
+    path(
+        "<int:pk>/score-sheet/indicators/<int:indicator_pk>/", views.score_indicator_edit, name="score_indicator_edit"
+    ),
 ]

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -17,9 +18,27 @@ from django.views.decorators.http import require_POST, require_safe
 from campaign.campaigns.access import access_chosen_campaign
 from campaign.campaigns.models import Campaign
 from campaign.infra.search import search_query
-from campaign.scores.forms import ManualScoreForm, ScorePeriodForm, SheetEditor, formula_explanations
+from campaign.scores.assessment import may_self_assess, self_assessment_closed, self_assessment_set
+from campaign.scores.forms import (
+    DeductionRuleFormSet,
+    IndicatorRulesForm,
+    ManualScoreForm,
+    ScorePeriodForm,
+    SelfAssessmentForm,
+    SheetEditor,
+    deduction_rule_inputs,
+    formula_explanations,
+)
 from campaign.scores.formulas import FORMULAS
-from campaign.scores.models import Indicator, ManualScore, OrganizationScore, ScorePeriod, ScoreSheet
+from campaign.scores.models import (
+    Deduction,
+    Indicator,
+    ManualScore,
+    OrganizationScore,
+    ScorePeriod,
+    ScoreSheet,
+    SelfAssessment,
+)
 from campaign.scores.selectors import (
     Grouping,
     ScoreGroup,
@@ -31,6 +50,7 @@ from campaign.scores.selectors import (
 )
 from campaign.scores.services import (
     DEFAULT_TOTALS,
+    SheetMarks,
     is_scored,
     manual_scores_set,
     may_manage_scores,
@@ -43,6 +63,7 @@ from campaign.scores.services import (
     score_sheet_default,
     score_sheet_set,
 )
+from campaign.scores.targets import indicator_rules_set
 from orgs.access import access_organization, user_scope
 from orgs.models import Organization, OrganizationKind
 from orgs.sheets.writing import xlsx_response
@@ -75,7 +96,7 @@ def _period(pk: int, request, *, manage: bool = False) -> ScorePeriod:
 
 def _sheet(campaign: Campaign) -> tuple[ScoreSheet | None, list[Indicator]]:
     sheet = ScoreSheet.objects.filter(campaign=campaign).first()
-    return sheet, list(sheet.indicators.order_by("order", "pk")) if sheet else []
+    return sheet, list(sheet.indicators.prefetch_related("deduction_rules").order_by("order", "pk")) if sheet else []
 
 
 def _sees_part_of(request, campaign: Campaign) -> bool:
@@ -144,6 +165,11 @@ def score_sheet_edit(request, pk: int):
                 total_points=editor.form.cleaned_data["total_points"],
                 indicators=editor.formset.indicator_inputs(),
                 by=request.user,
+                marks=SheetMarks(
+                    pass_points=editor.form.cleaned_data.get("pass_points"),
+                    excellent_points=editor.form.cleaned_data.get("excellent_points"),
+                    monthly_report_day=editor.form.cleaned_data.get("monthly_report_day") or 5,
+                ),
             )
         except ValidationError as error:
             editor.show_refusal(error.messages)
@@ -257,8 +283,19 @@ def score_ranking_view(request, pk: int):
             "part_only": _sees_part_of(request, period.campaign),
             "may_manage": may_manage_scores(request.user, period.campaign),
             "may_score": may_score_any(request.user, period.campaign),
+            "shows_self": any(score.self_total is not None for score in page.object_list) if page else False,
+            "shows_standing": any(score.standing for score in page.object_list) if page else False,
+            "self_unit": _self_unit(request, period),
         },
     )
+
+
+def _self_unit(request, period: ScorePeriod) -> Organization | None:
+    """The user's own unit when it assesses itself in this period. No query."""
+    own = getattr(request.user, "organization", None)
+    if own is None or period.is_closed_to_changes or not may_self_assess(request.user, period, own):
+        return None
+    return own
 
 
 @login_required
@@ -293,6 +330,8 @@ def score_breakdown_view(request, pk: int, code: str):
             "lines": lines,
             "part_only": _sees_part_of(request, period.campaign),
             "may_score": may_score(request.user, period.campaign, organization) and not period.is_closed_to_changes,
+            "may_self_assess": may_self_assess(request.user, period, organization)
+            and not self_assessment_closed(period, timezone.localdate()),
         },
     )
 
@@ -384,6 +423,7 @@ def score_manual_list(request, pk: int):
 
 @login_required
 def score_manual_edit(request, pk: int, code: str):
+    """核定: the inspection group's verification of one unit, its self-assessment beside it."""
     period = _period(pk, request)
     _require_scorer(request, period)
     organization = access_organization(request.user, code)
@@ -393,15 +433,18 @@ def score_manual_edit(request, pk: int, code: str):
     if not may_score(request.user, campaign, organization):
         raise PermissionDenied(_("检查组只能为所负责检查的组织评分。"))
     _sheet_row, indicators = _sheet(campaign)
-    manual = [indicator for indicator in indicators if indicator.is_manual]
     existing = {
         score.indicator_id: score
         for score in ManualScore.objects.filter(period=period, organization=organization).select_related(
             "scored_by__member"
         )
     }
+    applied = {d.rule_id: d for d in Deduction.objects.filter(period=period, organization=organization)}
+    assessed = {a.indicator_id: a for a in SelfAssessment.objects.filter(period=period, organization=organization)}
+    score = OrganizationScore.objects.filter(period=period, organization=organization).first()
+    lines = {line["indicator"]: line for line in (score.breakdown if score else [])}
     closed = period.is_closed_to_changes
-    form = ManualScoreForm(request.POST or None, indicators=manual, existing=existing)
+    form = ManualScoreForm(request.POST or None, indicators=indicators, existing=existing, applied=applied)
     if request.method == "POST":
         if closed:
             messages.error(request, _("该考核期已定稿，评分不能再修改。"))
@@ -416,9 +459,13 @@ def score_manual_edit(request, pk: int, code: str):
                     form.add_error(None, message)
             else:
                 messages.success(
-                    request, _("已保存对“%(name)s”的评分，得分和排名将重新计算。") % {"name": organization.name}
+                    request, _("已保存对“%(name)s”的核定，得分和排名将重新计算。") % {"name": organization.name}
                 )
                 return redirect(reverse("campaign:score_manual", args=[period.pk]))
+    rows = [
+        (indicator, points, comment, deductions, assessed.get(indicator.pk), lines.get(indicator.pk))
+        for indicator, points, comment, deductions in form.rows()
+    ]
     return render(
         request,
         "campaign/score_manual_form.html",
@@ -427,7 +474,80 @@ def score_manual_edit(request, pk: int, code: str):
             "campaign": campaign,
             "organization": organization,
             "form": form,
+            "rows": rows,
             "existing": existing,
             "closed": closed,
+            "score": score,
         },
+    )
+
+
+@login_required
+def score_self_edit(request, pk: int, code: str):
+    """自查自评: a unit scores itself on the sheet's inspection lines, with its evidence."""
+    period = _period(pk, request)
+    organization = access_organization(request.user, code)
+    if not is_scored(period.campaign, organization):
+        raise Http404(_("该组织不参加本活动的考核。"))
+    if not may_self_assess(request.user, period, organization):
+        raise PermissionDenied(_("只能为本单位（或所辖单位）自查自评。"))
+    _sheet_row, indicators = _sheet(period.campaign)
+    manual = [indicator for indicator in indicators if indicator.is_manual]
+    existing = {a.indicator_id: a for a in SelfAssessment.objects.filter(period=period, organization=organization)}
+    refusal = self_assessment_closed(period, timezone.localdate())
+    form = SelfAssessmentForm(request.POST or None, indicators=manual, existing=existing)
+    if request.method == "POST":
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("campaign:score_self", pk=period.pk, code=organization.code)
+        if form.is_valid():
+            try:
+                self_assessment_set(
+                    period=period, organization=organization, entries=form.self_inputs(), by=request.user
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("自查自评已保存，等待检查组核定。"))
+                return redirect("campaign:score_breakdown", pk=period.pk, code=organization.code)
+    score = OrganizationScore.objects.filter(period=period, organization=organization).first()
+    return render(
+        request,
+        "campaign/score_self_form.html",
+        {
+            "period": period,
+            "campaign": period.campaign,
+            "organization": organization,
+            "form": form,
+            "refusal": refusal,
+            "score": score,
+        },
+    )
+
+
+@login_required
+def score_indicator_edit(request, pk: int, indicator_pk: int):
+    """The office sets an indicator's target (by grade), rule, veto line and 细则."""
+    campaign = _campaign(pk, request, manage=True)
+    indicator = get_object_or_404(Indicator.objects.filter(sheet__campaign=campaign), pk=indicator_pk)
+    form = IndicatorRulesForm(request.POST or None, indicator=indicator)
+    formset = DeductionRuleFormSet(request.POST or None, instance=indicator, prefix="rules")
+    if not indicator.is_manual:
+        formset.extra = 0
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            indicator_rules_set(indicator=indicator, rules=form.rules(deduction_rule_inputs(formset)), by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request, _("“%(name)s”的目标和计分规则已保存，未定稿的考核期将重新计算。") % {"name": indicator.name}
+            )
+            return redirect("campaign:score_sheet", pk=campaign.pk)
+    return render(
+        request,
+        "campaign/score_indicator_form.html",
+        {"campaign": campaign, "indicator": indicator, "form": form, "formset": formset},
     )

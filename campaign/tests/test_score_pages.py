@@ -195,14 +195,14 @@ def test_the_breakdown_shows_each_figure_and_the_inspectors_comment(client, coun
     client.force_login(county.inspector_b)
     text = client.get(reverse("campaign:score_breakdown", args=[period.pk, county.branch_b1.code])).content.decode()
     assert "党员活动室台账齐全，扣2分：公开栏未更新" in text
-    assert "inspector_b 评分于" in text
+    assert "inspector_b 核定于" in text
     assert "已公开承诺的党组织和党员数 ÷ 党组织和党员总数" in text
     assert "0 / 3 个（人）" in text  # 北极村 and its two members, none pledged
 
     client.force_login(county.leader_a)
     own = client.get(reverse("campaign:score_breakdown", args=[period.pk, county.branch_a1.code])).content.decode()
     assert "1 / 4 个（人），比率 25%" in own  # itself, not its three members
-    assert "检查组尚未评分，按 0 分计。" in own
+    assert "检查组尚未评分（核定），按 0 分计。" in own
 
 
 def test_the_ranking_page_takes_as_many_queries_for_many_organizations_as_for_few(

@@ -20,7 +20,7 @@ from django.utils import timezone
 from campaign.dashboard.models import OrganizationFigures
 from campaign.nominations.models import ModelNomination
 from campaign.reports.models import InfoReport
-from campaign.scores.formulas import competition_ranks, indicator_points
+from campaign.scores.formulas import competition_ranks
 from campaign.scores.models import (
     IndicatorFormula,
     IndicatorKind,
@@ -30,6 +30,7 @@ from campaign.scores.models import (
     ScorePeriod,
     ScoreSheet,
 )
+from campaign.scores.rules import Rule, rule_points
 from campaign.scores.services import (
     IndicatorInput,
     ManualInput,
@@ -276,6 +277,10 @@ def test_rectifications_closed_on_time_over_those_due_in_the_review_period(count
     assert points(scores, county.branch_a2) == Decimal("33.3")
     assert points(scores, county.township_a) == Decimal("33.3")
     assert points(scores, county.branch_a1) == Decimal("100")  # none due: no deduction
+
+
+def indicator_points(max_points: int, share: Decimal | None, when_no_data: str) -> Decimal:
+    return rule_points(Rule(Decimal(max_points), when_no_data=when_no_data), share, None)
 
 
 def test_points_are_the_maximum_times_the_share_to_the_cent():

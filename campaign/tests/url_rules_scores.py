@@ -28,6 +28,17 @@ def period_and_org(c, role, where):
     return [_period(c, role, where).pk, organization.code]
 
 
+def campaign_and_indicator(c, role, where):
+    from campaign.scores.models import Indicator, IndicatorKind, ScoreSheet
+
+    campaign = Campaign.objects.get(pk=campaign_pk(c, role, where)[0])
+    sheet, _created = ScoreSheet.objects.get_or_create(campaign=campaign)
+    indicator, _created = Indicator.objects.get_or_create(
+        sheet=sheet, name="检查组评分", defaults={"kind": IndicatorKind.MANUAL, "max_points": 100}
+    )
+    return [campaign.pk, indicator.pk]
+
+
 RULES = {
     "campaign:scores": Rule(args=no_args_with_campaign, scoped=False),
     "campaign:score_sheet": Rule(args=campaign_pk),
@@ -43,4 +54,7 @@ RULES = {
     "campaign:score_finalize": Rule(args=period_pk, method="POST", allowed=OFFICE, ok=302),
     "campaign:score_manual": Rule(args=period_pk, allowed=SCORERS),
     "campaign:score_manual_edit": Rule(args=period_and_org, allowed=SCORERS),
+    # 自查自评: the unit's own people and those above it.
+    "campaign:score_self": Rule(args=period_and_org, allowed={"office", "leader", "secretary"}),
+    "campaign:score_indicator_edit": Rule(args=campaign_and_indicator, allowed=OFFICE),
 }

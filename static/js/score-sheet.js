@@ -1,5 +1,5 @@
 // The score sheet form: the running sum of the maxima beside the total, and the formula
-// fields shown only for computed indicators.
+// fields shown only for computed indicators, what is reported only for measured ones.
 (function () {
   var sum = document.getElementById("points-sum");
   var total = document.getElementById("id_total_points");
@@ -9,7 +9,11 @@
       var removed = row.querySelector("input[name$='-DELETE']");
       var kind = row.querySelector(".js-kind");
       var computed = kind && kind.value === "computed";
-      row.querySelectorAll(".js-computed").forEach(function (cell) { cell.hidden = !computed; });
+      var measured = kind && kind.value === "measured";
+      row.querySelectorAll(".js-computed, .js-measured").forEach(function (cell) {
+        cell.hidden = !((computed && cell.classList.contains("js-computed")) ||
+                        (measured && cell.classList.contains("js-measured")));
+      });
       var max = row.querySelector(".js-max-points");
       if (max && max.value && !(removed && removed.checked)) { points += parseInt(max.value, 10) || 0; }
     });
