@@ -333,6 +333,7 @@ def ranking_snapshot(period: ScorePeriod, issuer: Organization) -> Built:
                         "superior": score.organization.parent.name if score.organization.parent else "",
                         "total": _decimal_text(score.total),
                         "points": [line["points"] for line in score.breakdown],
+                        "standing": score.get_standing_display() if score.standing else "",
                     }
                     for score in members
                 ],
@@ -349,6 +350,9 @@ def ranking_snapshot(period: ScorePeriod, issuer: Organization) -> Built:
         total_points=sum(indicator["max"] for indicator in indicators),
         indicators=indicators,
         groups=groups,
+        shows_standing=any(score.standing for score in scores),
+        # 一票否决: the circular says who and why, as the ranking page does.
+        vetoed=[{"name": score.organization.name, "reasons": score.veto_reasons} for score in scores if score.vetoed],
     )
     built.concerned = {score.organization_id for score in scores}
     return built

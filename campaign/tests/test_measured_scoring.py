@@ -513,3 +513,17 @@ def test_a_sheet_with_values_filed_keeps_the_measured_line(county, campaign, she
     ]
     with pytest.raises(ValidationError, match="已有单位填报的数据或自评，不能删除"):
         score_sheet_set(campaign=campaign, total_points=60, indicators=kept, by=county.office)
+
+
+def test_the_ranking_circular_says_who_was_vetoed_and_why(county, campaign, sheet, period):
+    from campaign.circulars.snapshots import ranking_snapshot
+
+    full_marks(period, sheet, county.branch_a1, county.office)
+    file_value(sheet.lines["accidents"], county.branch_a1, DECEMBER, value=Decimal(1))
+    scores_compute(period, today=TODAY)
+
+    data = ranking_snapshot(period, county.county).data
+
+    assert data["vetoed"] == [{"name": "红湾社区党支部", "reasons": ["“重特大事故”为 1，越过一票否决线 0"]}]
+    rows = [row for group in data["groups"] for row in group["rows"] if row["name"] == "红湾社区党支部"]
+    assert rows[0]["standing"] == "一票否决"
