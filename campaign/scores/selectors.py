@@ -23,6 +23,7 @@ from campaign.scores.formulas import competition_ranks
 from campaign.scores.models import (
     OrganizationScore,
     ScorePeriod,
+    Standing,
 )
 from orgs.models import UNGRADED_LABEL, Grade, Organization, OrganizationKind
 from orgs.scoping import unscoped
@@ -218,3 +219,22 @@ def ranking_export(period: ScorePeriod, grouping: str = Grouping.LEVEL) -> bytes
         ]
         tables.append(Table(title=title, header=head, rows=rows, widths=(None, 28, 20)))
     return xlsx_tables(tables)
+
+
+def standing_counts(periods: list[ScorePeriod]) -> dict[int, list[tuple[str, str, int]]]:
+    """Period pk → [(standing, label, count)] of the scores in the active scope, 先进 first,
+    一票否决 last. One query."""
+    rows = (
+        OrganizationScore.objects.filter(period__in=[period.pk for period in periods])
+        .exclude(standing="")
+        .values("period", "standing")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    counted: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counted.setdefault(row["period"], {})[row["standing"]] = row["count"]
+    return {
+        pk: [(value, Standing(value).label, given[value]) for value in Standing.values if value in given]
+        for pk, given in counted.items()
+    }

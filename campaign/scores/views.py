@@ -47,6 +47,7 @@ from campaign.scores.selectors import (
     ranking,
     ranking_export,
     score_groups,
+    standing_counts,
 )
 from campaign.scores.services import (
     DEFAULT_TOTALS,
@@ -120,6 +121,7 @@ def scores_home(request):
         .select_related("finalized_by__member")
         .order_by("-last_month", "-first_month", "-pk")
     )
+    standings = standing_counts(periods)
     return render(
         request,
         "campaign/scores_home.html",
@@ -127,7 +129,7 @@ def scores_home(request):
             "campaign": campaign,
             "sheet": sheet,
             "indicators": indicators,
-            "periods": periods,
+            "periods": [(period, standings.get(period.pk, []), _self_unit(request, period)) for period in periods],
             "may_manage": may_manage_scores(request.user, campaign),
             "may_score": may_score_any(request.user, campaign),
             "default_totals": DEFAULT_TOTALS,

@@ -527,3 +527,17 @@ def test_the_ranking_circular_says_who_was_vetoed_and_why(county, campaign, shee
     assert data["vetoed"] == [{"name": "红湾社区党支部", "reasons": ["“重特大事故”为 1，越过一票否决线 0"]}]
     rows = [row for group in data["groups"] for row in group["rows"] if row["name"] == "红湾社区党支部"]
     assert rows[0]["standing"] == "一票否决"
+
+
+def test_the_scores_page_counts_each_standing_in_the_viewer_s_subtree(client, county, campaign, sheet, period):
+    for branch in (county.branch_a1, county.branch_a2, county.branch_b1):
+        full_marks(period, sheet, branch, county.office)
+    file_value(sheet.lines["accidents"], county.branch_a1, DECEMBER, value=Decimal(1))
+    scores_compute(period, today=TODAY)
+    client.force_login(county.leader_a)  # 红湾寺镇: itself and its two branches
+
+    page = client.get(reverse("campaign:scores") + f"?campaign={campaign.pk}").content.decode()
+
+    assert "一票否决 1 个" in page
+    # 许三湾村 is 先进; the township, never verified, 未达标; 北极村 lies outside the subtree.
+    assert "先进 1 个" in page and "未达标 1 个" in page
