@@ -217,6 +217,13 @@ class ScorePeriodForm(forms.Form):
     )
     first_month = MonthField(label=_("起始月份"))
     last_month = MonthField(label=_("截止月份"))
+    self_assessment_due = forms.DateField(
+        label=_("自查自评截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("各单位在此日期前对照评分表自查自评，之后由检查组核定；不填则不限日期。"),
+        error_messages={"invalid": _("请按“年-月-日”填写日期。")},
+    )
 
     def clean(self):
         cleaned = super().clean()

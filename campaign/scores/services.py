@@ -365,12 +365,22 @@ def closed_refusal(period: ScorePeriod) -> str:
 
 @transaction.atomic
 def score_period_create(
-    *, campaign: Campaign, name: str, first_month: datetime.date, last_month: datetime.date, by: User | None
+    *,
+    campaign: Campaign,
+    name: str,
+    first_month: datetime.date,
+    last_month: datetime.date,
+    by: User | None,
+    self_assessment_due: datetime.date | None = None,
 ) -> ScorePeriod:
     _require_manager(by, campaign)
     _raise(period_problems(campaign=campaign, name=name, first_month=first_month, last_month=last_month))
     period = ScorePeriod.objects.create(
-        campaign=campaign, name=name.strip(), first_month=month_start(first_month), last_month=month_start(last_month)
+        campaign=campaign,
+        name=name.strip(),
+        first_month=month_start(first_month),
+        last_month=month_start(last_month),
+        self_assessment_due=self_assessment_due,
     )
     periods_request_recompute(ScorePeriod.objects.filter(pk=period.pk))
     return period
@@ -378,7 +388,13 @@ def score_period_create(
 
 @transaction.atomic
 def score_period_update(
-    *, period: ScorePeriod, name: str, first_month: datetime.date, last_month: datetime.date, by: User | None
+    *,
+    period: ScorePeriod,
+    name: str,
+    first_month: datetime.date,
+    last_month: datetime.date,
+    by: User | None,
+    self_assessment_due: datetime.date | None = None,
 ) -> ScorePeriod:
     _require_manager(by, period.campaign)
     period = ScorePeriod.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=period.pk)
@@ -390,7 +406,8 @@ def score_period_update(
         )
     )
     period.name, period.first_month, period.last_month = name.strip(), month_start(first_month), month_start(last_month)
-    period.save(update_fields=["name", "first_month", "last_month"])
+    period.self_assessment_due = self_assessment_due
+    period.save(update_fields=["name", "first_month", "last_month", "self_assessment_due"])
     periods_request_recompute(ScorePeriod.objects.filter(pk=period.pk))
     return period
 

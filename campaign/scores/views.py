@@ -225,7 +225,12 @@ def score_period_edit_view(request, pk: int):
     if period.is_closed_to_changes:
         messages.error(request, _("考核期已定稿，不能再修改。"))
         return redirect(period)
-    initial = {"name": period.name, "first_month": period.first_month, "last_month": period.last_month}
+    initial = {
+        "name": period.name,
+        "first_month": period.first_month,
+        "last_month": period.last_month,
+        "self_assessment_due": period.self_assessment_due,
+    }
     form = ScorePeriodForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

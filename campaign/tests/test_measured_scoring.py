@@ -541,3 +541,23 @@ def test_the_scores_page_counts_each_standing_in_the_viewer_s_subtree(client, co
     assert "一票否决 1 个" in page
     # 许三湾村 is 先进; the township, never verified, 未达标; 北极村 lies outside the subtree.
     assert "先进 1 个" in page and "未达标 1 个" in page
+
+
+def test_the_office_sets_the_self_assessment_date_with_the_period(client, county, campaign, sheet):
+    client.force_login(county.office)
+    answer = client.post(
+        reverse("campaign:score_period_create", args=[campaign.pk]),
+        {
+            "name": "2011年上半年",
+            "first_month": "2011-01",
+            "last_month": "2011-06",
+            "self_assessment_due": "2011-07-10",
+        },
+    )
+    assert answer.status_code == 302
+    period = campaign.score_periods.get(name="2011年上半年")
+    assert period.self_assessment_due == datetime.date(2011, 7, 10)
+    assert (
+        "自查自评 2011-07-10 截止"
+        in client.get(reverse("campaign:scores") + f"?campaign={campaign.pk}").content.decode()
+    )
