@@ -196,14 +196,15 @@ def _groups_for_export(period: ScorePeriod, grouping: str) -> list[tuple[str, li
 
 def ranking_export(period: ScorePeriod, grouping: str = Grouping.LEVEL) -> bytes:
     """Every group the active scope sees, one worksheet each: rank, organization, its
-    superior, total and the points per indicator. One query for the scores by level,
+    superior, verified total, own (自评) total, standing with any veto's reasons, and
+    the points per indicator. One query for the scores by level,
     two per group by grade or unit type."""
     groups = _groups_for_export(period, grouping)
     if not groups:
         return xlsx_tables([Table(title=_("考核排名"), header=(), rows=[[_("没有可导出的考核得分。")]], widths=())])
     tables = []
     for title, group_scores in groups:
-        head = [_("排名"), _("组织"), _("上级组织"), _("总分")]
+        head = [_("排名"), _("组织"), _("上级组织"), _("总分（核定）"), _("自评总分"), _("考核等次"), _("一票否决原因")]
         head += [
             _("%(name)s（%(max)d分）") % {"name": line["name"], "max": line["max"]} for line in headers(group_scores[0])
         ]
@@ -213,6 +214,9 @@ def ranking_export(period: ScorePeriod, grouping: str = Grouping.LEVEL) -> bytes
                 score.organization.name,
                 score.organization.parent.name if score.organization.parent else "",
                 float(score.total),
+                None if score.self_total is None else float(score.self_total),
+                score.get_standing_display() if score.standing else "",
+                "；".join(score.veto_reasons),
                 *[float(Decimal(line["points"])) for line in score.breakdown],
             ]
             for score in group_scores

@@ -185,7 +185,7 @@ def test_the_export_holds_one_sheet_per_group_and_only_the_rows_in_scope(client,
 
     assert workbook.sheetnames == ["党委（第 1 层）", "党支部（第 2 层）"]
     branches = list(workbook["党支部（第 2 层）"].values)
-    assert branches[0][:4] == ("排名", "组织", "上级组织", "总分")
+    assert branches[0][:7] == ("排名", "组织", "上级组织", "总分（核定）", "自评总分", "考核等次", "一票否决原因")
     assert branches[0][-1] == "督查组评分（10分）"
     assert sorted(row[1] for row in branches[1:]) == ["红湾社区党支部", "许三湾村党支部"]
     assert [row[1] for row in workbook["党委（第 1 层）"].values][1:] == ["红湾寺镇党委"]
