@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from campaign.incidents.models import Incident, IncidentKind, VetoRule
 from campaign.letters.models import AssessmentResult, ResponsibilityLetter
 from campaign.letters.selectors import (
     assessment_percent,
@@ -24,8 +25,8 @@ from campaign.letters.services import (
     letter_withdraw,
 )
 from campaign.scores.models import OrganizationScore, ScorePeriod
-from campaign.scores.services import score_sheet_default
-from campaign.tests.factories import make_campaign
+from campaign.scores.services import score_sheet_default, scores_compute
+from campaign.tests.factories import make_campaign, make_score_period
 from orgs.tests.factories import make_staff, make_user
 
 pytestmark = pytest.mark.django_db
@@ -465,3 +466,49 @@ def test_only_the_issuers_assess(county, sheet, year, letter):
     for user in (county.secretary_user_a1, county.inspector_b, county.secretary_user_b1):
         with pytest.raises(PermissionDenied):
             letter_assess(letter=letter, period=year, result=AssessmentResult.EXCELLENT, comment="", by=user)
+
+
+# ---------------------------------------------------------------------------
+# On the scores as the scores room computes them
+# ---------------------------------------------------------------------------
+
+
+def test_the_assessment_reads_the_computed_score_and_its_incident_veto(county, campaign):
+    """The period computed by campaign.scores from the inspection group's 8 of 10 and a
+    late-reported incident: the letter's share is the breakdown's, and the veto reaches
+    the 责任人."""
+    period = make_score_period(county, campaign)
+    kind = IncidentKind.objects.create(
+        campaign=campaign, name="一般安全事故", phone_limit_hours=1, written_limit_hours=24, veto_rule=VetoRule.LATE
+    )
+    happened = timezone.make_aware(datetime.datetime(2010, 10, 3, 8, 0))
+    Incident.objects.create(
+        campaign=campaign,
+        organization=county.branch_b1,
+        kind=kind,
+        summary="村道护栏损坏致一人受伤",
+        occurred_at=happened,
+        phoned_at=happened + datetime.timedelta(minutes=30),
+        written_at=happened + datetime.timedelta(hours=40),
+    )
+    scores_compute(period, today=datetime.date(2011, 3, 1))
+    score = OrganizationScore.objects.get(period=period, organization=county.branch_b1)
+    inspection = campaign.score_sheet.indicators.get(kind="manual")
+    letter = letter_issue(
+        campaign=campaign,
+        organization=county.branch_b1,
+        leader=county.secretary_b1,
+        indicators=[inspection],
+        terms="",
+        signed_on=datetime.date(2010, 7, 1),
+        by=county.office,
+    )
+
+    with pytest.raises(ValidationError, match="北极村党支部：2010-10-03 发生一般安全事故（一般），迟报"):
+        letter_assess(letter=letter, period=period, result=AssessmentResult.COMPETENT, comment="", by=county.office)
+    letter_assess(letter=letter, period=period, result=AssessmentResult.BASIC, comment="", by=county.office)
+
+    letter.refresh_from_db()
+    (line,) = [line for line in score.breakdown if line["indicator"] == inspection.pk]
+    assert letter.assessment_points == Decimal(line["points"]) * 100 / line["max"] == Decimal("80.0")
+    assert letter.result == AssessmentResult.BASIC
