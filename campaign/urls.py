@@ -10,6 +10,7 @@ from campaign.campaigns import urls as campaigns
 from campaign.circulars import urls as circulars
 from campaign.dashboard import urls as dashboard
 from campaign.home import urls as home
+from campaign.monthly import urls as monthly
 from campaign.nominations import urls as nominations
 from campaign.nominations.votes import urls as votes
 from campaign.reports import urls as reports
@@ -25,6 +26,7 @@ campaign_patterns = [
     *audit.urlpatterns,
     *dashboard.urlpatterns,
     *scores.urlpatterns,
+    *monthly.urlpatterns,
     *circulars.urlpatterns,
 ]
 
