@@ -11,6 +11,7 @@ from campaign.circulars import urls as circulars
 from campaign.dashboard import urls as dashboard
 from campaign.home import urls as home
 from campaign.letters import urls as letters
+from campaign.monthly import urls as monthly
 from campaign.nominations import urls as nominations
 from campaign.nominations.votes import urls as votes
 from campaign.reports import urls as reports
@@ -26,6 +27,7 @@ campaign_patterns = [
     *audit.urlpatterns,
     *dashboard.urlpatterns,
     *scores.urlpatterns,
+    *monthly.urlpatterns,
     *circulars.urlpatterns,
     *letters.urlpatterns,
 ]

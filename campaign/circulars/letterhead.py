@@ -84,5 +84,6 @@ def suggested_title(kind: str, period_label: str, campaign: Campaign) -> str:
         CircularKind.PROGRESS: _("关于%(period)s创先争优活动进展情况的通报"),
         CircularKind.RANKING: _("关于%(period)s创先争优活动考核排名情况的通报"),
         CircularKind.COMMENDATION: _("关于表彰%(period)s创先争优先进典型的通报"),
+        CircularKind.MONTHLY: _("关于%(period)s%(campaign)s月报情况的通报"),
     }
-    return titles[kind] % {"period": period_label}
+    return titles[kind] % {"period": period_label, "campaign": campaign.name}

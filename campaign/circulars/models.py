@@ -24,6 +24,7 @@ class CircularKind(models.TextChoices):
     PROGRESS = "progress", _("活动进展情况通报")
     RANKING = "ranking", _("考核排名通报")
     COMMENDATION = "commendation", _("先进典型表彰通报")
+    MONTHLY = "monthly", _("月通报")
 
 
 class CircularState(models.TextChoices):

@@ -46,6 +46,7 @@ SPAN_OF = {
     CircularKind.REPORTS: quarter,
     CircularKind.PROGRESS: month,
     CircularKind.COMMENDATION: quarter,
+    CircularKind.MONTHLY: month,
 }
 
 

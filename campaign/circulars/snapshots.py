@@ -22,6 +22,7 @@ from campaign.circulars.models import Circular, CircularKind
 from campaign.circulars.periods import Span
 from campaign.dashboard.figures import FRESH_MINUTES, Figures, figures_ensure, figures_totals_by, group_figures
 from campaign.dashboard.models import OrganizationFigures
+from campaign.monthly.selectors import measured_indicators, monthly_report_status, scored_units, target_summary
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.reports.services import month_bounds
 from campaign.scores.formulas import competition_ranks
@@ -404,6 +405,74 @@ def commendation_snapshot(campaign: Campaign, issuer: Organization, span: Span) 
     return built
 
 
+def monthly_snapshot(campaign: Campaign, issuer: Organization, span: Span, *, today: datetime.date) -> Built:
+    """月通报: the month's values of the campaign's measured indicators for every unit
+    below the issuer that they apply to, each against the unit's target; the units below
+    target, and the units that filed late or not at all (campaign.monthly.selectors
+    judges them). Four queries."""
+    indicators = measured_indicators(campaign)
+    status = monthly_report_status(
+        campaign, span.start, organizations=scored_units(campaign, within=issuer), today=today, indicators=indicators
+    )
+    rows, below, late, missing = [], [], [], []
+    for unit in status.units:
+        organization = unit.organization
+        superior = organization.parent.name if organization.parent_id not in (None, issuer.pk) else ""
+        cells = []
+        for cell in unit.cells:
+            if not cell.applies:
+                cells.append({"text": "", "mark": "na"})
+            elif cell.value is None:
+                cells.append({"text": str(cell.filing_label), "mark": cell.filing})
+            else:
+                cells.append({"text": cell.value_text, "mark": "below" if cell.is_below else cell.filing})
+            if cell.is_below:
+                below.append(
+                    {
+                        "name": organization.name,
+                        "superior": superior,
+                        "indicator": cell.indicator.name,
+                        "value": cell.value_text,
+                        "target": cell.target_text,
+                    }
+                )
+        rows.append({"name": organization.name, "superior": superior, "cells": cells})
+        if unit.late:
+            late.append(
+                {
+                    "name": organization.name,
+                    "indicators": "、".join(cell.indicator.name for cell in unit.late),
+                    "reported_on": timezone.localtime(min(cell.value.reported_at for cell in unit.late))
+                    .date()
+                    .isoformat(),
+                }
+            )
+        if unit.missing:
+            missing.append(
+                {"name": organization.name, "indicators": "、".join(cell.indicator.name for cell in unit.missing)}
+            )
+    built = Built({**_common(campaign, CircularKind.MONTHLY, span.label)})
+    built.data.update(
+        month=span.start.isoformat(),
+        due_on=status.due_on.isoformat(),
+        indicators=[
+            {
+                "name": indicator.name,
+                "kind": indicator.get_value_kind_display(),
+                "target": target_summary(indicator) or "—",
+            }
+            for indicator in indicators
+        ],
+        rows=rows,
+        below=below,
+        late=late,
+        missing=missing,
+        totals=dict(status.summary),
+    )
+    built.concerned = {unit.organization.pk for unit in status.units}
+    return built
+
+
 def snapshot_build(circular: Circular, *, today: datetime.date | None = None) -> Built:
     """The data of the circular's kind and period as they are now, read over the
     issuer's whole subtree whoever asks (the office has checked who may)."""
@@ -420,6 +489,8 @@ def snapshot_build(circular: Circular, *, today: datetime.date | None = None) ->
                 built = reports_snapshot(campaign, issuer, span)
             elif circular.kind == CircularKind.PROGRESS:
                 built = progress_snapshot(campaign, issuer, span, today=today)
+            elif circular.kind == CircularKind.MONTHLY:
+                built = monthly_snapshot(campaign, issuer, span, today=today)
             else:
                 built = commendation_snapshot(campaign, issuer, span)
     built.data["issuer"] = issuer.name

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from campaign.campaigns.access import access_chosen_campaign, campaign_in_use
 from campaign.campaigns.models import Campaign
-from campaign.circulars.forms import CircularCreateForm, CircularTextsForm
+from campaign.circulars.forms import CircularCreateForm, CircularTextsForm, kinds_offered
 from campaign.circulars.models import Circular, CircularKind, CircularState
 from campaign.circulars.services import (
     circular_correct,
@@ -136,7 +136,7 @@ def circular_list(request):
 def circular_new(request):
     """Choose the kind of circular to draft."""
     campaign = _issuing_campaign(request)
-    return render(request, "campaign/circulars/new.html", {"campaign": campaign, "kinds": CircularKind.choices})
+    return render(request, "campaign/circulars/new.html", {"campaign": campaign, "kinds": kinds_offered(campaign)})
 
 
 @login_required
@@ -144,6 +144,8 @@ def circular_create_view(request, kind: str):
     if kind not in CircularKind.values:
         raise Http404(_("没有这种通报。"))
     campaign = _issuing_campaign(request)
+    if kind not in dict(kinds_offered(campaign)):
+        raise Http404(_("本活动没有这种通报。"))
     form = CircularCreateForm(request.POST or None, campaign=campaign, kind=kind, today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
         try:

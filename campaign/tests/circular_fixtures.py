@@ -3,6 +3,7 @@ on the small county, each with answers worked out by hand in the tests."""
 
 import datetime
 import hashlib
+import zoneinfo
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -10,9 +11,18 @@ from django.utils import timezone
 
 from campaign.circulars.models import Circular, CircularKind, CircularState
 from campaign.circulars.services import CircularInput, circular_create
+from campaign.monthly.services import ValueInput, indicator_values_file
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.reports.models import InfoReport
-from campaign.scores.models import OrganizationScore, ScorePeriod
+from campaign.scores.models import (
+    Direction,
+    Indicator,
+    IndicatorKind,
+    OrganizationScore,
+    ScorePeriod,
+    ScoreSheet,
+    ValueKind,
+)
 from campaign.tests.factories import make_nomination
 from reviews.models import Ballot, BallotChoice, Choice, EvaluatorCategory, RoundState
 from reviews.tally import round_tally
@@ -20,6 +30,7 @@ from reviews.tests.factories import make_round
 
 S, D, U = Choice.SATISFIED, Choice.DISSATISFIED, Choice.UNKNOWN
 PARTY = EvaluatorCategory.PARTY_MEMBER
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def _at(day: datetime.date, hour: int = 18) -> datetime.datetime:
@@ -159,6 +170,85 @@ def selected_models(c, campaign):
     select(make_nomination(campaign, member=c.member_a1, deeds="带头修缮社区道路。"), datetime.date(2011, 2, 1))
     select(make_nomination(campaign, c.branch_b1), datetime.date(2011, 4, 2))
     make_nomination(campaign, c.branch_a2)
+
+
+MARCH_2011 = datetime.date(2011, 3, 1)
+
+
+def _county_time(day: datetime.date, *args) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(*args), tzinfo=SHANGHAI)
+
+
+def measured_sheet(campaign):
+    """A sheet (report day 5) with three measured indicators: 优质护理病房覆盖率 (a ratio,
+    for 二级 and 三级 units only: 80% for 三级, 50% otherwise), 患者投诉件数 (a count, at
+    most 2) and 开展医德医风教育 (yes / no, must be yes)."""
+    sheet = ScoreSheet.objects.create(campaign=campaign, total_points=100, monthly_report_day=5)
+
+    def indicator(name, order, value_kind, target, **fields):
+        return Indicator.objects.create(
+            sheet=sheet,
+            name=name,
+            max_points=30,
+            order=order,
+            kind=IndicatorKind.MEASURED,
+            value_kind=value_kind,
+            target=Decimal(target),
+            **fields,
+        )
+
+    return (
+        indicator(
+            "优质护理病房覆盖率", 1, ValueKind.RATIO, "50", applies_to_grades=["2", "3"], grade_targets={"3": 80}
+        ),
+        indicator("患者投诉件数", 2, ValueKind.COUNT, "2", direction=Direction.AT_MOST),
+        indicator("开展医德医风教育", 3, ValueKind.YES_NO, "1"),
+    )
+
+
+def monthly_values(c, campaign):
+    """March 2011 (due 5 April): 红湾社区 (二级) 50.00% (meets 50), 3 complaints (above
+    2), yes, filed at the last second of 5 April; 许三湾村 (三级) 70.00% (below 80), 0, yes,
+    filed at midnight after it (late); 北极村 1 complaint and no education (below), on 3
+    April; 康乐乡党委 0 and yes on 1 April; 红湾寺镇党委 nothing (missing)."""
+    nursing, complaints, education = measured_sheet(campaign)
+    for organization, grade in ((c.branch_a1, "2"), (c.branch_a2, "3")):
+        organization.grade = grade
+        organization.save(update_fields=["grade"])
+
+    def file(organization, when, *values):
+        indicator_values_file(
+            campaign=campaign, organization=organization, month=MARCH_2011, values=list(values), by=c.office, now=when
+        )
+
+    april = datetime.date(2011, 4, 5)
+    file(
+        c.branch_a1,
+        _county_time(april, 23, 59, 59),
+        ValueInput(nursing, numerator=Decimal(45), denominator=Decimal(90), evidence="护理部统计表"),
+        ValueInput(complaints, count=Decimal(3)),
+        ValueInput(education, yes=True),
+    )
+    file(
+        c.branch_a2,
+        _county_time(datetime.date(2011, 4, 6), 0, 0, 0),
+        ValueInput(nursing, numerator=Decimal(70), denominator=Decimal(100)),
+        ValueInput(complaints, count=Decimal(0)),
+        ValueInput(education, yes=True),
+    )
+    file(
+        c.branch_b1,
+        _county_time(datetime.date(2011, 4, 3), 10),
+        ValueInput(complaints, count=Decimal(1)),
+        ValueInput(education, yes=False),
+    )
+    file(
+        c.township_b,
+        _county_time(datetime.date(2011, 4, 1), 10),
+        ValueInput(complaints, count=Decimal(0)),
+        ValueInput(education, yes=True),
+    )
+    return nursing, complaints, education
 
 
 def draft(campaign, kind=CircularKind.REPORTS, *, start=datetime.date(2011, 1, 1), by=None, **texts):

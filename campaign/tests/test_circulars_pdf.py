@@ -37,12 +37,18 @@ def setup_commendation(c, campaign):
     return {"period_start": datetime.date(2011, 1, 1)}, ["红湾社区党支部", "钟建军", "带头修缮社区道路"]
 
 
+def setup_monthly(c, campaign):
+    fx.monthly_values(c, campaign)
+    return {"period_start": fx.MARCH_2011}, ["优质护理病房覆盖率", "70.00%（未达标）", "许三湾村党支部", "红湾寺镇党委"]
+
+
 SETUPS = {
     CircularKind.EVALUATION: setup_evaluation,
     CircularKind.REPORTS: setup_reports,
     CircularKind.PROGRESS: setup_progress,
     CircularKind.RANKING: setup_ranking,
     CircularKind.COMMENDATION: setup_commendation,
+    CircularKind.MONTHLY: setup_monthly,
 }
 
 

@@ -134,12 +134,14 @@ def circular_drafts(c) -> list:
     fx.reports(c, campaign)
     fx.selected_models(c, campaign)
     make_pledge(campaign, c.branch_a1, title="便民服务承诺")
+    fx.monthly_values(c, campaign)  # before the period covering March is finalized
     period = fx.finalized_period(c, campaign)
     drafts = [
         fx.draft(campaign, CircularKind.EVALUATION, start=datetime.date(2010, 7, 1)),
         fx.draft(campaign, CircularKind.REPORTS, start=datetime.date(2011, 1, 1)),
         fx.draft(campaign, CircularKind.PROGRESS, start=datetime.date(2011, 1, 1)),
         fx.draft(campaign, CircularKind.COMMENDATION, start=datetime.date(2011, 1, 1)),
+        fx.draft(campaign, CircularKind.MONTHLY, start=fx.MARCH_2011),
         circular_create(
             campaign=campaign, kind=CircularKind.RANKING, score_period=period, by=None, today=datetime.date(2012, 6, 30)
         ),
