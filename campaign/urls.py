@@ -10,6 +10,7 @@ from campaign.campaigns import urls as campaigns
 from campaign.circulars import urls as circulars
 from campaign.dashboard import urls as dashboard
 from campaign.home import urls as home
+from campaign.incidents import urls as incidents
 from campaign.nominations import urls as nominations
 from campaign.nominations.votes import urls as votes
 from campaign.reports import urls as reports
@@ -26,6 +27,7 @@ campaign_patterns = [
     *dashboard.urlpatterns,
     *scores.urlpatterns,
     *circulars.urlpatterns,
+    *incidents.urlpatterns,
 ]
 
 urlpatterns = [

@@ -26,7 +26,6 @@ from campaign.incidents.services import (
     incident_kinds_set,
     incident_register_found,
     incident_report,
-    incident_unit_covered,
     incident_update,
     may_register_found,
     may_register_found_any,
@@ -182,7 +181,6 @@ def incident_detail(request, pk: int):
             "campaign": incident.campaign,
             "row": row,
             "may_update": may_update(request.user, incident),
-            "covered": incident_unit_covered(incident.campaign, incident.organization),
         },
     )
 

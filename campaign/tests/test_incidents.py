@@ -473,3 +473,14 @@ def test_the_summary_counts_reports_late_concealed_and_units_vetoed(campaign, co
     assert (summary.reported, summary.late, summary.concealed, summary.units_vetoed) == (4, 2, 1, 3)
     under_a = incident_summary(campaign, organization=county.township_a, now=NOW)
     assert (under_a.reported, under_a.late, under_a.concealed, under_a.units_vetoed) == (3, 2, 0, 2)
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_opens_the_rectifications_of_overdue_incidents_once(campaign, county, kind):
+    from campaign.incidents.tasks import follow_up_overdue_incidents
+
+    incident = report(campaign, county, kind, phoned=HOUR, now=OCCURRED + 2 * HOUR)
+    assert incident.rectification is None
+    assert follow_up_overdue_incidents() == 1
+    assert follow_up_overdue_incidents() == 0
+    assert Incident.objects.get(pk=incident.pk).rectification.source == RectificationSource.INCIDENT
