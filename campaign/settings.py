@@ -304,6 +304,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # After the overdue marks, and in the morning rather than at night, since a channel
     # may text people's phones.
     "refresh-reminders": {"task": "campaign.reminders.tasks.refresh_reminders", "schedule": crontab(hour=7, minute=30)},
+    # An incident whose written report is still missing past its limit becomes 迟报 by
+    # the clock alone: its rectification opens overnight, before the scores are recomputed.
+    "follow-up-overdue-incidents": {
+        "task": "campaign.incidents.tasks.follow_up_overdue_incidents",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "recompute-open-scores": {
         "task": "campaign.scores.tasks.recompute_open_scores",
         "schedule": crontab(hour=2, minute=0),

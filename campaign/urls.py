@@ -10,6 +10,7 @@ from campaign.campaigns import urls as campaigns
 from campaign.circulars import urls as circulars
 from campaign.dashboard import urls as dashboard
 from campaign.home import urls as home
+from campaign.incidents import urls as incidents
 from campaign.letters import urls as letters
 from campaign.monthly import urls as monthly
 from campaign.nominations import urls as nominations
@@ -30,6 +31,7 @@ campaign_patterns = [
     *monthly.urlpatterns,
     *circulars.urlpatterns,
     *letters.urlpatterns,
+    *incidents.urlpatterns,
 ]
 
 urlpatterns = [

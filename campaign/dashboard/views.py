@@ -37,6 +37,7 @@ from campaign.dashboard.selectors import (
     table_cells,
 )
 from campaign.dashboard.tasks import refresh_figures
+from campaign.incidents.selectors import campaign_has_incident_kinds, incident_summary
 from campaign.infra.outbox import BROKER_DOWN
 from campaign.reports.services import parse_month
 from orgs.access import access_organization, user_scope
@@ -183,6 +184,10 @@ def dashboard(request):
         if board.rows
         else [],
         quarter=f"{period.quarter_start.year}-Q{(period.quarter_start.month - 1) // 3 + 1}",
+        # 重大情况报告, only in campaigns that name kinds of incident (平安单位).
+        incidents=incident_summary(campaign, organization=asked.organization)
+        if campaign_has_incident_kinds(campaign)
+        else None,
     )
     return render(request, "campaign/dashboard.html", context)
 

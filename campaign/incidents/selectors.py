@@ -4,13 +4,17 @@ limits, and which units the register vetoes in a period. Pure where it can be.""
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.campaigns.models import Campaign
 from campaign.incidents.models import Incident, IncidentKind, Timeliness, VetoRule
+from orgs.models import Organization
 
 
 def _past(start: datetime.datetime, end: datetime.datetime | None, hours: int | None, now: datetime.datetime) -> bool:
@@ -82,3 +86,81 @@ def incident_vetoes_by_unit(
             if path.startswith(root_path) and path != root_path:
                 reasons[path].append(reason)
     return dict(reasons)
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One line of the register: the incident, how it was reported, whether it vetoes."""
+
+    incident: Incident
+    timeliness: str
+    vetoes: bool
+
+    @property
+    def timeliness_label(self) -> str:
+        return Timeliness(self.timeliness).label
+
+
+def incidents_in_scope(campaign: Campaign, *, organization: Organization | None = None) -> QuerySet[Incident]:
+    """The campaign's incidents the active scope sees, newest first; under ``organization``
+    when given. With what the register shows, in one query."""
+    incidents = Incident.objects.filter(campaign=campaign).select_related("organization", "kind")
+    if organization is not None:
+        incidents = incidents.filter(organization__path__startswith=organization.path)
+    return incidents.order_by("-occurred_at", "-pk")
+
+
+def register_rows(
+    incidents: Iterable[Incident], *, timeliness: str = "", now: datetime.datetime | None = None
+) -> list[RegisterRow]:
+    """Each incident judged against its kind's limits, those of one timeliness when given."""
+    now = now or timezone.now()
+    rows = [
+        RegisterRow(
+            incident=incident,
+            timeliness=incident_timeliness(incident, incident.kind, now=now),
+            vetoes=incident_vetoes(incident, incident.kind, now=now),
+        )
+        for incident in incidents
+    ]
+    return [row for row in rows if not timeliness or row.timeliness == timeliness]
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    reported: int
+    late: int
+    concealed: int
+    pending: int
+    units_vetoed: int
+
+
+def incident_summary(
+    campaign: Campaign, *, organization: Organization | None = None, now: datetime.datetime | None = None
+) -> IncidentSummary:
+    """The dashboard's counts over the active scope (under ``organization`` when given):
+    incidents registered, 迟报, 瞒报, 待书面报告, and units an incident vetoes. One query."""
+    rows = register_rows(incidents_in_scope(campaign, organization=organization), now=now)
+    counts = Counter(row.timeliness for row in rows)
+    return IncidentSummary(
+        reported=len(rows),
+        late=counts[Timeliness.LATE],
+        concealed=counts[Timeliness.CONCEALED],
+        pending=counts[Timeliness.PENDING],
+        units_vetoed=len({row.incident.organization_id for row in rows if row.vetoes}),
+    )
+
+
+def campaign_has_incident_kinds(campaign: Campaign) -> bool:
+    """Whether the campaign keeps an incident register at all. One query."""
+    return IncidentKind.objects.filter(campaign=campaign).exists()
+
+
+def kind_limits_text(kind: IncidentKind) -> str:
+    """The kind's limits in words: 电话 1 小时内，书面 24 小时内. No query."""
+    limits = []
+    if kind.phone_limit_hours is not None:
+        limits.append(_("电话 %(hours)s 小时内") % {"hours": kind.phone_limit_hours})
+    if kind.written_limit_hours is not None:
+        limits.append(_("书面 %(hours)s 小时内") % {"hours": kind.written_limit_hours})
+    return _("，").join(limits)
