@@ -123,10 +123,11 @@ HEALTH_LINES: tuple[Line, ...] = (
         "患者满意度调查上报",
         MEASURED,
         50,
-        guidance="每月开展患者满意度调查，结果逐级上报县卫生局。",
+        guidance="每月开展患者（服务对象）满意度调查，结果逐级上报县卫生局。",
+        # Every unit: the 疾控中心, 妇幼保健所 and 卫生监督所 survey the people they serve.
         measured={
             "value_kind": ValueKind.YES_NO,
-            "applies_to_grades": HOSPITAL_GRADES,
+            "applies_to_grades": [],
             "target": Decimal("1"),
             "scoring_rule": ScoringRule.TARGET_MET,
         },
@@ -298,9 +299,9 @@ EVIDENCE = {
     "药品收入占比": "业务收入{whole}万元，其中药品收入{part}万元。",
     "住院患者抗菌药物使用率": "出院患者{whole}人，其中使用抗菌药物{part}人。",
 }
-SURVEY_DONE = "本月患者满意度调查已完成，结果已报县卫生局。"
-SURVEY_MISSED = "本月未开展患者满意度调查。"
-SURVEYS_MISSED = {("SN-WS-KLWSY", 4), ("SN-WS-KLWSY", 7), ("SN-WS-MHWSY", 9)}
+SURVEY_DONE = "本月满意度调查已完成，结果已报县卫生局。"
+SURVEY_MISSED = "本月未开展满意度调查。"
+SURVEYS_MISSED = {("SN-WS-KLWSY", 4), ("SN-WS-KLWSY", 7), ("SN-WS-MHWSY", 9), ("SN-WS-JD", 6)}
 # (unit, month) filed after the 5th of the following month.
 LATE_FILINGS = {("SN-WS-KLWSY", 5), ("SN-WS-KLWSY", 8), ("SN-WS-ZYY", 10), ("SN-WS-MHWSY", 12)}
 

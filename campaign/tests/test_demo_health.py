@@ -126,6 +126,9 @@ def test_units_file_monthly_values_with_evidence_some_late_and_the_zhongyiyuan_b
                 assert value.evidence
                 if indicator.value_kind == ValueKind.RATIO:
                     assert value.value == (value.numerator * 100 / value.denominator).quantize(Decimal("0.01"))
+    units = Organization.objects.filter(parent__code="SN-WS").exclude(kind="union")
+    filing = IndicatorValue.objects.filter(indicator__sheet=sheet).values_list("organization__code", flat=True)
+    assert set(filing) == {unit.code for unit in units}
     nursing = sheet.indicators.get(name="优质护理病房覆盖率")
     zhongyi = Organization.objects.get(code="SN-WS-ZYY")
     target = nursing.target_for(zhongyi.grade)
