@@ -4,8 +4,8 @@ lines and 细则, and a period's 自查自评 followed by the inspectors' 核定
 The sheet's lines, names, maxima and order go through ``score_sheet_set``; what that
 service does not take yet (a measured line's value kind, targets and scoring rule, the
 deduction rules, the 达标/先进 marks) is written onto the rows it made. Self-assessments
-and deductions are written as rows (no service for them on main yet); the verified
-points go through ``manual_scores_set``.
+are written as rows; the verified points and the deductions with their reasons go
+through ``manual_scores_set``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from decimal import Decimal
 from campaign.campaigns.models import Campaign
 from campaign.devdata.demo_activity import _clock
 from campaign.scores.models import (
-    Deduction,
     DeductionRule,
     Indicator,
     IndicatorKind,
@@ -27,7 +26,14 @@ from campaign.scores.models import (
     ScoreSheet,
     SelfAssessment,
 )
-from campaign.scores.services import IndicatorInput, ManualInput, is_scored, manual_scores_set, score_sheet_set
+from campaign.scores.services import (
+    DeductionInput,
+    IndicatorInput,
+    ManualInput,
+    is_scored,
+    manual_scores_set,
+    score_sheet_set,
+)
 from orgs.models import Organization, OrganizationKind, User
 
 # The attributes of a measured line that IndicatorInput does not carry.
@@ -51,7 +57,8 @@ class Rule:
     text: str
     points: Decimal
     finding: str
-    # Cases an inspector may find (每例扣分): one for a rule that applies once.
+    # Cases an inspector may find (每例扣分): the reason counts them; a rule is applied
+    # once per unit and period, so its points are deducted once.
     most_cases: int = 1
     # Codes of the units this rule is found broken in, whatever chance says; the rule
     # holds for every other unit (e.g. 迟报 only where the register shows one).
@@ -171,34 +178,23 @@ def assessment_write(
         for rule in DeductionRule.objects.filter(indicator__sheet__campaign=period.campaign)
     }
     manual_lines = [line for line in lines if line.kind == IndicatorKind.MANUAL]
-    selves, deductions, counts = [], [], {"self_assessments": 0, "deductions": 0, "lowered": 0}
+    selves, counts = [], {"self_assessments": 0, "deductions": 0, "lowered": 0}
     verified_by_unit = []
     for unit in units:
         verified = []
         for line in manual_lines:
             indicator = indicators[line.name]
-            found, admitted, notes = Decimal(0), Decimal(0), []
+            found, admitted, deductions = Decimal(0), Decimal(0), []
             for order, given in enumerate(line.rules, start=1):
                 cases = _cases(rng, given, unit.code, weakness.get(unit.code, 0.2))
-                if not cases:
+                if not cases or found + given.points > indicator.max_points:
                     continue
-                points = min(given.points * cases, indicator.max_points - found)
-                if points <= 0:
-                    continue
-                found += points
+                found += given.points
                 if rng.random() < 0.5:
-                    admitted += points
-                notes.append(given.text)
+                    admitted += given.points
+                reason = given.finding if cases == 1 else f"{given.finding}（共{cases}例）"
                 deductions.append(
-                    Deduction(
-                        period=period,
-                        rule=rules[(indicator.pk, order)],
-                        organization=unit,
-                        points=points,
-                        reason=given.finding if cases == 1 else f"{given.finding}（共{cases}例）",
-                        evidence=f"{period.name}督查考核现场核查记录",
-                        applied_by=by,
-                    )
+                    DeductionInput(rules[(indicator.pk, order)], reason, f"{period.name}督查考核现场核查记录")
                 )
             own = indicator.max_points - admitted
             selves.append(
@@ -211,16 +207,17 @@ def assessment_write(
                     assessed_by=assessors.get(unit.pk),
                 )
             )
-            points = indicator.max_points - found
-            counts["lowered"] += points < own
-            comment = "核定同意自评，资料齐全。" if not notes else "核定扣分：" + "；".join(notes)
-            verified.append(ManualInput(indicator, Decimal(points), comment))
+            counts["lowered"] += indicator.max_points - found < own
+            counts["deductions"] += len(deductions)
+            if deductions:
+                verified.append(ManualInput(indicator, None, deductions=tuple(deductions)))
+            else:
+                verified.append(ManualInput(indicator, Decimal(indicator.max_points), "核定同意自评，资料齐全。"))
         verified_by_unit.append((unit, verified))
     with _clock(assessed_at):
         SelfAssessment.objects.bulk_create(selves)
     with _clock(verified_at):
-        Deduction.objects.bulk_create(deductions)
         for unit, verified in verified_by_unit:
             manual_scores_set(period=period, organization=unit, scores=verified, by=by)
-    counts["self_assessments"], counts["deductions"] = len(selves), len(deductions)
+    counts["self_assessments"] = len(selves)
     return counts

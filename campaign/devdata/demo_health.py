@@ -29,6 +29,7 @@ from django.utils import timezone
 from campaign.campaigns.evaluation import PATIENT_PRESET
 from campaign.campaigns.models import Campaign, CampaignSubjects, StandardSubject
 from campaign.campaigns.services import DimensionInput, PhaseInput, StandardInput, campaign_create
+from campaign.devdata.demo_activity import _clock
 from campaign.devdata.demo_assessment import (
     Line,
     Rule,
@@ -49,7 +50,7 @@ from campaign.scores.models import (
     ScoringRule,
     ValueKind,
 )
-from campaign.scores.services import score_period_create
+from campaign.scores.services import score_period_create, score_period_recompute
 from orgs.models import Organization, User
 
 HEALTH_CODE = "SN-WS"
@@ -245,6 +246,7 @@ HEALTH_LINES: tuple[Line, ...] = (
 HEALTH_PERIOD_NAME = "2011年度"
 HEALTH_PERIOD_MONTHS = (datetime.date(2011, 3, 1), datetime.date(2011, 12, 1))
 HEALTH_SELF_ASSESSMENT_DUE = datetime.date(2012, 1, 10)
+HEALTH_COMPUTED_AT = timezone.make_aware(datetime.datetime(2012, 1, 16, 17, 0))
 # How likely each unit breaks each rule of the 细则 (the 中医院 and a township centre lag).
 HEALTH_WEAKNESS = {
     "SN-WS-RMYY": 0.15,
@@ -455,9 +457,8 @@ def health_assessment_write(
         first_month=HEALTH_PERIOD_MONTHS[0],
         last_month=HEALTH_PERIOD_MONTHS[1],
         by=office,
+        self_assessment_due=HEALTH_SELF_ASSESSMENT_DUE,
     )
-    ScorePeriod.objects.filter(pk=period.pk).update(self_assessment_due=HEALTH_SELF_ASSESSMENT_DUE)
-    period.self_assessment_due = HEALTH_SELF_ASSESSMENT_DUE
     counts = assessment_write(
         period=period,
         units=units,
@@ -469,8 +470,8 @@ def health_assessment_write(
         assessed_at=timezone.make_aware(datetime.datetime(2012, 1, 9, 16, 0)),
         verified_at=timezone.make_aware(datetime.datetime(2012, 1, 16, 10, 30)),
     )
-    # The score engine on main computes only the formulas of computed lines; until it
-    # scores measured lines too, the period is left for the office's 重新计算 rather
-    # than computed (or queued) here.
-    ScorePeriod.objects.filter(pk=period.pk).update(recompute_requested_at=None)
+    # Computed here rather than left to the task, so the ranking is there when load_demo
+    # returns even without a worker; the period stays open for more verification.
+    with _clock(HEALTH_COMPUTED_AT):
+        score_period_recompute(period_id=period.pk, today=HEALTH_COMPUTED_AT.date())
     return counts

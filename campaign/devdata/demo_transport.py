@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 import random
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,9 +30,10 @@ from campaign.devdata.demo_activity import _clock
 from campaign.devdata.demo_assessment import Line, Rule, assessment_write, campaign_units, sheet_write
 from campaign.devdata.demo_campaign import DemoCampaign
 from campaign.incidents.models import Incident, IncidentKind, Severity, VetoRule
-from campaign.incidents.selectors import incident_vetoes_by_unit
-from campaign.letters.models import AssessmentResult, ResponsibilityLetter
-from campaign.scores.models import IndicatorKind, OrganizationScore, ScorePeriod, ScoreSheet
+from campaign.letters.models import ResponsibilityLetter
+from campaign.letters.selectors import letter_standing
+from campaign.letters.services import letter_assess, letter_issue
+from campaign.scores.models import IndicatorKind, ScorePeriod, ScoreSheet
 from campaign.scores.services import period_end, score_period_create, score_period_finalize, score_period_recompute
 from orgs.models import Member, MemberStatus, Organization, Post, User
 
@@ -292,20 +293,19 @@ def transport_letters_write(*, campaign: Campaign, units: list[Organization], of
     """The 平安创建责任书 the bureau signed with each unit's leader in January 2011, naming
     every line of the sheet as his targets."""
     indicators = list(campaign.score_sheet.indicators.order_by("order"))
-    letters = []
     with _clock(_at(LETTERS_SIGNED_ON, 15)):
-        for unit in units:
-            letter = ResponsibilityLetter.objects.create(
+        return [
+            letter_issue(
                 campaign=campaign,
                 organization=unit,
                 leader=_leader(unit),
+                indicators=indicators,
                 terms=LETTER_TERMS,
                 signed_on=LETTERS_SIGNED_ON,
-                issued_by=office,
+                by=office,
             )
-            letter.indicators.set(indicators)
-            letters.append(letter)
-    return letters
+            for unit in units
+        ]
 
 
 def transport_period_write(*, campaign: Campaign, units: list[Organization], office: User) -> ScorePeriod:
@@ -317,8 +317,8 @@ def transport_period_write(*, campaign: Campaign, units: list[Organization], off
             first_month=TRANSPORT_PHASES[0].starts_on,
             last_month=datetime.date(2011, 12, 1),
             by=office,
+            self_assessment_due=datetime.date(2011, 12, 25),
         )
-    ScorePeriod.objects.filter(pk=period.pk).update(self_assessment_due=datetime.date(2011, 12, 25))
     assessors = {}
     for user in User.objects.filter(organization__in=units, is_active=True).order_by("pk"):
         assessors.setdefault(user.organization_id, user)
@@ -340,48 +340,20 @@ def transport_period_write(*, campaign: Campaign, units: list[Organization], off
     return ScorePeriod.objects.get(pk=period.pk)
 
 
-def letter_result(points: Decimal, vetoed: bool) -> str:
-    """The leader's result from his targets' points (percent of their maxima): a vetoed
-    unit's leader is at best 基本称职, whatever the points."""
-    if vetoed:
-        return AssessmentResult.BASIC if points >= 60 else AssessmentResult.INCOMPETENT
-    if points >= 95:
-        return AssessmentResult.EXCELLENT
-    if points >= 80:
-        return AssessmentResult.COMPETENT
-    if points >= 60:
-        return AssessmentResult.BASIC
-    return AssessmentResult.INCOMPETENT
-
-
 def transport_letters_assess(*, campaign: Campaign, period: ScorePeriod, office: User) -> int:
-    """Each letter's year-end assessment against the period's scores: the points its
-    lines earned over their maxima, times 100, and the result; the register's veto
-    (incident_vetoes_by_unit) overrides the points."""
-    vetoes = incident_vetoes_by_unit(
-        campaign, first_day=period.first_month, last_day=period_end(period), now=_at(ASSESSED_ON, 9)
-    )
-    scores = {score.organization_id: score for score in OrganizationScore.objects.filter(period=period)}
+    """Each letter's year-end assessment on the period's scores, at the result the letters
+    room suggests from the target lines' points and the unit's veto (a vetoed unit's
+    leader is at best 基本称职, whatever the points)."""
     assessed = 0
-    for letter in ResponsibilityLetter.objects.filter(campaign=campaign).select_related("organization", "leader"):
-        wanted = set(letter.indicators.values_list("pk", flat=True))
-        lines = [line for line in scores[letter.organization_id].breakdown if line["indicator"] in wanted]
-        earned = sum((Decimal(line["points"]) for line in lines), Decimal(0))
-        maxima = sum(line["max"] for line in lines)
-        points = (earned * 100 / maxima).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-        reasons = vetoes.get(letter.organization.path, [])
-        letter.assessed_period = period
-        letter.assessment_points = points
-        letter.result = letter_result(points, bool(reasons))
-        if reasons:
-            letter.assessment_comment = (
-                f"目标得分{points}分，但年内发生重大情况迟报，实行一票否决：{'；'.join(reasons)}"
-            )
-        else:
-            verdict = "五个到位落实较好" if points >= 90 else "五个到位仍有差距，需限期整改"
-            letter.assessment_comment = f"目标得分{points}分，全年实现“三无”，{verdict}。"
-        letter.assessed_by = office
-        letter.assessed_at = _at(ASSESSED_ON, 15)
-        letter.save()
-        assessed += 1
+    with _clock(_at(ASSESSED_ON, 15)):
+        for letter in ResponsibilityLetter.objects.filter(campaign=campaign).select_related("organization", "leader"):
+            standing = letter_standing(letter, period)
+            if standing.vetoed:
+                reasons = "；".join(standing.veto_reasons)
+                comment = f"目标得分率{standing.percent}%，但年内发生重大情况迟报，实行一票否决：{reasons}"
+            else:
+                verdict = "五个到位落实较好" if standing.percent >= 90 else "五个到位仍有差距，需限期整改"
+                comment = f"目标得分率{standing.percent}%，全年实现“三无”，{verdict}。"
+            letter_assess(letter=letter, period=period, result=standing.suggestion, comment=comment, by=office)
+            assessed += 1
     return assessed

@@ -23,6 +23,7 @@ from campaign.scores.models import (
     Indicator,
     IndicatorValue,
     ManualScore,
+    OrganizationScore,
     ScorePeriod,
     ScoreSheet,
     ScoringRule,
@@ -184,3 +185,18 @@ def test_loading_again_adds_no_health_rows():
 
     assert {model.__name__: model.objects.count() for model in models} == before
     assert f"演示活动“{HEALTH_CAMPAIGN_NAME}”已存在，没有重复创建。" in out.getvalue()
+
+
+def test_the_period_is_ranked_with_self_and_verified_totals_and_the_zhongyiyuan_short_on_nursing():
+    period = ScorePeriod.objects.get(campaign__name=HEALTH_CAMPAIGN_NAME, name="2011年度")
+    units = Organization.objects.filter(parent__code="SN-WS").exclude(kind="union")
+    scores = {
+        score.organization.code: score
+        for score in OrganizationScore.objects.filter(period=period).select_related("organization")
+    }
+
+    assert set(scores) == {unit.code for unit in units}
+    assert all(score.self_total is not None and score.self_total >= score.total for score in scores.values())
+    assert any(score.self_total > score.total for score in scores.values())
+    nursing = next(line for line in scores["SN-WS-ZYY"].breakdown if line["name"] == "优质护理病房覆盖率")
+    assert Decimal(nursing["points"]) < nursing["max"]

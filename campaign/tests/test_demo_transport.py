@@ -26,6 +26,7 @@ from campaign.scores.models import (
     ScorePeriod,
     ScoreSheet,
     SelfAssessment,
+    Standing,
 )
 from orgs.models import Organization, Role, User
 
@@ -117,6 +118,11 @@ def test_the_bus_company_reported_its_accident_40_hours_late_and_is_vetoed_for_2
     )
     assert set(vetoes) == {late.organization.path}
     assert "迟报" in vetoes[late.organization.path][0]
+    # The ranking marks it 一票否决 with the reason, though its points alone would pass.
+    score = OrganizationScore.objects.get(period=period(), organization=late.organization)
+    assert score.vetoed and score.standing == Standing.VETOED and "迟报" in score.veto_reasons[0]
+    assert score.total >= campaign.score_sheet.pass_points
+    assert not OrganizationScore.objects.filter(period=period(), vetoed=True).exclude(pk=score.pk).exists()
     # The 安全责任到位 line's 迟报 rule is applied there and nowhere else.
     applied = Deduction.objects.filter(period=period(), rule__text__startswith="重大情况迟报")
     assert [deduction.organization.code for deduction in applied] == ["SN-JT-QYGS"]
