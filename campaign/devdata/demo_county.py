@@ -111,16 +111,27 @@ ORGANIZATIONS: tuple[DemoOrganization, ...] = (
     DemoOrganization("SN-GA-HWS", "红湾寺派出所党支部", K.BRANCH, S.ORGAN, 8),
     DemoOrganization("SN-GA-HC", "皇城派出所党支部", K.BRANCH, S.ORGAN, 6),
     DemoOrganization("SN-GA-JJ", "交警大队党支部", K.BRANCH, S.ORGAN, 8),
-    DemoOrganization("SN-WS", "卫生党总支", K.GENERAL_BRANCH, S.INSTITUTION, 5, "county"),
+    # The county health bureau's party committee over the units of speech 4 (局机关、县医院、
+    # 中医院、疾控中心、妇幼保健所、卫生监督所) and the township health centres: the
+    # health system's 三好一满意 (demo_health.py).
+    DemoOrganization("SN-WS", "卫生局党委", K.COMMITTEE, S.INSTITUTION, 5, "county"),
     DemoOrganization("SN-WS-RMYY", "县人民医院党支部", K.BRANCH, S.INSTITUTION, 26),
     DemoOrganization("SN-WS-RMYY-GH", "县人民医院工会", K.TRADE_UNION, S.INSTITUTION),
     DemoOrganization("SN-WS-JK", "县疾病预防控制中心党支部", K.BRANCH, S.INSTITUTION, 8),
-    DemoOrganization("SN-WS-FY", "县妇幼保健站党支部", K.BRANCH, S.INSTITUTION, 7),
-    # The units of the health system's 三好一满意 beside the county hospital (demo_health.py).
+    DemoOrganization("SN-WS-FY", "县妇幼保健所党支部", K.BRANCH, S.INSTITUTION, 7),
     DemoOrganization("SN-WS-ZYY", "县中医医院党支部", K.BRANCH, S.INSTITUTION, 9),
     DemoOrganization("SN-WS-ZYY-GH", "县中医医院工会", K.TRADE_UNION, S.INSTITUTION),
+    DemoOrganization("SN-WS-JD", "县卫生监督所党支部", K.BRANCH, S.INSTITUTION, 5),
     DemoOrganization("SN-WS-HCWSY", "皇城镇中心卫生院党支部", K.BRANCH, S.INSTITUTION, 6),
     DemoOrganization("SN-WS-MHWSY", "明花乡卫生院党支部", K.BRANCH, S.INSTITUTION, 5),
+    DemoOrganization("SN-WS-KLWSY", "康乐乡卫生院党支部", K.BRANCH, S.INSTITUTION, 4),
+    # The county transport bureau's party committee over the units of speech 5's 平安单位
+    # (demo_transport.py); its 安全科 leads the campaign from the bureau (account jiaotong).
+    DemoOrganization("SN-JT", "交通局党委", K.COMMITTEE, S.ORGAN, 5, "county"),
+    DemoOrganization("SN-JT-GLZ", "县公路管理站党支部", K.BRANCH, S.INSTITUTION, 10),
+    DemoOrganization("SN-JT-YGS", "县道路运输管理所党支部", K.BRANCH, S.INSTITUTION, 7),
+    DemoOrganization("SN-JT-QYGS", "县汽车运输公司党支部", K.BRANCH, S.ENTERPRISE, 9),
+    DemoOrganization("SN-JT-HSC", "县地方海事处党支部", K.BRANCH, S.INSTITUTION, 4),
     DemoOrganization("SN-JY", "教育党总支", K.GENERAL_BRANCH, S.INSTITUTION, 5, "county"),
     DemoOrganization("SN-JY-YZ", "肃南县第一中学党支部", K.BRANCH, S.INSTITUTION, 24),
     DemoOrganization("SN-JY-YZ-TW", "肃南一中团委", K.YOUTH_LEAGUE, S.INSTITUTION),
@@ -130,13 +141,27 @@ ORGANIZATIONS: tuple[DemoOrganization, ...] = (
 )
 _BY_CODE = {demo.code: demo for demo in ORGANIZATIONS}
 # 医院等级 and 单位类型, which the health campaign's ranking groups by (四排队八排队).
+# The county hospital is 二级, as county hospitals of the time were (speech 4's targets
+# are 80% of wards for 三级 hospitals, 50% for 二级).
 GRADES: dict[str, tuple[str, str]] = {
-    "SN-WS-RMYY": (Grade.THIRD, "综合医院"),
+    "SN-WS-RMYY": (Grade.SECOND, "综合医院"),
     "SN-WS-ZYY": (Grade.SECOND, "中医医院"),
     "SN-WS-HCWSY": (Grade.FIRST, "乡镇卫生院"),
     "SN-WS-MHWSY": (Grade.FIRST, "乡镇卫生院"),
+    "SN-WS-KLWSY": (Grade.FIRST, "乡镇卫生院"),
     "SN-WS-JK": ("", "疾病预防控制中心"),
     "SN-WS-FY": ("", "妇幼保健机构"),
+    "SN-WS-JD": ("", "卫生监督机构"),
+    "SN-JT-GLZ": ("", "公路管理站"),
+    "SN-JT-YGS": ("", "道路运输管理所"),
+    "SN-JT-QYGS": ("", "汽车运输企业"),
+    "SN-JT-HSC": ("", "海事机构"),
+}
+# Organizations a county loaded by an earlier version of the demo holds under an older
+# name or kind: code -> (old name, new name, new kind).
+RENAMED: dict[str, tuple[str, str, str]] = {
+    "SN-WS": ("卫生党总支", "卫生局党委", K.COMMITTEE),
+    "SN-WS-FY": ("县妇幼保健站党支部", "县妇幼保健所党支部", K.BRANCH),
 }
 
 # Weights of 民族 among party members; 肃南 is Yugur, Tibetan and Mongol country, with
@@ -213,8 +238,10 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
     # The branch whose mass evaluation the demo walks through.
     DemoAccount("secretary3", Role.SECRETARY, "SN-MH-XSW", post=Post.SECRETARY),
     DemoAccount("member", Role.MEMBER, "SN-HWS-HWSQ", post=Post.MEMBER),
-    # The health system's office, which runs 三好一满意 over the 卫生党总支's units only.
-    DemoAccount("weisheng", Role.OFFICE, "SN-WS", first_name="卫生系统活动办公室"),
+    # The health bureau's office, which runs 三好一满意 over the 卫生局党委's units only.
+    DemoAccount("weisheng", Role.OFFICE, "SN-WS", first_name="卫生局“三好一满意”活动办公室"),
+    # The transport bureau's 安全科, which leads 平安单位 over the 交通局党委's units (speech 5).
+    DemoAccount("jiaotong", Role.OFFICE, "SN-JT", first_name="交通局安全科（平安单位创建办公室）"),
     # Not anchored to any organization, so no scoped account list (the office's included) shows it.
     DemoAccount("admin", Role.OFFICE, first_name="系统管理员", is_staff=True, is_superuser=True),
 )
@@ -263,6 +290,8 @@ def demo_county_load() -> DemoCounty:
             unit_type=unit_type,
         )
         organizations_created += 1
+    for code, (old_name, name, kind) in RENAMED.items():
+        Organization.objects.filter(code=code, name=old_name).update(name=name, kind=kind)
     # A county loaded before organizations had grades gets them, unless someone set them since.
     for code, (grade, unit_type) in GRADES.items():
         Organization.objects.filter(code=code, grade="", unit_type="").update(grade=grade, unit_type=unit_type)

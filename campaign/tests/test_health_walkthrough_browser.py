@@ -64,7 +64,7 @@ def test_the_health_office_runs_a_patient_evaluation_while_the_county_keeps_revi
     health = logged_in("weisheng")
     health.on("dialog", lambda dialog: dialog.accept())
     health.goto(f"{base}/campaigns/new/")
-    health.get_by_label("主办组织").select_option(label="卫生党总支")
+    health.get_by_label("主办组织").select_option(label="卫生局党委")
     health.get_by_label("活动名称").fill(CAMPAIGN)
     health.get_by_label("活动主题").fill("服务好、质量好、医德好、群众满意")
     health.get_by_label("开始日期").fill("2026-01-01")
@@ -75,7 +75,7 @@ def test_the_health_office_runs_a_patient_evaluation_while_the_county_keeps_revi
     health.wait_for_url("**/phases/")
     with unscoped("test"):
         campaign = Campaign.objects.get(name=CAMPAIGN)
-    assert campaign.organization.name == "卫生党总支"
+    assert campaign.organization.name == "卫生局党委"
 
     # It words the patients' form its own way: 说不清 becomes 不了解情况.
     health.goto(f"{base}/campaigns/{campaign.pk}/evaluation/")

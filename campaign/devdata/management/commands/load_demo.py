@@ -11,6 +11,7 @@ from campaign.devdata.demo_campaign import DemoCampaign, demo_campaign_load
 from campaign.devdata.demo_county import DemoCounty, demo_county_load
 from campaign.devdata.demo_health import demo_health_load
 from campaign.devdata.demo_scores import demo_scores_load
+from campaign.devdata.demo_transport import demo_transport_load
 from orgs.models import INSPECTOR_ACCESS, Role, User
 from orgs.scoping import unscoped
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             demo = demo_county_load()
             demo_campaign = demo_campaign_load(county=demo.county)
             health_campaign = demo_health_load()
+            transport_campaign = demo_transport_load()
             if not no_activity:
                 activity = demo_activity_load(campaign=demo_campaign.campaign, county=demo.county)
                 accounts = {user.username: user for user in demo.accounts}
@@ -46,6 +48,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(_summary(demo)))
         self.stdout.write(self.style.SUCCESS(_campaign_summary(demo_campaign)))
         self.stdout.write(self.style.SUCCESS(_health_summary(health_campaign)))
+        self.stdout.write(self.style.SUCCESS(_transport_summary(transport_campaign)))
         if activity is not None:
             self.stdout.write(self.style.SUCCESS(_activity_summary(activity)))
         if scores:
@@ -98,7 +101,21 @@ def _health_summary(health_campaign: DemoCampaign) -> str:
     if health_campaign.created:
         return (
             _(
-                "已建立第二项演示活动“%(name)s”，由%(organization)s主办，含活动阶段、“三好一满意”标准和1000分考核评分表。"
+                "已建立第二项演示活动“%(name)s”，由%(organization)s主办，含“三好一满意”标准、"
+                "1000分督查考核表（按医院等级定目标的量化指标和扣分细则）、2011年3月起的月报和2011年度的自查自评与核定。"
+            )
+            % values
+        )
+    return _("演示活动“%(name)s”已存在，没有重复创建。") % values
+
+
+def _transport_summary(transport_campaign: DemoCampaign) -> str:
+    values = {"name": transport_campaign.campaign.name, "organization": transport_campaign.campaign.organization.name}
+    if transport_campaign.created:
+        return (
+            _(
+                "已建立第三项演示活动“%(name)s”，由%(organization)s主办，含“十个方面”标准、“五个到位”评分表、"
+                "“三无”一票否决、重大情况报告（一起迟报）、各单位负责人的责任书和2011年度考核。"
             )
             % values
         )
