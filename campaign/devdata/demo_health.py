@@ -308,14 +308,6 @@ SURVEYS_MISSED = {("SN-WS-KLWSY", 4), ("SN-WS-KLWSY", 7), ("SN-WS-MHWSY", 9), ("
 LATE_FILINGS = {("SN-WS-KLWSY", 5), ("SN-WS-KLWSY", 8), ("SN-WS-ZYY", 10), ("SN-WS-MHWSY", 12)}
 
 
-@dataclass(frozen=True)
-class DemoHealth:
-    values: int = 0
-    self_assessments: int = 0
-    deductions: int = 0
-    lowered: int = 0
-
-
 @transaction.atomic
 def demo_health_load() -> DemoCampaign:
     """Create the health campaign and its 1000-point sheet unless the campaign exists (by
