@@ -272,7 +272,7 @@ class Member(models.Model):
 # scores them by hand (督查组评分) and files follow-up notes on supervised tasks
 # (跟踪问效); it changes nothing else. Its scope is not writable: those two writes are
 # checked by campaign.scores.services.may_score and pledges.rectification.may_follow_up.
-INSPECTOR_ACCESS = _("查阅、评分、记录跟踪问效")
+INSPECTOR_ACCESS = _("查阅、评分、登记检查发现、记录跟踪问效")
 
 
 class Role(models.TextChoices):
@@ -306,7 +306,7 @@ class User(AbstractUser):
         verbose_name=_("检查范围"),
         blank=True,
         related_name="+",
-        help_text=_("巡回检查组在这些组织及其下级中查阅、评分、记录跟踪问效，不能修改其他数据。"),
+        help_text=_("巡回检查组在这些组织及其下级中查阅、评分、登记检查发现、记录跟踪问效，不能修改其他数据。"),
     )
 
     objects = UserManager()

@@ -474,3 +474,10 @@ def test_the_nightly_task_opens_the_rectifications_of_overdue_incidents_once(cam
 def test_the_recompute_task_the_services_queue_is_registered():
     """Every write that can change a veto queues it by name (services never import tasks)."""
     assert registered_task(RECOMPUTE_TASK).name == RECOMPUTE_TASK
+
+
+def test_the_overdue_follow_up_runs_nightly_from_beat(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["follow-up-overdue-incidents"]
+    assert entry["task"] == "campaign.incidents.tasks.follow_up_overdue_incidents"
+    assert registered_task(entry["task"]).name == entry["task"]
+    assert entry["schedule"].hour == {1}
