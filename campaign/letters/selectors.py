@@ -77,14 +77,15 @@ def letter_target_points(
     letter_indicator_pks: Iterable[int], breakdown: Sequence[dict]
 ) -> tuple[Decimal | None, Decimal | None, list[TargetLine]]:
     """The points the unit earned on the letter's lines, the lines' maxima, both summed
-    over the lines the breakdown holds, and one row per line: the breakdown's lines in
+    over the lines the breakdown holds and that apply to the unit, and one row per line: the breakdown's lines in
     its order, then those it lacks. The sums are None when no line is found. No query."""
     wanted = list(dict.fromkeys(letter_indicator_pks))
     rows: list[TargetLine] = []
     seen: set[int] = set()
     for line in breakdown:
         pk = line.get("indicator")
-        if pk not in wanted or pk in seen:
+        # A line that does not apply to the unit holds nothing against its leader.
+        if pk not in wanted or pk in seen or line.get("applicable") is False:
             continue
         points, maximum = _decimal(line.get("points")), _decimal(line.get("max"))
         if points is None or maximum is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -144,8 +144,9 @@ def _line(indicator: Indicator, organization: Organization, inputs: _PeriodInput
     if indicator.is_measured:
         line["value_kind"] = indicator.value_kind
         if not indicator.applies_to(organization.grade):
-            line.update(applicable=False, points=decimal_text(Decimal(indicator.max_points)))
-            line["self_points"] = line["points"]
+            # Not this unit's line (a 一级 health centre has no 优质护理 wards): it earns
+            # nothing and its maximum leaves the unit's total, which is scaled (折算).
+            line.update(applicable=False, points="0", self_points=None)
             return line
         reported = inputs.values.get(key)
         value = reported.value if reported else None
@@ -184,6 +185,18 @@ def _line(indicator: Indicator, organization: Organization, inputs: _PeriodInput
     _verified_line(line, given)
     line["points"] = decimal_text(given.points if given else own)
     return line
+
+
+def scaled_total(breakdown: list[dict], key: str, sheet_points: Decimal) -> Decimal:
+    """The sum of the lines' points; when some lines do not apply to the unit, scaled to
+    the sheet's total by the maxima of those that do (折算), so a unit is neither helped
+    nor hurt by lines it has nothing to report on. No query."""
+    applicable = [line for line in breakdown if line.get("applicable", True)]
+    earned = sum((Decimal(line.get(key) or 0) for line in applicable), Decimal(0))
+    possible = sum((Decimal(line["max"]) for line in applicable), Decimal(0))
+    if len(applicable) == len(breakdown) or not possible:
+        return earned
+    return (earned * sheet_points / possible).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures: bool = False) -> int:
@@ -233,6 +246,7 @@ def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures
         ),
     )
     self_assessed = {organization_id for _indicator, organization_id in inputs.assessed}
+    sheet_points = Decimal(sheet.total_points) if sheet else Decimal(0)
     pass_points = sheet.pass_points if sheet else None
     excellent_points = sheet.excellent_points if sheet else None
 
@@ -243,10 +257,8 @@ def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures
     for organization in organizations:
         vetoes = list(inputs.incident_vetoes.get(organization.path, []))
         breakdown = [_line(indicator, organization, inputs, vetoes) for indicator in indicators]
-        total = sum((Decimal(line["points"]) for line in breakdown), Decimal(0))
-        self_total = None
-        if organization.pk in self_assessed:
-            self_total = sum((Decimal(line.get("self_points") or 0) for line in breakdown), Decimal(0))
+        total = scaled_total(breakdown, "points", sheet_points)
+        self_total = scaled_total(breakdown, "self_points", sheet_points) if organization.pk in self_assessed else None
         depth = organization.depth - root.depth
         groups[(depth, organization.kind)].append((total, organization.name, organization.pk))
         if vetoes:

@@ -422,7 +422,7 @@ class IndicatorRulesForm(forms.Form):
         required=False,
         choices=Grade.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("只有这些等级的单位填报此项；都不选则所有单位填报。不填报的单位此项按满分计。"),
+        help_text=_("只有这些等级的单位填报此项；都不选则所有单位填报。不填报此项的单位，总分按其余指标的满分折算。"),
     )
     scoring_rule = forms.ChoiceField(label=_("计分规则"), choices=ScoringRule.choices)
     points_per_unit = forms.DecimalField(

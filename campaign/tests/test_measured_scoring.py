@@ -247,9 +247,11 @@ def test_a_measured_value_scores_against_the_target_of_the_unit_s_grade(county, 
     )
     assert (a1["value"], a1["target"], a1["met"], a1["points"], a1["month"]) == ("40", "80", False, "20", "2010-12")
     assert (a2["target"], a2["met"], a2["points"]) == ("50", False, "32")
-    # 北极村 has no grade: the line does not apply to it and costs it nothing.
+    # 北极村 has no grade: the line does not apply to it, and its total is scaled from
+    # the 60 points of the lines that do (折算).
     assert line(scores[county.branch_b1.pk], "优质护理病房覆盖率")["applicable"] is False
-    assert line(scores[county.branch_b1.pk], "优质护理病房覆盖率")["points"] == "40"
+    earned = sum(Decimal(given["points"]) for given in scores[county.branch_b1.pk].breakdown)
+    assert scores[county.branch_b1.pk].total == (earned * 100 / 60).quantize(Decimal("0.01"))
 
 
 def test_the_unit_assesses_itself_the_inspectors_verify_with_deductions_and_the_rank_uses_the_verified(
@@ -290,6 +292,25 @@ def test_the_unit_assesses_itself_the_inspectors_verify_with_deductions_and_the_
     assert line(score, "组织领导")["self_points"] == "30"
     assert line(score, "组织领导")["points"] == "25"
     assert score.total < score.self_total
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=1, max_value=300), st.booleans(), st.integers(min_value=0, max_value=100)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_scaled_total_stays_within_the_sheet_s_total(lines):
+    from campaign.scores.computing import scaled_total
+
+    breakdown = [
+        {"max": top, "applicable": applies, "points": str(Decimal(top) * share / 100)} for top, applies, share in lines
+    ]
+    sheet_points = Decimal(sum(top for top, _applies, _share in lines))
+    total = scaled_total(breakdown, "points", sheet_points)
+    assert Decimal(0) <= total <= sheet_points
 
 
 def test_deductions_past_a_line_s_points_leave_it_at_zero(county, sheet, period):
