@@ -240,6 +240,10 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("member", Role.MEMBER, "SN-HWS-HWSQ", post=Post.MEMBER),
     # The health bureau's office, which runs 三好一满意 over the 卫生局党委's units only.
     DemoAccount("weisheng", Role.OFFICE, "SN-WS", first_name="卫生局“三好一满意”活动办公室"),
+    # A township health centre that files its monthly values and assesses itself, and the
+    # bureau's inspection group that verifies it (三好一满意's 自查自评, then 核定).
+    DemoAccount("weishengyuan", Role.SECRETARY, "SN-WS-HCWSY", post=Post.SECRETARY),
+    DemoAccount("duchazu", Role.INSPECTOR, inspected=("SN-WS",), first_name="卫生局“三好一满意”督查组"),
     # The transport bureau's 安全科, which leads 平安单位 over the 交通局党委's units (speech 5).
     DemoAccount("jiaotong", Role.OFFICE, "SN-JT", first_name="交通局安全科（平安单位创建办公室）"),
     # Not anchored to any organization, so no scoped account list (the office's included) shows it.

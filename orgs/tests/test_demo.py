@@ -132,6 +132,8 @@ def test_every_role_has_an_account_that_logs_in_with_the_printed_password(client
         "secretary3",
         "member",
         "weisheng",
+        "weishengyuan",
+        "duchazu",
         "jiaotong",
         "admin",
     }
