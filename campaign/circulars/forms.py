@@ -12,15 +12,15 @@ from campaign.circulars.letterhead import letterhead, recipient_choices
 from campaign.circulars.models import Circular, CircularKind
 from campaign.circulars.periods import period_choices
 from campaign.circulars.services import CircularInput
-from campaign.monthly.selectors import has_measured_indicators
+from campaign.circulars.snapshots import has_monthly_circular
 from campaign.scores.models import ScorePeriod
 from orgs.models import Organization
 
 
 def kinds_offered(campaign: Campaign) -> list[tuple[str, str]]:
     """The kinds of circular the campaign can have: a monthly circular (月通报) only when
-    its sheet has measured indicators. One query."""
-    measured = has_measured_indicators(campaign)
+    its sheet has measured indicators or it keeps an incident register. Two queries."""
+    measured = has_monthly_circular(campaign)
     return [(value, label) for value, label in CircularKind.choices if value != CircularKind.MONTHLY or measured]
 
 

@@ -40,9 +40,8 @@ from campaign.campaigns.services import campaign_may_edit
 from campaign.circulars.letterhead import addressee_text, letterhead, number_text, recipient_choices, suggested_title
 from campaign.circulars.models import Circular, CircularCounter, CircularKind, CircularState
 from campaign.circulars.periods import span_for
-from campaign.circulars.snapshots import circular_html, snapshot_build
+from campaign.circulars.snapshots import circular_html, has_monthly_circular, snapshot_build
 from campaign.infra.outbox import outbox_enqueue, task_send
-from campaign.monthly.selectors import has_measured_indicators
 from campaign.reports.services import month_bounds
 from campaign.scores.models import ScorePeriod
 from orgs.models import Organization, User
@@ -155,8 +154,8 @@ def circular_create(
 def _create(campaign, kind, period_start, score_period, texts, corrects, by, today) -> Circular:
     if kind not in CircularKind.values:
         raise ValidationError(_("请选择通报类别。"))
-    if kind == CircularKind.MONTHLY and not has_measured_indicators(campaign):
-        raise ValidationError(_("本活动的考核评分表没有按月填报的指标，不能起草月通报。"))
+    if kind == CircularKind.MONTHLY and not has_monthly_circular(campaign):
+        raise ValidationError(_("本活动既没有按月填报的指标，也没有重大情况报告制度，不能起草月通报。"))
     circular = Circular(campaign=campaign, issuer=campaign.organization, kind=kind, created_by=by, corrects=corrects)
     if kind == CircularKind.RANKING:
         if score_period is None or score_period.campaign_id != campaign.pk:

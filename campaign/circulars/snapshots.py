@@ -22,7 +22,15 @@ from campaign.circulars.models import Circular, CircularKind
 from campaign.circulars.periods import Span
 from campaign.dashboard.figures import FRESH_MINUTES, Figures, figures_ensure, figures_totals_by, group_figures
 from campaign.dashboard.models import OrganizationFigures
-from campaign.monthly.selectors import measured_indicators, monthly_report_status, scored_units, target_summary
+from campaign.incidents.models import Incident, Timeliness
+from campaign.incidents.selectors import campaign_has_incident_kinds, incident_timeliness, incident_vetoes
+from campaign.monthly.selectors import (
+    has_measured_indicators,
+    measured_indicators,
+    monthly_report_status,
+    scored_units,
+    target_summary,
+)
 from campaign.nominations.models import ModelNomination, NominationStatus
 from campaign.reports.services import month_bounds
 from campaign.scores.formulas import competition_ranks
@@ -451,8 +459,11 @@ def monthly_snapshot(campaign: Campaign, issuer: Organization, span: Span, *, to
             missing.append(
                 {"name": organization.name, "indicators": "、".join(cell.indicator.name for cell in unit.missing)}
             )
+    incidents = _month_incidents(campaign, issuer, span)
     built = Built({**_common(campaign, CircularKind.MONTHLY, span.label)})
     built.data.update(
+        incidents=incidents,
+        keeps_register=campaign_has_incident_kinds(campaign),
         month=span.start.isoformat(),
         due_on=status.due_on.isoformat(),
         indicators=[
@@ -469,8 +480,46 @@ def monthly_snapshot(campaign: Campaign, issuer: Organization, span: Span, *, to
         missing=missing,
         totals=dict(status.summary),
     )
-    built.concerned = {unit.organization.pk for unit in status.units}
+    built.concerned = {unit.organization.pk for unit in status.units} | {row["unit_pk"] for row in incidents}
     return built
+
+
+def has_monthly_circular(campaign: Campaign) -> bool:
+    """A 月通报 reports the month's measured values, or the month's 重大情况, or both."""
+    return has_measured_indicators(campaign) or campaign_has_incident_kinds(campaign)
+
+
+def _month_incidents(campaign: Campaign, issuer: Organization, span: Span) -> list[dict]:
+    """The 重大情况 that happened in the month in the issuer's subtree, each with how it
+    was reported and whether it vetoes its unit (平安单位's 月通报). One query."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(span.start, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(span.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    rows = []
+    for incident in (
+        Incident.objects.filter(
+            campaign=campaign,
+            organization__path__startswith=issuer.path,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+        .select_related("kind", "organization")
+        .order_by("occurred_at", "pk")
+    ):
+        timeliness = incident_timeliness(incident, incident.kind)
+        rows.append(
+            {
+                "unit_pk": incident.organization_id,
+                "name": incident.organization.name,
+                "occurred_on": timezone.localtime(incident.occurred_at).date().isoformat(),
+                "kind": incident.kind.name,
+                "severity": incident.get_severity_display(),
+                "timeliness": str(Timeliness(timeliness).label),
+                "late": timeliness in (Timeliness.LATE, Timeliness.CONCEALED),
+                "vetoes": incident_vetoes(incident, incident.kind),
+            }
+        )
+    return rows
 
 
 def snapshot_build(circular: Circular, *, today: datetime.date | None = None) -> Built:

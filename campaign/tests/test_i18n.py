@@ -186,7 +186,7 @@ def test_catalogue_covers_every_message_of_the_source(tmp_path, monkeypatch):
         if entry["msgid"] and "fuzzy" not in entry["flags"] and all(_translations(entry))
     }
     missing = sorted(msgid if not context else f"{context}: {msgid}" for context, msgid in wanted - translated)
-    assert missing == []
+    assert missing == [], "\n".join(missing)
 
 
 # --- the pages of scores, incidents, letters and monthly reports in English -------------

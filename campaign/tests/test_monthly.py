@@ -401,7 +401,7 @@ def test_the_monthly_circular_is_offered_only_with_measured_indicators(client, c
     assert CircularKind.MONTHLY not in dict(kinds_offered(campaign))
     with pytest.raises(ValidationError) as error:
         circular_create(campaign=campaign, kind=CircularKind.MONTHLY, period_start=MARCH, by=county.office)
-    assert "没有按月填报的指标" in messages_of(error)
+    assert "没有按月填报的指标" in messages_of(error) and "重大情况报告制度" in messages_of(error)
     client.force_login(county.office)
     assert "月通报" not in client.get(f"{reverse('campaign:circular_new')}?campaign={campaign.pk}").content.decode()
     create = f"{reverse('campaign:circular_create', args=['monthly'])}?campaign={campaign.pk}"
@@ -421,3 +421,44 @@ def test_the_monthly_circular_is_offered_only_with_measured_indicators(client, c
     assert (circular.period_start, circular.period_end) == (MARCH, datetime.date(2011, 3, 31))
     assert circular.title == f"关于2011年3月{campaign.name}月报情况的通报"
     assert ScoreSheet.objects.filter(campaign=campaign).exists()
+
+
+def test_a_campaign_with_an_incident_register_and_no_measured_lines_has_a_monthly_circular_of_its_incidents(
+    county, campaign
+):
+    """平安单位 measures nothing monthly, but its 月通报 reports the month's 重大情况."""
+    from campaign.circulars.snapshots import circular_html
+    from campaign.incidents.models import Incident, IncidentKind, VetoRule
+
+    assert CircularKind.MONTHLY not in dict(kinds_offered(campaign))
+    kind = IncidentKind.objects.create(
+        campaign=campaign, name="一般安全事故", phone_limit_hours=1, written_limit_hours=24, veto_rule=VetoRule.LATE
+    )
+    happened = timezone.make_aware(datetime.datetime(2011, 3, 8, 9, 0))
+    Incident.objects.create(
+        campaign=campaign,
+        organization=county.branch_b1,
+        kind=kind,
+        summary="客车追尾，两人轻伤",
+        occurred_at=happened,
+        written_at=happened + datetime.timedelta(hours=40),
+    )
+    assert CircularKind.MONTHLY in dict(kinds_offered(campaign))
+
+    built = monthly_snapshot(campaign, county.county, month_span(MARCH), today=datetime.date(2011, 4, 10))
+
+    assert built.data["indicators"] == []
+    assert [(row["name"], row["timeliness"], row["vetoes"]) for row in built.data["incidents"]] == [
+        ("北极村党支部", "迟报", True)
+    ]
+    assert county.branch_b1.pk in built.concerned
+    circular = circular_create(
+        campaign=campaign,
+        kind=CircularKind.MONTHLY,
+        period_start=MARCH,
+        by=county.office,
+        today=datetime.date(2011, 4, 10),
+    )
+    html = circular_html(circular, built.data, preview=True)
+    assert "重大情况报告制度" in html and "北极村党支部" in html and "迟报" in html
+    assert "量化指标完成情况" not in html
