@@ -82,7 +82,7 @@ def suggested_title(kind: str, period_label: str, campaign: Campaign) -> str:
         CircularKind.EVALUATION: _("关于%(period)s群众评议结果的通报"),
         CircularKind.REPORTS: _("关于%(period)s信息上报情况的通报"),
         CircularKind.PROGRESS: _("关于%(period)s创先争优活动进展情况的通报"),
-        CircularKind.RANKING: _("关于%(period)s创先争优活动考核排名情况的通报"),
+        CircularKind.RANKING: _("关于%(period)s%(campaign)s考核排名情况的通报"),
         CircularKind.COMMENDATION: _("关于表彰%(period)s创先争优先进典型的通报"),
         CircularKind.MONTHLY: _("关于%(period)s%(campaign)s月报情况的通报"),
     }

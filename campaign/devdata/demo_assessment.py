@@ -57,11 +57,11 @@ class Rule:
     text: str
     points: Decimal
     finding: str
-    # Cases an inspector may find (每例扣分): the reason counts them; a rule is applied
-    # once per unit and period, so its points are deducted once.
+    # Cases an inspector may find (每例扣分): each costs the rule's points.
     most_cases: int = 1
-    # Codes of the units this rule is found broken in, whatever chance says; the rule
-    # holds for every other unit (e.g. 迟报 only where the register shows one).
+    # Codes of the units this rule is found broken in, once per time a code is listed,
+    # whatever chance says; the rule holds for every other unit (e.g. 迟报 only where,
+    # and as often as, the monthly register shows one).
     only: tuple[str, ...] = ()
 
 
@@ -148,7 +148,7 @@ def sheet_is_scored(sheet: ScoreSheet) -> bool:
 
 def _cases(rng: random.Random, rule: Rule, code: str, weakness: float) -> int:
     if rule.only:
-        return int(code in rule.only)
+        return rule.only.count(code)
     if rng.random() >= weakness:
         return 0
     return rng.randint(1, rule.most_cases)
@@ -187,14 +187,16 @@ def assessment_write(
             found, admitted, deductions = Decimal(0), Decimal(0), []
             for order, given in enumerate(line.rules, start=1):
                 cases = _cases(rng, given, unit.code, weakness.get(unit.code, 0.2))
-                if not cases or found + given.points > indicator.max_points:
+                if not cases or found + given.points * cases > indicator.max_points:
                     continue
-                found += given.points
+                found += given.points * cases
                 if rng.random() < 0.5:
-                    admitted += given.points
+                    admitted += given.points * cases
                 reason = given.finding if cases == 1 else f"{given.finding}（共{cases}例）"
                 deductions.append(
-                    DeductionInput(rules[(indicator.pk, order)], reason, f"{period.name}督查考核现场核查记录")
+                    DeductionInput(
+                        rules[(indicator.pk, order)], reason, f"{period.name}督查考核现场核查记录", cases=cases
+                    )
                 )
             own = indicator.max_points - admitted
             selves.append(

@@ -92,6 +92,9 @@ HEALTH_EXCELLENT_POINTS = Decimal("900")
 SEED = "sunan-2011-health"
 HOSPITAL_GRADES = ["3", "2", "1"]
 MANUAL, COMPUTED, MEASURED = IndicatorKind.MANUAL, IndicatorKind.COMPUTED, IndicatorKind.MEASURED
+# Months whose values a unit filed after the 5th of the next month (月报迟报): the register
+# shows them, and the inspectors deduct them case by case on 月报与自查自评.
+LATE_FILINGS = {("SN-WS-KLWSY", 5), ("SN-WS-KLWSY", 8), ("SN-WS-ZYY", 10), ("SN-WS-MHWSY", 12)}
 HEALTH_LINES: tuple[Line, ...] = (
     Line(
         "优质护理病房覆盖率",
@@ -236,7 +239,13 @@ HEALTH_LINES: tuple[Line, ...] = (
         40,
         guidance="按月报送量化指标，定期开展自查自评，台账资料齐全。",
         rules=(
-            Rule("月报迟报，每次扣2分", Decimal(2), "月报超过每月5日报送。", 3),
+            Rule(
+                "月报迟报，每次扣2分",
+                Decimal(2),
+                "月报超过每月5日报送。",
+                3,
+                only=tuple(code for code, _month in sorted(LATE_FILINGS)),
+            ),
             Rule("未按期开展自查自评，扣10分", Decimal(10), "院内工作组未按季度开展自查。"),
             Rule("台账资料不全，扣5分", Decimal(5), "活动台账缺少9月至11月资料。"),
         ),
@@ -305,7 +314,6 @@ SURVEY_DONE = "本月满意度调查已完成，结果已报县卫生局。"
 SURVEY_MISSED = "本月未开展满意度调查。"
 SURVEYS_MISSED = {("SN-WS-KLWSY", 4), ("SN-WS-KLWSY", 7), ("SN-WS-MHWSY", 9), ("SN-WS-JD", 6)}
 # (unit, month) filed after the 5th of the following month.
-LATE_FILINGS = {("SN-WS-KLWSY", 5), ("SN-WS-KLWSY", 8), ("SN-WS-ZYY", 10), ("SN-WS-MHWSY", 12)}
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.campaigns.models import Campaign
-from campaign.incidents.models import Incident, IncidentKind, Timeliness, VetoRule
+from campaign.incidents.models import Incident, IncidentKind, Severity, Timeliness, VetoRule
 from orgs.models import Organization
 
 
@@ -52,12 +52,15 @@ def incident_vetoes(incident: Incident, kind: IncidentKind, *, now: datetime.dat
 
 def veto_reason(incident: Incident, kind: IncidentKind, *, now: datetime.datetime | None = None) -> str:
     timeliness = incident_timeliness(incident, kind, now=now)
-    return _("%(day)s 发生%(kind)s（%(severity)s），%(timeliness)s") % {
+    values = {
         "day": timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d"),
         "kind": kind.name,
         "severity": incident.get_severity_display(),
         "timeliness": Timeliness(timeliness).label,
     }
+    if incident.severity == Severity.GENERAL:  # "一般安全事故（一般）" says it twice
+        return _("%(day)s 发生%(kind)s，%(timeliness)s") % values
+    return _("%(day)s 发生%(kind)s（%(severity)s），%(timeliness)s") % values
 
 
 def incident_vetoes_by_unit(
@@ -77,14 +80,14 @@ def incident_vetoes_by_unit(
     for incident in incidents.order_by("occurred_at", "pk"):
         if not incident_vetoes(incident, incident.kind, now=now):
             continue
-        reason = _("%(unit)s：%(reason)s") % {
-            "unit": incident.organization.name,
-            "reason": veto_reason(incident, incident.kind, now=now),
-        }
+        own = veto_reason(incident, incident.kind, now=now)
+        # The units above it say where it happened; the unit itself needs no name.
+        theirs = _("%(unit)s：%(reason)s") % {"unit": incident.organization.name, "reason": own}
         unit = incident.organization
-        for path in [*unit.ancestor_paths(), unit.path]:
+        for path in unit.ancestor_paths():
             if path.startswith(root_path) and path != root_path:
-                reasons[path].append(reason)
+                reasons[path].append(theirs)
+        reasons[unit.path].append(own)
     return dict(reasons)
 
 

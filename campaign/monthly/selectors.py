@@ -86,8 +86,18 @@ def month_choices(campaign: Campaign, *, today: datetime.date) -> list[datetime.
 
 
 def default_month(campaign: Campaign, *, today: datetime.date) -> datetime.date:
-    """The month being reported now: the last one, within the campaign."""
+    """The month being reported now: the last one, within the campaign; once the campaign
+    is over, the last month anyone filed, rather than an empty one. One query then."""
     last = month_start(month_start(today) - datetime.timedelta(days=1))
+    if today > campaign.ends_on:
+        filed = (
+            IndicatorValue.objects.filter(indicator__sheet__campaign=campaign)
+            .order_by("-month")
+            .values_list("month", flat=True)
+            .first()
+        )
+        if filed is not None:
+            return filed
     return max(min(last, month_start(campaign.ends_on)), month_start(campaign.starts_on))
 
 

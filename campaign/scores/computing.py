@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -23,6 +23,7 @@ from campaign.scores.models import (
     IndicatorKind,
     IndicatorValue,
     ManualScore,
+    NoDataRule,
     OrganizationScore,
     ScorePeriod,
     ScoreSheet,
@@ -133,6 +134,7 @@ def _line(indicator: Indicator, organization: Organization, inputs: _PeriodInput
             {
                 "text": deduction.rule.text,
                 "points": decimal_text(deduction.points),
+                "cases": int(deduction.points / deduction.rule.points),
                 "reason": deduction.reason,
                 "evidence": deduction.evidence,
             }
@@ -142,6 +144,9 @@ def _line(indicator: Indicator, organization: Organization, inputs: _PeriodInput
         return line
     rule = rule_of(indicator)
     if indicator.is_measured:
+        # A unit that did not file has nothing to show (未报): it earns nothing, or not
+        # filing would pay better than filing a value short of the target.
+        rule = replace(rule, when_no_data=NoDataRule.ZERO)
         line["value_kind"] = indicator.value_kind
         if not indicator.applies_to(organization.grade):
             # Not this unit's line (a 一级 health centre has no 优质护理 wards): it earns

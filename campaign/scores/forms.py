@@ -24,6 +24,7 @@ from campaign.scores.models import (
     SelfAssessment,
 )
 from campaign.scores.services import (
+    MOST_CASES,
     DeductionInput,
     IndicatorInput,
     ManualInput,
@@ -288,6 +289,19 @@ class ManualScoreForm(forms.Form):
                     required=False,
                     initial=done is not None,
                 )
+                self.fields[f"deduct_cases_{rule.pk}"] = forms.IntegerField(
+                    label=_("次数（例数）"),
+                    min_value=1,
+                    max_value=MOST_CASES,
+                    initial=int(done.points / rule.points) if done else 1,
+                    required=False,
+                    widget=forms.NumberInput(attrs={"min": 1, "max": MOST_CASES}),
+                    error_messages={
+                        "invalid": _("次数应是整数。"),
+                        "min_value": _("次数至少为 1。"),
+                        "max_value": _("次数太多。"),
+                    },
+                )
                 self.fields[f"deduct_reason_{rule.pk}"] = forms.CharField(
                     label=_("扣分理由"), required=False, initial=done.reason if done else "", max_length=500
                 )
@@ -296,7 +310,7 @@ class ManualScoreForm(forms.Form):
                 )
 
     def rows(self):
-        """(indicator, points field, comment field, [(rule, tick, reason, evidence)]) for the template."""
+        """(indicator, points field, comment field, [(rule, tick, cases, reason, evidence)]) for the template."""
         return [
             (
                 i,
@@ -306,6 +320,7 @@ class ManualScoreForm(forms.Form):
                     (
                         rule,
                         self[f"deduct_{rule.pk}"],
+                        self[f"deduct_cases_{rule.pk}"],
                         self[f"deduct_reason_{rule.pk}"],
                         self[f"deduct_evidence_{rule.pk}"],
                     )
@@ -323,6 +338,7 @@ class ManualScoreForm(forms.Form):
                 rule=rule,
                 reason=self.cleaned_data.get(f"deduct_reason_{rule.pk}") or "",
                 evidence=self.cleaned_data.get(f"deduct_evidence_{rule.pk}") or "",
+                cases=self.cleaned_data.get(f"deduct_cases_{rule.pk}") or 1,
             )
             for rule in indicator.deduction_rules.all()
             if self.cleaned_data.get(f"deduct_{rule.pk}")

@@ -419,6 +419,12 @@ class DeductionInput:
     rule: DeductionRule
     reason: str
     evidence: str = ""
+    # 每例扣分: the rule's points are taken once per case found.
+    cases: int = 1
+
+    @property
+    def points(self) -> Decimal:
+        return self.rule.points * self.cases
 
 
 @dataclass(frozen=True)
@@ -457,11 +463,18 @@ def manual_input_problems(indicator: Indicator, points: Decimal | None, comment:
     return problems
 
 
+MOST_CASES = 99
+
+
 def deduction_problems(indicator: Indicator, deductions: Sequence[DeductionInput]) -> list[str]:
     problems = []
     for given in deductions:
         if given.rule.indicator_id != indicator.pk:
             problems.append(_("扣分细则不属于“%(name)s”。") % {"name": indicator.name})
+        elif not 1 <= given.cases <= MOST_CASES:
+            problems.append(
+                _("“%(rule)s”的次数（例数）应在 1 到 %(most)d 之间。") % {"rule": given.rule.text, "most": MOST_CASES}
+            )
         elif not given.reason.strip():
             problems.append(
                 _("请写明“%(name)s”中“%(rule)s”的扣分理由。") % {"name": indicator.name, "rule": given.rule.text}
@@ -472,7 +485,7 @@ def deduction_problems(indicator: Indicator, deductions: Sequence[DeductionInput
 def verified_points(indicator: Indicator, given: ManualInput) -> Decimal | None:
     """The points a verification gives the line: its maximum less the deductions, when any."""
     if given.deductions:
-        return points_after_deductions(Decimal(indicator.max_points), [d.rule.points for d in given.deductions])
+        return points_after_deductions(Decimal(indicator.max_points), [d.points for d in given.deductions])
     return given.points
 
 
@@ -481,7 +494,7 @@ def _deduction_comment(given: ManualInput) -> str:
         return given.comment.strip()
     return "；".join(
         _("%(rule)s（扣%(points)s分）：%(reason)s")
-        % {"rule": d.rule.text, "points": decimal_text(d.rule.points), "reason": d.reason.strip()}
+        % {"rule": d.rule.text, "points": decimal_text(d.points), "reason": d.reason.strip()}
         for d in given.deductions
     )
 
@@ -498,7 +511,7 @@ def _deductions_store(*, period: ScorePeriod, organization: Organization, given:
             organization=organization,
             rule=d.rule,
             defaults={
-                "points": d.rule.points,
+                "points": d.points,
                 "reason": d.reason.strip(),
                 "evidence": d.evidence.strip(),
                 "applied_by": by,

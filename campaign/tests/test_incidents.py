@@ -328,7 +328,7 @@ class TestFound:
             campaign, first_day=datetime.date(2011, 1, 1), last_day=datetime.date(2011, 6, 30), now=NOW
         ) == {
             county.township_b.path: [f"北极村党支部：2011-03-05 发生{kind.name}（较大），瞒报"],
-            county.branch_b1.path: [f"北极村党支部：2011-03-05 发生{kind.name}（较大），瞒报"],
+            county.branch_b1.path: [f"2011-03-05 发生{kind.name}（较大），瞒报"],
         }
 
     @pytest.mark.parametrize("who", ["secretary_user_b1", "leader_a", "member_user_a1"])

@@ -313,6 +313,42 @@ def test_a_scaled_total_stays_within_the_sheet_s_total(lines):
     assert Decimal(0) <= total <= sheet_points
 
 
+def test_a_unit_that_files_nothing_earns_nothing_on_a_measured_line(county, sheet, period):
+    """Otherwise not filing would pay better than filing a value short of the target."""
+    file_value(sheet.lines["wards"], county.branch_a2, DECEMBER, value=Decimal(40), numerator=4, denominator=10)
+    scores = computed(period)
+    assert line(scores[county.branch_a2.pk], "优质护理病房覆盖率")["points"] == "32"
+    assert line(scores[county.branch_a1.pk], "优质护理病房覆盖率")["points"] == "0"
+    assert line(scores[county.branch_a1.pk], "重特大事故")["points"] == "0"
+
+
+def test_a_rule_charged_per_case_deducts_each_case(county, sheet, period):
+    records = sheet.lines["records"]
+    first, second, _third = records.deduction_rules.order_by("order")
+    manual_scores_set(
+        period=period,
+        organization=county.branch_b1,
+        scores=[
+            ManualInput(
+                records,
+                None,
+                deductions=(DeductionInput(first, "三名投诉人未登记", cases=3), DeductionInput(second, "缺会议记录")),
+            )
+        ],
+        by=county.office,
+    )
+    assert ManualScore.objects.get(organization=county.branch_b1, indicator=records).points == 0  # 20 − 15 − 8
+    deductions = line(computed(period)[county.branch_b1.pk], "台账资料")["deductions"]
+    assert [(d["points"], d["cases"]) for d in deductions] == [("15", 3), ("8", 1)]
+    with pytest.raises(ValidationError, match="次数（例数）应在 1 到 99 之间"):
+        manual_scores_set(
+            period=period,
+            organization=county.branch_b1,
+            scores=[ManualInput(records, None, deductions=(DeductionInput(first, "x", cases=0),))],
+            by=county.office,
+        )
+
+
 def test_deductions_past_a_line_s_points_leave_it_at_zero(county, sheet, period):
     records = sheet.lines["records"]
     rules = list(records.deduction_rules.order_by("order"))
@@ -405,8 +441,9 @@ def test_an_incident_reported_late_vetoes_the_unit_and_the_units_above_it(county
     scores = computed(period)
 
     assert scores[county.branch_b1.pk].standing == Standing.VETOED
-    assert scores[county.branch_b1.pk].veto_reasons == ["北极村党支部：2010-10-03 发生一般安全事故（一般），迟报"]
-    assert scores[county.township_b.pk].vetoed
+    assert scores[county.branch_b1.pk].veto_reasons == ["2010-10-03 发生一般安全事故，迟报"]
+    # The township above it is vetoed too, and its reason says where it happened.
+    assert scores[county.township_b.pk].veto_reasons == ["北极村党支部：2010-10-03 发生一般安全事故，迟报"]
     assert not scores[county.branch_a1.pk].vetoed
     assert not scores[county.township_a.pk].vetoed
 
@@ -553,6 +590,8 @@ def test_the_ranking_circular_says_who_was_vetoed_and_why(county, campaign, shee
 def test_the_scores_page_counts_each_standing_in_the_viewer_s_subtree(client, county, campaign, sheet, period):
     for branch in (county.branch_a1, county.branch_a2, county.branch_b1):
         full_marks(period, sheet, branch, county.office)
+    file_value(sheet.lines["wards"], county.branch_a2, DECEMBER, value=Decimal(95), numerator=19, denominator=20)
+    file_value(sheet.lines["accidents"], county.branch_a2, DECEMBER, value=Decimal(0))
     file_value(sheet.lines["accidents"], county.branch_a1, DECEMBER, value=Decimal(1))
     scores_compute(period, today=TODAY)
     client.force_login(county.leader_a)  # 红湾寺镇: itself and its two branches
