@@ -44,7 +44,6 @@ from campaign.scores.models import (
     IndicatorFormula,
     IndicatorKind,
     IndicatorValue,
-    NoDataRule,
     ScorePeriod,
     ScoreSheet,
     ScoringRule,
@@ -164,9 +163,19 @@ HEALTH_LINES: tuple[Line, ...] = (
             "points_per_unit": Decimal("2"),
         },
     ),
-    # The app's own figures; the health campaign has no patient evaluation round in the
-    # demo yet, so a unit without one keeps the satisfaction line's points.
-    Line("群众满意率", COMPUTED, 150, IndicatorFormula.SATISFACTION, NoDataRule.FULL),
+    # 患者满意度调查 (speech 4): each unit surveys the patients (or the people it serves)
+    # every month and reports the share satisfied; 90% is the target.
+    Line(
+        "患者满意率",
+        MEASURED,
+        150,
+        guidance="每月抽样调查患者（服务对象）满意情况，满意人数占调查人数的比例，目标90%以上，按完成比例计分。",
+        measured={
+            "value_kind": ValueKind.RATIO,
+            "target": Decimal("90"),
+            "scoring_rule": ScoringRule.PROPORTIONAL,
+        },
+    ),
     Line("践诺率", COMPUTED, 50, IndicatorFormula.FULFILLMENT),
     Line("整改按期完成率", COMPUTED, 50, IndicatorFormula.RECTIFICATION_ON_TIME),
     Line(
@@ -285,6 +294,16 @@ class Series:
 # two or three, below its 二级 target all year.
 WARDS = {"SN-WS-RMYY": 12, "SN-WS-ZYY": 8}
 SERIES: dict[str, dict[str, Series]] = {
+    "患者满意率": {
+        "SN-WS-RMYY": Series(300, 86, 93, 1.5),
+        "SN-WS-ZYY": Series(200, 82, 87, 1.5),
+        "SN-WS-JK": Series(60, 90, 95, 2.0),
+        "SN-WS-FY": Series(80, 91, 96, 2.0),
+        "SN-WS-JD": Series(50, 85, 92, 2.0),
+        "SN-WS-HCWSY": Series(100, 88, 94, 2.0),
+        "SN-WS-MHWSY": Series(80, 87, 92, 2.0),
+        "SN-WS-KLWSY": Series(60, 89, 95, 2.0),
+    },
     "预约诊疗占比": {
         "SN-WS-RMYY": Series(9200, 11, 33, 1.5),
         "SN-WS-ZYY": Series(4100, 5, 14, 1.0),
@@ -305,6 +324,7 @@ SERIES: dict[str, dict[str, Series]] = {
     },
 }
 EVIDENCE = {
+    "患者满意率": "本月抽样调查{whole}人，满意{part}人。",
     "优质护理病房覆盖率": "全院病房{whole}个，开展优质护理服务的病房{part}个。",
     "预约诊疗占比": "门诊{whole}人次，其中电话、网络和现场预约{part}人次。",
     "药品收入占比": "业务收入{whole}万元，其中药品收入{part}万元。",
