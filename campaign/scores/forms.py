@@ -533,8 +533,8 @@ class DeductionRuleForm(forms.ModelForm):
         }
 
 
-DeductionRuleFormSet = forms.inlineformset_factory(
-    Indicator, DeductionRule, form=DeductionRuleForm, extra=3, can_delete=True, max_num=30, validate_max=True
+DeductionRuleFormSet = capped_inline_formset(
+    Indicator, DeductionRule, form=DeductionRuleForm, formset=forms.BaseInlineFormSet, most=30
 )
 
 
