@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy
 from campaign.campaigns.models import Campaign
 from campaign.dashboard.figures import month_start
 from campaign.reports.services import month_bounds
+from campaign.scores.computing import scored_organizations
 from campaign.scores.models import Direction, Indicator, IndicatorKind, IndicatorValue, ScoreSheet, ValueKind
+from campaign.scores.rules import target_met
 from campaign.scores.services import is_scored
-from orgs.models import Grade, Organization, OrganizationKind
+from orgs.models import Grade, Organization
 from orgs.sheets.writing import Table, xlsx_tables
 
 # The due day ends at midnight in the county, whatever the server's zone.
@@ -65,11 +67,7 @@ def due_deadline(month: datetime.date, day: int) -> datetime.datetime:
 def scored_units(campaign: Campaign, *, within: Organization | None = None) -> models.QuerySet[Organization]:
     """The units the campaign scores (campaign.scores.services.is_scored), in tree order,
     as the active scope sees them; ``within``: only that subtree."""
-    units = (
-        Organization.objects.filter(path__startswith=campaign.organization.path)
-        .exclude(pk=campaign.organization_id)
-        .exclude(kind__in=OrganizationKind.mass_organizations())
-    )
+    units = scored_organizations(campaign)
     if within is not None:
         units = units.filter(path__startswith=within.path)
     return units.select_related("parent").order_by("path")
@@ -135,13 +133,6 @@ def target_summary(indicator: Indicator) -> str:
         general = target_text(indicator, indicator.target)
         parts.append(_("其他 %(target)s") % {"target": general} if parts else general)
     return "；".join(parts)
-
-
-def target_met(indicator: Indicator, value: Decimal, target: Decimal | None) -> bool | None:
-    """Whether a value meets its target; None when there is no target."""
-    if target is None:
-        return None
-    return value >= target if indicator.direction == Direction.AT_LEAST else value <= target
 
 
 @dataclass(frozen=True)
@@ -287,7 +278,7 @@ def monthly_report_status(
                     target=target,
                     value=value,
                     filing=filing_of(value, deadline=deadline, today=today),
-                    met=target_met(indicator, value.value, target) if value is not None else None,
+                    met=target_met(value.value, target, indicator.direction) if value is not None else None,
                 )
             )
         statuses.append(UnitStatus(organization=unit, cells=cells))

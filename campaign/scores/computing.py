@@ -10,9 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.campaigns.models import Campaign
 from campaign.dashboard.figures import Figures, figures_by_subtree, figures_ensure, month_start, reports_by_subtree
 from campaign.incidents.selectors import incident_vetoes_by_unit
 from campaign.reports.services import month_bounds
@@ -192,6 +194,14 @@ def _line(indicator: Indicator, organization: Organization, inputs: _PeriodInput
     return line
 
 
+def scored_organizations(campaign: Campaign) -> QuerySet[Organization]:
+    """The organizations a period scores: the party organizations below the campaign's
+    own (campaign.scores.services.is_scored says the same of one), as the active scope
+    sees them."""
+    root = campaign.organization
+    return Organization.objects.filter(path__startswith=root.path).exclude(pk=root.pk).exclude(kind__in=MASS_KINDS)
+
+
 def scaled_total(breakdown: list[dict], key: str, sheet_points: Decimal) -> Decimal:
     """The sum of the lines' points; when some lines do not apply to the unit, scaled to
     the sheet's total by the maxima of those that do (折算), so a unit is neither helped
@@ -215,12 +225,7 @@ def scores_compute(period: ScorePeriod, *, today: datetime.date, refresh_figures
     root = campaign.organization
     sheet = ScoreSheet.objects.filter(campaign=campaign).first()
     indicators = list(sheet.indicators.order_by("order", "pk")) if sheet else []
-    organizations = list(
-        Organization.objects.filter(path__startswith=root.path)
-        .exclude(pk=root.pk)
-        .exclude(kind__in=MASS_KINDS)
-        .only("pk", "path", "name", "kind", "grade", "unit_type")
-    )
+    organizations = list(scored_organizations(campaign).only("pk", "path", "name", "kind", "grade", "unit_type"))
     months = period_months(period, today=today)
     if months:
         figures_ensure(campaign, months, today=today, **({"fresh_minutes": 0} if refresh_figures else {}))

@@ -19,6 +19,7 @@ from campaign.campaigns.access import access_chosen_campaign
 from campaign.campaigns.models import Campaign
 from campaign.infra.search import search_query
 from campaign.scores.assessment import may_self_assess, self_assessment_closed, self_assessment_set
+from campaign.scores.computing import scored_organizations
 from campaign.scores.forms import (
     DeductionRuleFormSet,
     IndicatorRulesForm,
@@ -66,7 +67,7 @@ from campaign.scores.services import (
 )
 from campaign.scores.targets import indicator_rules_set
 from orgs.access import access_organization, user_scope
-from orgs.models import Organization, OrganizationKind
+from orgs.models import Organization
 from orgs.sheets.writing import xlsx_response
 
 
@@ -391,16 +392,9 @@ def _require_scorer(request, period: ScorePeriod) -> None:
 def score_manual_list(request, pk: int):
     period = _period(pk, request)
     _require_scorer(request, period)
-    root = period.campaign.organization
     query = search_query(request)
     # The scope keeps an inspection group to the subtrees it inspects.
-    organizations = (
-        Organization.objects.filter(path__startswith=root.path)
-        .exclude(pk=root.pk)
-        .exclude(kind__in=OrganizationKind.mass_organizations())
-        .select_related("parent")
-        .order_by("path")
-    )
+    organizations = scored_organizations(period.campaign).select_related("parent").order_by("path")
     if query:
         organizations = organizations.filter(name__contains=query)
     page = Paginator(organizations, SCORING_PAGE_SIZE).get_page(request.GET.get("page"))
