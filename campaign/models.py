@@ -12,6 +12,7 @@ from campaign.circulars.models import circular_pdf_path  # noqa: F401
 from campaign.dashboard import models as dashboard  # noqa: F401
 from campaign.incidents import models as incidents  # noqa: F401
 from campaign.infra import models as infra  # noqa: F401
+from campaign.inspections import models as inspections  # noqa: F401
 from campaign.letters import models as letters  # noqa: F401
 from campaign.nominations import models as nominations  # noqa: F401
 from campaign.nominations.votes import models as votes  # noqa: F401

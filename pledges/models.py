@@ -251,9 +251,14 @@ class Evidence(models.Model):
 
 
 class RectificationStatus(models.TextChoices):
+    """The unit works on a task and reports it done (SOLVED); only a superior organization
+    or the inspection group that found the problem signs it off (VERIFIED, 验收销号) or
+    sends it back. Tasks solved before sign-off existed stay SOLVED: reported, unverified."""
+
     OPEN = "open", _("未整改")
     IN_PROGRESS = "in_progress", _("整改中")
-    SOLVED = "solved", _("已整改")
+    SOLVED = "solved", _("已报完成，待验收")
+    VERIFIED = "verified", _("已验收销号")
 
 
 class RectificationSource(models.TextChoices):
@@ -262,6 +267,7 @@ class RectificationSource(models.TextChoices):
     REVIEW = "review", _("领导点评")
     EVALUATION = "evaluation", _("群众评议未达标")
     INCIDENT = "incident", _("重大情况")
+    INSPECTION = "inspection", _("检查发现")
 
 
 class Rectification(models.Model):
@@ -304,6 +310,27 @@ class Rectification(models.Model):
     solved_on = models.DateField(_("完成日期"), null=True, blank=True)
     is_published = models.BooleanField(_("已向群众公开"), default=False)
     published_on = models.DateField(_("公开日期"), null=True, blank=True)
+    # The inspection group account whose finding opened the task: it may sign it off.
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发现人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reported_at = models.DateTimeField(_("报告完成时间"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("验收销号时间"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("验收人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # 回头看: set at sign-off, a set number of months later; recorded as an inspection visit.
+    lookback_due = models.DateField(_("回头看日期"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -316,8 +343,14 @@ class Rectification(models.Model):
         ordering = ["deadline", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(is_published=True) | models.Q(status=RectificationStatus.SOLVED),
+                condition=~models.Q(is_published=True)
+                | models.Q(status__in=[RectificationStatus.SOLVED, RectificationStatus.VERIFIED]),
                 name="only_solved_rectifications_published",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=RectificationStatus.VERIFIED, verified_at__isnull=False)
+                | (~models.Q(status=RectificationStatus.VERIFIED) & models.Q(verified_at__isnull=True)),
+                name="verified_rectifications_have_a_sign_off_time",
             ),
         ]
 
@@ -326,6 +359,61 @@ class Rectification(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pledges:rectification", args=[self.pk])
+
+
+def rectification_evidence_path(instance, filename: str) -> str:
+    # Random names: the original name is kept on the row, never in a guessable path.
+    return f"rectification/{secrets.token_urlsafe(16)}"
+
+
+class RectificationEvidence(models.Model):
+    """A photo or document the unit attaches when it reports a task done; served only to users in scope."""
+
+    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("文件"), upload_to=rectification_evidence_path)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(path_field="rectification__organization__path", member_field="rectification__member")
+
+    class Meta:
+        verbose_name = _("整改佐证材料")
+        verbose_name_plural = pgettext_lazy("plural", "整改佐证材料")
+        ordering = ["rectification", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SignOffOutcome(models.TextChoices):
+    SIGNED_OFF = "signed_off", _("验收销号")
+    SENT_BACK = "sent_back", _("退回重改")
+
+
+class RectificationSignOff(models.Model):
+    """One check of a reported task by whoever may sign it off: signed off, or sent back
+    with the reason. Kept as a list, so the dossier shows every round of it."""
+
+    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="sign_offs")
+    outcome = models.CharField(_("验收结论"), max_length=20, choices=SignOffOutcome.choices)
+    note = models.TextField(_("验收意见"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("验收人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(_("验收时间"))
+
+    objects = ScopedManager(path_field="rectification__organization__path", member_field="rectification__member")
+
+    class Meta:
+        verbose_name = _("整改验收")
+        verbose_name_plural = pgettext_lazy("plural", "整改验收")
+        ordering = ["rectification", "checked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.checked_at:%Y-%m-%d}"
 
 
 class Supervision(models.Model):
