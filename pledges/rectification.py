@@ -50,6 +50,12 @@ def may_manage_rectification(user: User, organization: Organization) -> bool:
     return user_scope(user).can_change(organization)
 
 
+def may_open_from_finding(user: User, organization: Organization) -> bool:
+    """An inspection group turns what it found on a visit into a task for the unit; that
+    is the one task it may open (its scope is otherwise read-only)."""
+    return user.role == Role.INSPECTOR and user_scope(user).contains(organization)
+
+
 def may_supervise(user: User, organization: Organization) -> bool:
     """挂牌督办 is done from above: the office, or an organization strictly above the
     responsible one. A branch does not supervise itself."""
@@ -153,7 +159,9 @@ def rectification_create(
     source: str = RectificationSource.FOUND_PROBLEM,
     pledge_item: PledgeItem | None = None,
 ) -> Rectification:
-    _require_manage(by, organization)
+    found_on_visit = source == RectificationSource.INSPECTION and may_open_from_finding(by, organization)
+    if not found_on_visit:
+        _require_manage(by, organization)
     _check_text(category=category, problem=problem, measure=measure, owner=owner)
     _check_links(campaign=campaign, organization=organization, member=member, pledge_item=pledge_item)
     return Rectification.objects.create(
@@ -168,6 +176,7 @@ def rectification_create(
         owner=owner.strip(),
         deadline=deadline,
         created_by=by,
+        found_by=by if found_on_visit else None,
     )
 
 

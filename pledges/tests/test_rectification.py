@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from orgs.models import Role
 from orgs.tests.factories import make_user
-from pledges.models import FollowUp, Rectification, RectificationStatus, Supervision
+from pledges.models import FollowUp, Rectification, RectificationSource, RectificationStatus, Supervision
 from pledges.progress import progress_record
 from pledges.rectification import (
     follow_up_add,
@@ -423,3 +423,22 @@ def test_a_member_sees_supervision_of_the_branch_but_not_of_another_members_pled
     rows = client.get(reverse("pledges:supervisions")).context["page"]
     assert [row.rectification.problem for row in rows] == ["支部的问题"]
     assert client.get(reverse("pledges:supervision", args=[hidden.pk])).status_code == 404
+
+
+def test_an_inspector_opens_a_task_only_from_a_finding_and_only_in_its_subtree(county, campaign):
+    found = task(
+        county, campaign, organization=county.branch_b1, by=county.inspector_b, source=RectificationSource.INSPECTION
+    )
+    assert found.found_by == county.inspector_b and found.created_by == county.inspector_b
+    with pytest.raises(PermissionDenied):
+        task(county, campaign, organization=county.branch_b1, by=county.inspector_b)
+    with pytest.raises(PermissionDenied):
+        task(
+            county,
+            campaign,
+            organization=county.branch_a1,
+            by=county.inspector_b,
+            source=RectificationSource.INSPECTION,
+        )
+    # A secretary's own task from the same source names no finder.
+    assert task(county, campaign, by=county.secretary_user_a1, source=RectificationSource.INSPECTION).found_by is None
