@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 # The rooms that define Celery tasks. Services ask for a task by its name, so every
 # process (web, worker, beat, tests) registers them all when Django starts, not only
 # those whose module happened to be imported.
-ROOMS_WITH_TASKS = ["circulars", "dashboard", "home", "infra", "nominations.votes", "reminders", "scores"]
+ROOMS_WITH_TASKS = ["circulars", "dashboard", "dossier", "home", "infra", "nominations.votes", "reminders", "scores"]
 
 
 class CampaignConfig(AppConfig):

@@ -264,7 +264,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # PDFs of circulars render on a queue of their own (workers: -Q celery,documents), so a
 # long document never holds up tallies and figures.
-CELERY_TASK_ROUTES = {"campaign.circulars.tasks.render_circular": {"queue": "documents"}}
+CELERY_TASK_ROUTES = {
+    "campaign.circulars.tasks.render_circular": {"queue": "documents"},
+    "campaign.dossier.tasks.build_dossier": {"queue": "documents"},
+}
 # Publishing gives up after about a second when Redis does not answer: the page is not
 # held, and the task waits in the outbox (campaign/infra/outbox.py) until beat sends it.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
@@ -297,6 +300,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # A circular whose worker died mid-render, or whose queue message was lost, renders again.
     "resume-stalled-circulars": {
         "task": "campaign.circulars.tasks.resume_stalled_circulars",
+        "schedule": float(CIRCULAR_RESUME_SECONDS),
+    },
+    # The same for a unit's dossier (案卷).
+    "resume-stalled-dossiers": {
+        "task": "campaign.dossier.tasks.resume_stalled_dossiers",
         "schedule": float(CIRCULAR_RESUME_SECONDS),
     },
     # The dashboard's figures of the current month are at most ten minutes old.

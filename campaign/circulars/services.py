@@ -21,15 +21,11 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -42,6 +38,7 @@ from campaign.circulars.models import Circular, CircularCounter, CircularKind, C
 from campaign.circulars.periods import span_for
 from campaign.circulars.snapshots import circular_html, has_monthly_circular, snapshot_build
 from campaign.infra.outbox import outbox_enqueue, task_send
+from campaign.infra.storage import store_whole
 from campaign.reports.services import month_bounds
 from campaign.scores.models import ScorePeriod
 from orgs.models import Organization, User
@@ -343,32 +340,6 @@ def _claim(circular_id: int) -> bool:
     )
 
 
-def _store(circular: Circular, data: bytes) -> str:
-    """Write the PDF under its final name only once it is whole: on the local disk to a
-    temporary file beside it, then renamed into place (atomic); other storages write a
-    name in one request. Returns the stored name."""
-    name = circular.pdf.field.generate_filename(circular, "circular.pdf")
-    storage = circular.pdf.storage
-    if isinstance(storage, FileSystemStorage):
-        name = storage.get_available_name(name)
-        path = storage.path(name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle, partial = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".partial-", suffix=".pdf")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(partial, 0o644)
-            os.replace(partial, path)
-        except BaseException:
-            if os.path.exists(partial):
-                os.unlink(partial)
-            raise
-        return name
-    return storage.save(name, ContentFile(data))
-
-
 def circular_render(*, circular_id: int) -> str:
     """Render a queued circular from its frozen snapshot and mark it issued; returns what
     happened. An issued circular is never rendered again, whoever asks."""
@@ -382,7 +353,7 @@ def circular_render(*, circular_id: int) -> str:
     _progress(circular_id, PROGRESS_HTML)
     rendered = documents.render_pdf(html)
     _progress(circular_id, PROGRESS_RENDERED)
-    name = _store(circular, rendered.data)
+    name = store_whole(circular.pdf, "circular.pdf", rendered.data)
     try:
         with transaction.atomic():
             locked = Circular.objects.select_for_update().get(pk=circular_id)

@@ -1,6 +1,9 @@
-// A circular's page: confirms before issuing or deleting, and while its PDF is queued or
-// rendering asks every 1.5 s for the state and progress and updates the bar, the state
-// and, once it is issued, the download button, without reloading the page.
+// A page with a document built by a worker (a circular, a dossier): confirms before
+// buttons marked data-confirm, and while the document is queued or building asks every
+// 1.5 s for the state and progress and updates the bar, the state and, once it is done,
+// the download buttons, without reloading the page. The box is [data-render-status] with
+// data-status-url; each [data-download] link takes its address from the status field its
+// value names (download_url when empty).
 (function () {
   "use strict";
   document.querySelectorAll("[data-confirm]").forEach(function (button) {
@@ -9,7 +12,7 @@
     });
   });
 
-  var box = document.querySelector("#circular-status[data-status-url]");
+  var box = document.querySelector("[data-render-status][data-status-url]");
   if (!box) { return; }
   var url = box.getAttribute("data-status-url");
   var bar = box.querySelector(".progress-bar");
@@ -28,17 +31,20 @@
     error.classList.toggle("d-none", !status.error);
     if (status.done) {
       bar.classList.remove("progress-bar-striped", "progress-bar-animated");
-      bar.classList.add(status.state === "issued" ? "bg-success" : "bg-danger");
+      var failed = status.state === "failed";
+      bar.classList.add(failed ? "bg-danger" : "bg-success");
       if (badge) {
         badge.classList.remove("text-bg-info");
-        badge.classList.add(status.state === "issued" ? "text-bg-success" : "text-bg-danger");
+        badge.classList.add(failed ? "text-bg-danger" : "text-bg-success");
       }
     }
-    if (status.download_url) {
-      var link = box.querySelector("[data-download]");
-      link.setAttribute("href", status.download_url);
-      link.classList.remove("d-none");
-    }
+    box.querySelectorAll("[data-download]").forEach(function (link) {
+      var address = status[link.getAttribute("data-download") || "download_url"];
+      if (address) {
+        link.setAttribute("href", address);
+        link.classList.remove("d-none");
+      }
+    });
   }
 
   function refresh() {
