@@ -38,8 +38,10 @@ from campaign.inspections.models import Finding, FindingAttachment, Visit, Visit
 from orgs.models import Organization, User
 from pledges.models import (
     Evidence,
+    Opinion,
     Pledge,
     PledgeItem,
+    PledgeKind,
     ProgressEntry,
     PublicationChannel,
     Rectification,
@@ -197,8 +199,6 @@ def _pledges(campaign: Campaign, organization: Organization, files: DossierFiles
 
 def _version_content(content: dict) -> dict:
     """A frozen version's content as the template prints it: labels for kinds and methods."""
-    from pledges.models import Opinion, PledgeKind
-
     return {
         "title": content.get("title", ""),
         "kind": _choice_label(PledgeKind, content.get("kind", "")),

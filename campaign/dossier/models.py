@@ -82,6 +82,7 @@ class DossierBuild(models.Model):
         return f"{self.organization} {self.requested_at:%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self) -> str:
+        """The unit's dossier page in this build's campaign; reads the organization unless loaded."""
         return reverse("campaign:dossier", args=[self.organization.code]) + f"?campaign={self.campaign_id}"
 
     @property

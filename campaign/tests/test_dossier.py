@@ -3,6 +3,7 @@ evidence; only those who may read the unit's records build and read it; a build 
 
 import datetime
 import io
+import time
 import zipfile
 
 import pytest
@@ -314,3 +315,44 @@ def test_the_page_lists_earlier_builds(
     html = response.content.decode()
     assert "以前生成的案卷" in html
     assert html.count("/pdf/") == 3
+
+
+# --- In a real worker ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shared_media(settings, tmp_path, monkeypatch):
+    """One media folder for this process and the worker it starts (which reads MEDIA_ROOT)."""
+    folder = tmp_path / "shared-media"
+    folder.mkdir()
+    monkeypatch.setenv("MEDIA_ROOT", str(folder))
+    settings.MEDIA_ROOT = folder
+    return folder
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_builds_the_dossier_and_reports_its_progress_on_the_way(
+    county, campaign, shared_media, celery_worker_on_test_database
+):
+    pledge = publish_directly(make_pledge(campaign, county.branch_a1, title="建设社区便民服务站"))
+    ProgressEntry.objects.create(item=pledge.items.get(), recorded_on=datetime.date(2011, 3, 1), text="服务站挂牌开放")
+    build = DossierBuild.objects.create(campaign=campaign, organization=county.branch_a1, requested_at=timezone.now())
+
+    result = build_dossier.apply_async(args=[build.pk], queue=celery_worker_on_test_database)
+    seen, deadline = set(), time.monotonic() + 120
+    while not result.ready() and time.monotonic() < deadline:
+        seen.add(DossierBuild.objects.values_list("progress", flat=True).get(pk=build.pk))
+        time.sleep(0.05)
+    assert result.get(timeout=120) == "ready"
+
+    build.refresh_from_db()
+    assert build.state == DossierState.READY and build.progress == 100 and build.attempts == 1
+    assert build.pdf.read().startswith(b"%PDF")
+    assert seen <= {0, 5, 30, 75, 90, 100}
+    # A second delivery of the same message does nothing.
+    again = build_dossier.apply_async(args=[build.pk], queue=celery_worker_on_test_database)
+    assert again.get(timeout=60) == "ready"
+    build.refresh_from_db()
+    assert build.attempts == 1

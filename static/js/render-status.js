@@ -30,6 +30,9 @@
     error.textContent = status.error;
     error.classList.toggle("d-none", !status.error);
     if (status.done) {
+      // What waits for the document (the button to build another one) is offered again.
+      document.querySelectorAll("[data-enable-when-done]").forEach(function (control) { control.disabled = false; });
+      document.querySelectorAll("[data-hide-when-done]").forEach(function (hint) { hint.classList.add("d-none"); });
       bar.classList.remove("progress-bar-striped", "progress-bar-animated");
       var failed = status.state === "failed";
       bar.classList.add(failed ? "bg-danger" : "bg-success");
