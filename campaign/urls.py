@@ -15,6 +15,7 @@ from campaign.letters import urls as letters
 from campaign.monthly import urls as monthly
 from campaign.nominations import urls as nominations
 from campaign.nominations.votes import urls as votes
+from campaign.pairing import urls as pairing
 from campaign.reports import urls as reports
 from campaign.scores import urls as scores
 from orgs.forms import LoginForm
@@ -32,6 +33,7 @@ campaign_patterns = [
     *circulars.urlpatterns,
     *letters.urlpatterns,
     *incidents.urlpatterns,
+    *pairing.urlpatterns,
 ]
 
 urlpatterns = [
