@@ -79,9 +79,10 @@ def pair_photo_pk(c, role, where):
 
 
 def _mass_organization(c, role, where) -> Organization:
-    """The 工会 beside the role's own unit inside; a 团支部 made beside the unit outside."""
+    """The small county's 工会 beside 红湾社区党支部; elsewhere (and on the demo county) a
+    团支部 made beside the unit."""
     unit = _unit(c, role, where)
-    if unit == c.branch_a1:
+    if unit == c.branch_a1 and hasattr(c, "union_a1"):
         return c.union_a1
     made = c.__dict__.setdefault("matrix_mass_organizations", {})
     if unit.pk not in made:
