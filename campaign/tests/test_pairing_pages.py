@@ -201,3 +201,36 @@ def test_joint_meeting_is_recorded_and_its_task_marked_done(client, county, camp
     assert task.done and task.note == "计划已印发。"
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert "2011-06-20完成" in page
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_pairs_list_query_count_does_not_grow_with_the_pairs(client, county, campaign, pair):
+    client.force_login(county.office)
+    url = reverse("campaign:pairs") + f"?campaign={campaign.pk}"
+    client.get(url)  # the campaign is remembered in the session once
+    one = _queries(client, url)
+    for number in range(4):
+        more = pair_create(
+            campaign=campaign,
+            data=PairInput(
+                kind="hand_in_hand",
+                name=f"手拉手{number}",
+                goals="共同提高。",
+                starts_on=START,
+                ends_on=END,
+                members=[(county.branch_a1, "partner"), (county.branch_b1, "partner"), (county.union_a1, "partner")],
+            ),
+            by=None,
+        )
+        joint_activity_record(
+            pair=more, held_on=datetime.date(2011, 4, 1), title="联谊", content="联谊。", participants=9, by=None
+        )
+    assert _queries(client, url) == one
