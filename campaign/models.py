@@ -17,6 +17,7 @@ from campaign.inspections import models as inspections  # noqa: F401
 from campaign.letters import models as letters  # noqa: F401
 from campaign.nominations import models as nominations  # noqa: F401
 from campaign.nominations.votes import models as votes  # noqa: F401
+from campaign.pairing import models as pairing  # noqa: F401
 from campaign.reports import models as reports  # noqa: F401
 from campaign.reports.models import info_report_photo_path  # noqa: F401
 from campaign.scores import models as scores  # noqa: F401

@@ -16,6 +16,7 @@ from campaign.letters import urls as letters
 from campaign.monthly import urls as monthly
 from campaign.nominations import urls as nominations
 from campaign.nominations.votes import urls as votes
+from campaign.pairing import urls as pairing
 from campaign.reports import urls as reports
 from campaign.scores import urls as scores
 from orgs.forms import LoginForm
@@ -34,6 +35,7 @@ campaign_patterns = [
     *letters.urlpatterns,
     *incidents.urlpatterns,
     *dossier.urlpatterns,
+    *pairing.urlpatterns,
 ]
 
 urlpatterns = [

@@ -188,3 +188,26 @@ class ScopedManager(models.Manager):
             declared.member_field,
             include_ancestors=declared.include_ancestors,
         )
+
+
+class AnyOrganizationScopedManager(models.Manager):
+    """Default manager of a model that belongs to several organizations at once (a pair
+    of units, a joint meeting and its attendees): a row is visible when any of the
+    organizations reached by ``path_fields`` is in the active scope. The rows are picked
+    by a subquery of their ids, so a row reached through two visible organizations is
+    not repeated, and with no active scope it fails as ScopedManager does."""
+
+    def __init__(self, *path_fields: str) -> None:
+        super().__init__()
+        self.path_fields = path_fields
+
+    def get_queryset(self) -> models.QuerySet:
+        declared = self if self.path_fields else self.model._default_manager
+        scope = active_scope()
+        queryset = super().get_queryset()
+        if scope.everything:
+            return queryset
+        visible = Q(pk__in=[])
+        for path_field in declared.path_fields:
+            visible |= scope.organization_q(path_field)
+        return queryset.filter(pk__in=self.model._base_manager.filter(visible).values("pk"))
