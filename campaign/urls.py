@@ -11,6 +11,7 @@ from campaign.circulars import urls as circulars
 from campaign.dashboard import urls as dashboard
 from campaign.home import urls as home
 from campaign.incidents import urls as incidents
+from campaign.inspections import urls as inspections
 from campaign.letters import urls as letters
 from campaign.monthly import urls as monthly
 from campaign.nominations import urls as nominations
@@ -32,6 +33,7 @@ campaign_patterns = [
     *circulars.urlpatterns,
     *letters.urlpatterns,
     *incidents.urlpatterns,
+    *inspections.urlpatterns,
 ]
 
 urlpatterns = [
