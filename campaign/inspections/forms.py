@@ -69,6 +69,8 @@ class VisitRecordForm(forms.Form):
                 choices=CheckResult.choices,
                 initial=item.result,
                 widget=forms.RadioSelect,
+                # An item left as it was keeps its result.
+                required=False,
             )
             self.fields[f"note_{item.pk}"] = forms.CharField(
                 label=_("情况说明"),
@@ -82,7 +84,7 @@ class VisitRecordForm(forms.Form):
 
     def checks(self) -> list[tuple[ChecklistItem, str, str]]:
         data = self.cleaned_data
-        return [(item, data[f"result_{item.pk}"], data[f"note_{item.pk}"]) for item in self.items]
+        return [(item, data[f"result_{item.pk}"] or item.result, data[f"note_{item.pk}"]) for item in self.items]
 
 
 class ChecklistItemForm(forms.Form):
