@@ -36,7 +36,15 @@ from campaign.inspections.models import (
     VisitMethod,
     VisitState,
 )
-from campaign.scores.models import Deduction, DeductionRule, Indicator, IndicatorKind, ScorePeriod, ScoreSheet
+from campaign.scores.models import (
+    Deduction,
+    DeductionRule,
+    Indicator,
+    IndicatorKind,
+    ManualScore,
+    ScorePeriod,
+    ScoreSheet,
+)
 from campaign.scores.services import DeductionInput, ManualInput, is_scored, manual_scores_set
 from orgs.access import user_scope
 from orgs.models import Organization, OrganizationKind, Role, User
@@ -340,6 +348,17 @@ def _deduct(*, visit: Visit, given: DeductInput, description: str, by: User) -> 
         raise ValidationError(_("该单位不参加本活动的考核评分，不能扣分。"))
     if not rule.indicator.applies_to(organization.grade):
         raise ValidationError(_("“%(name)s”不适用于该单位。") % {"name": rule.indicator.name})
+    direct = ManualScore._base_manager.filter(period=period, organization=organization, indicator=rule.indicator)
+    if (
+        direct.exists()
+        and not Deduction._base_manager.filter(
+            period=period, organization=organization, rule__indicator=rule.indicator
+        ).exists()
+    ):
+        # A line verified with points of its own: rebuilding it from 细则 would drop them.
+        raise ValidationError(
+            _("“%(name)s”已直接核定得分，不能再按细则扣分；请到考核评分页面修改核定。") % {"name": rule.indicator.name}
+        )
     reason = _("%(day)s检查发现：%(finding)s") % {"day": visit.visited_on.isoformat(), "finding": description}
     evidence = _("巡回检查记录（%(members)s）") % {"members": visit.members}
     deductions = []

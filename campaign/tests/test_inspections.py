@@ -388,3 +388,25 @@ def test_only_a_signed_off_task_of_the_unit_is_looked_back_at(county, campaign):
     task.save()
     with pytest.raises(ValidationError, match="验收销号"):
         plan(campaign, county, looks_back_at=task)
+
+
+def test_a_line_verified_with_points_of_its_own_takes_no_deduction(county, campaign, period):
+    from campaign.scores.services import ManualInput, manual_scores_set
+
+    rule = DeductionRule.objects.get(text="台账不全")
+    manual_scores_set(
+        period=period,
+        organization=county.branch_b1,
+        scores=[ManualInput(indicator=rule.indicator, points=Decimal(35), comment="台账基本齐全")],
+        by=county.inspector_b,
+    )
+    visit = recorded(campaign, county)
+    with pytest.raises(ValidationError, match="已直接核定得分"):
+        finding_add(
+            visit=visit,
+            description="台账不全。",
+            action=FindingAction.DEDUCT,
+            deduct=DeductInput(period=period, rule=rule),
+            by=county.inspector_b,
+        )
+    assert ManualScore.objects.get(indicator=rule.indicator, organization=county.branch_b1).points == Decimal(35)
