@@ -1,9 +1,10 @@
 """Demo: the inspection groups at work. 县委第一巡回检查组 (account ``inspector``) has
 visited 北极村党支部 in the county's campaign, worked through the checklist and recorded two
 findings, one with a photo and one that became a rectification task; it has planned a
-visit to 许三湾村党支部. The health bureau's 督查组 (``duchazu``) visited 红湾寺镇卫生院 in
-三好一满意 and took a 细则's points for what it found. Where a signed-off task's 回头看 has
-come (the sign-off demo sets lookback_due), the group that inspects it has looked back.
+visit to 许三湾村党支部. The health bureau's 督查组 (``duchazu``) visited 皇城镇中心卫生院 in
+三好一满意 and took a 细则's points for antibiotics it found prescribed without cause.
+Where a signed-off task's 回头看 has come (the sign-off demo sets lookback_due), the group
+that inspects it has looked back.
 
 Everything goes through campaign.inspections.services, as the groups would do it on the
 pages. Idempotent: a visit already there (same campaign, unit, group and day) is kept."""
@@ -45,6 +46,7 @@ HEALTH_UNIT = "SN-WS-HCWSY"
 COUNTY_VISIT_DAY = datetime.date(2011, 11, 15)
 PLANNED_DAY = datetime.date(2012, 5, 16)
 HEALTH_VISIT_DAY = datetime.date(2011, 11, 22)
+ANTIBIOTICS = "抗菌药物"
 
 
 @dataclass
@@ -168,45 +170,48 @@ def _health_visit(result: DemoInspections) -> None:
         methods=[VisitMethod.UNANNOUNCED, VisitMethod.DOCUMENTS],
         by=group,
     )
+    items = list(visit.checklist.order_by("order", "pk"))
+    # The finding goes on the item of the rule's line when there is one, else on the first.
+    line = rule.indicator_id if rule is not None else None
+    wanting = next((index for index, item in enumerate(items) if line and item.indicator_id == line), 0)
     _record(
         visit,
         day=HEALTH_VISIT_DAY,
         summary="明察暗访门诊和住院部，查阅处方、病历和医德医风考核记录。预约挂号已开通，"
         "患者对服务态度总体满意；抽查处方中有抗菌药物使用不规范的情况。",
-        problems={0: "抽查门诊处方30张，3张抗菌药物使用无指征。"},
+        problems={wanting: "抽查门诊处方30张，3张抗菌药物使用无指征。"},
         by=group,
     )
     result.visits_created += 1
-    first = visit.checklist.order_by("order", "pk").first()
+    description = "抽查门诊处方30张，3张抗菌药物使用无指征，未按抗菌药物专项整治要求分级管理。"
     if rule is not None and period is not None:
         finding_add(
             visit=visit,
-            checklist_item=first,
-            description="抽查门诊处方30张，3张抗菌药物使用无指征，未按抗菌药物专项整治要求分级管理。",
+            checklist_item=items[wanting],
+            description=description,
             action=FindingAction.DEDUCT,
-            deduct=DeductInput(period=period, rule=rule, cases=1),
+            deduct=DeductInput(period=period, rule=rule, cases=3 if "每例" in rule.text else 1),
             by=group,
         )
     else:
-        finding_add(
-            visit=visit,
-            checklist_item=first,
-            description="抽查门诊处方30张，3张抗菌药物使用无指征。",
-            by=group,
-        )
+        finding_add(visit=visit, checklist_item=items[wanting], description=description, by=group)
     result.findings_created += 1
 
 
 def _free_rule(campaign: Campaign, unit: Organization, period):
-    """A 细则 of a line the group has not verified with points of its own for the unit."""
+    """A 细则 for antibiotics misused (else any) of a line the group has not verified with
+    points of its own for the unit: a finding cannot rebuild such a line from 细则."""
     if period is None:
         return None
+    usable = []
     for rule in deduction_rules(campaign, unit):
         direct = ManualScore.objects.filter(period=period, organization=unit, indicator=rule.indicator).exists()
         deducted = Deduction.objects.filter(period=period, organization=unit, rule__indicator=rule.indicator).exists()
         if deducted or not direct:
-            return rule
-    return None
+            usable.append(rule)
+    preferred = [rule for rule in usable if ANTIBIOTICS in rule.indicator.name]
+    misuse = [rule for rule in preferred if "滥用" in rule.text]
+    return (misuse or preferred or usable or [None])[0]
 
 
 def _lookbacks(result: DemoInspections) -> None:

@@ -1,7 +1,7 @@
 """The demo's inspection groups at work: 县委第一巡回检查组 recorded a visit to 北极村党支部
 with its checklist and two findings (one with a photo, one that opened a rectification
 task) and planned another; the health bureau's 督查组 took a 细则's points for what it found
-at 红湾寺镇卫生院; a signed-off task whose 回头看 has come is looked back at. Loading twice
+at 皇城镇中心卫生院 (antibiotics prescribed without cause); a signed-off task whose 回头看 has come is looked back at. Loading twice
 creates nothing new."""
 
 import datetime
@@ -42,7 +42,8 @@ def test_the_health_inspection_group_took_a_rules_points(demo):
     visit = Visit.objects.get(inspector__username="duchazu", organization__code="SN-WS-HCWSY")
     finding = visit.findings.get()
     assert finding.deduction is not None and finding.deduction.organization == visit.organization
-    assert "抗菌药物" in finding.deduction.reason
+    assert "抗菌药物" in finding.deduction.reason and "抗菌药物" in finding.deduction.rule.indicator.name
+    assert finding.checklist_item.indicator == finding.deduction.rule.indicator
 
 
 def test_loading_again_creates_nothing_and_a_due_lookback_is_recorded(demo):
