@@ -1,8 +1,8 @@
 """The demo's inspection groups at work: 县委第一巡回检查组 recorded a visit to 北极村党支部
 with its checklist and two findings (one with a photo, one that opened a rectification
 task) and planned another; the health bureau's 督查组 took a 细则's points for what it found
-at 皇城镇中心卫生院 (antibiotics prescribed without cause); a signed-off task whose 回头看 has come is looked back at. Loading twice
-creates nothing new."""
+at 皇城镇中心卫生院 (antibiotics prescribed without cause); a signed-off task whose 回头看
+has come is looked back at. Loading twice creates nothing new."""
 
 import datetime
 
