@@ -12,6 +12,7 @@ from campaign.dashboard import urls as dashboard
 from campaign.dossier import urls as dossier
 from campaign.home import urls as home
 from campaign.incidents import urls as incidents
+from campaign.inspections import urls as inspections
 from campaign.letters import urls as letters
 from campaign.monthly import urls as monthly
 from campaign.nominations import urls as nominations
@@ -36,6 +37,7 @@ campaign_patterns = [
     *incidents.urlpatterns,
     *dossier.urlpatterns,
     *pairing.urlpatterns,
+    *inspections.urlpatterns,
 ]
 
 urlpatterns = [

@@ -269,10 +269,12 @@ class Member(models.Model):
 
 
 # What an inspection group (巡回检查组) does in the subtrees it inspects: it reads them,
+# records its visits and what it finds there (检查走访, 检查发现: campaign.inspections),
 # scores them by hand (督查组评分) and files follow-up notes on supervised tasks
-# (跟踪问效); it changes nothing else. Its scope is not writable: those two writes are
-# checked by campaign.scores.services.may_score and pledges.rectification.may_follow_up.
-INSPECTOR_ACCESS = _("查阅、评分、登记检查发现、记录跟踪问效")
+# (跟踪问效); it changes nothing else. Its scope is not writable: those writes are
+# checked by campaign.inspections.services.may_plan, campaign.scores.services.may_score
+# and pledges.rectification.may_follow_up.
+INSPECTOR_ACCESS = _("查阅、记录检查走访、登记检查发现、评分、记录跟踪问效")
 
 
 class Role(models.TextChoices):
@@ -280,7 +282,8 @@ class Role(models.TextChoices):
     # bureau's), so the label names the job, not the county.
     OFFICE = "office", _("活动办公室")
     LEADER = "leader", _("上级党组织负责人")
-    INSPECTOR = "inspector", _("巡回检查组")
+    # Its scope reads everything and writes only what inspecting produces: the label says so.
+    INSPECTOR = "inspector", _("巡回检查组（查阅，只记录检查）")
     SECRETARY = "secretary", _("党支部书记")
     MEMBER = "member", _("党员")
 
@@ -306,7 +309,9 @@ class User(AbstractUser):
         verbose_name=_("检查范围"),
         blank=True,
         related_name="+",
-        help_text=_("巡回检查组在这些组织及其下级中查阅、评分、登记检查发现、记录跟踪问效，不能修改其他数据。"),
+        help_text=_(
+            "巡回检查组在这些组织及其下级中查阅、记录检查走访、登记检查发现、评分、记录跟踪问效，不能修改其他数据。"
+        ),
     )
 
     objects = UserManager()

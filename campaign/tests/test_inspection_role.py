@@ -19,13 +19,17 @@ from pledges.models import FollowUp, Rectification, Supervision
 
 pytestmark = pytest.mark.django_db
 
-ACCESS = "查阅、评分、登记检查发现、记录跟踪问效"
+ACCESS = "查阅、记录检查走访、登记检查发现、评分、记录跟踪问效"
 # The URLs an inspection group may POST to, and why. Its own account's pages aside, these
 # are the writes its label names: scores and follow-up notes.
 INSPECTOR_WRITES = {
     "campaign:score_manual_edit": "评分",
     "pledges:supervision_follow_up": "跟踪问效",
     "campaign:incident_found": "登记检查发现",
+    "campaign:visit_plan": "记录检查走访",
+    "campaign:visit_record": "记录检查走访",
+    "campaign:visit_item_add": "记录检查走访",
+    "campaign:finding_add": "登记检查发现",
 }
 # The user's own account and choices: writing them changes nobody's data.
 OWN_ACCOUNT = {"password_change", "orgs:reminder_dismiss", "campaign:choose"}
