@@ -184,7 +184,9 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
         )
         rectifications = list(
             Rectification.objects.filter(
-                organization=organization, is_published=True, status=RectificationStatus.SOLVED
+                organization=organization,
+                is_published=True,
+                status__in=(RectificationStatus.SOLVED, RectificationStatus.VERIFIED),
             )
             .exclude(source=RectificationSource.EVALUATION, member__isnull=False)
             .select_related("campaign")

@@ -68,6 +68,7 @@ class CampaignForm(forms.ModelForm):
             "review_period_months",
             "reports_per_month",
             "models_per_quarter",
+            "lookback_months",
         ]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
         help_texts = {
@@ -85,6 +86,7 @@ class CampaignForm(forms.ModelForm):
             "review_period_months": _("每个组织和党员至少每隔几个月接受一次领导点评（默认半年）。"),
             "reports_per_month": _("每个党组织每月至少上报的信息条数。"),
             "models_per_quarter": _("各乡镇和县直机关各大口每季度至少培树的典型数。"),
+            "lookback_months": _("整改任务验收销号后，隔几个月进行回头看，检查整改是否落实到位。"),
         }
         error_messages = {
             "name": {"required": _("请填写活动名称。")},
