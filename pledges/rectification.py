@@ -293,9 +293,11 @@ def _require_sign_off(user: User, rectification: Rectification) -> None:
 
 
 def _locked(rectification: Rectification) -> Rectification:
-    """The stored row, held for the rest of the transaction: two reports, or a report and
-    a sign-off, do not interleave."""
-    return Rectification.objects.select_for_update().get(pk=rectification.pk)
+    """The caller's instance, reloaded from its row held for the rest of the transaction:
+    two reports, or a report and a sign-off, do not interleave."""
+    Rectification.objects.select_for_update().filter(pk=rectification.pk).exists()
+    rectification.refresh_from_db()
+    return rectification
 
 
 @transaction.atomic
