@@ -379,3 +379,41 @@ def test_the_campaign_form_edits_the_lookback_months(client, county, campaign):
     client.force_login(county.office)
     page = client.get(reverse("campaign:edit", args=[campaign.pk]))
     assert 'name="lookback_months"' in page.content.decode()
+
+
+# ---------------------------------------------------------------------------
+# The daily reminder
+# ---------------------------------------------------------------------------
+
+
+def test_a_reported_task_reminds_the_township_and_the_finder_until_signed_off(county, campaign):
+    from campaign.reminders.services import reminders_refresh
+    from orgs.models import ReminderKind
+    from orgs.selectors import open_reminders
+
+    def waiting(user):
+        return [reminder for reminder in open_reminders(user) if reminder.kind == ReminderKind.RECTIFICATION_TO_VERIFY]
+
+    task = reported(county, campaign)
+    found = opened(
+        county, campaign, organization=county.branch_b1, by=county.inspector_b, source=RectificationSource.INSPECTION
+    )
+    rectification_report_done(
+        rectification=found, result="已整改", solved_on=datetime.date(2011, 4, 20), by=county.secretary_user_b1
+    )
+    # Solved before sign-off existed: listed, not pushed.
+    make_rectification(campaign, county.branch_a2, datetime.date(2011, 5, 1), solved_on=datetime.date(2011, 4, 1))
+    day = datetime.date(2011, 5, 3)
+
+    reminders_refresh(today=day)
+
+    [reminder] = waiting(county.leader_a)
+    assert reminder.key == str(task.pk)
+    assert reminder.url == reverse("pledges:rectification_sign_off", args=[task.pk])
+    assert "请验收销号或退回重改" in reminder.message
+    assert [reminder.key for reminder in waiting(county.inspector_b)] == [str(found.pk)]
+    assert waiting(county.secretary_user_a1) == []
+
+    rectification_sign_off(rectification=task, by=county.leader_a)
+    reminders_refresh(today=day)
+    assert waiting(county.leader_a) == []
