@@ -123,6 +123,7 @@ class CampaignForm(forms.ModelForm):
         self.fields["satisfaction_threshold"].widget.attrs.update({"min": 0, "max": 100, "step": "0.01"})
         self.fields["ballot_batch_size"].required = False
         self.fields["subjects"].required = False
+        self.fields["lookback_months"].required = False
         self.fields["ballot_batch_size"].widget.attrs.update(
             {"min": MIN_BALLOT_BATCH_SIZE, "max": MAX_BALLOT_BATCH_SIZE}
         )
@@ -139,6 +140,11 @@ class CampaignForm(forms.ModelForm):
         # Left empty: the campaign's own, or the default for a new one.
         value = self.cleaned_data.get("ballot_batch_size")
         return value if value is not None else self.instance.ballot_batch_size
+
+    def clean_lookback_months(self):
+        # Left empty (or out of an older page): the campaign's own, or the default for a new one.
+        value = self.cleaned_data.get("lookback_months")
+        return value if value is not None else self.instance.lookback_months
 
     def clean_review_period_months(self):
         value = self.cleaned_data["review_period_months"]
