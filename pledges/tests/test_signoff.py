@@ -417,3 +417,13 @@ def test_a_reported_task_reminds_the_township_and_the_finder_until_signed_off(co
     rectification_sign_off(rectification=task, by=county.leader_a)
     reminders_refresh(today=day)
     assert waiting(county.leader_a) == []
+
+
+def test_the_notice_board_tells_a_signed_off_result_from_a_reported_one(client, county, campaign):
+    task = reported(county, campaign)
+    rectification_publish(rectification=task, by=county.secretary_user_a1)
+    board = reverse("board:organization", args=[county.branch_a1.notice_board_token])
+    assert "单位已报完成，尚未验收" in client.get(board).content.decode()
+    rectification_sign_off(rectification=task, by=county.leader_a)
+    page = client.get(board).content.decode()
+    assert "已验收销号" in page and "尚未验收" not in page
