@@ -427,3 +427,15 @@ def test_the_notice_board_tells_a_signed_off_result_from_a_reported_one(client, 
     rectification_sign_off(rectification=task, by=county.leader_a)
     page = client.get(board).content.decode()
     assert "已验收销号" in page and "尚未验收" not in page
+
+
+def test_the_list_to_verify_costs_the_same_for_more_tasks(client, county, campaign, django_assert_max_num_queries):
+    reported(county, campaign)
+    client.force_login(county.leader_a)
+    url = reverse("pledges:rectifications_to_verify")
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for _ in range(5):
+        reported(county, campaign, organization=county.branch_a2, by=county.leader_a)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get(url).context["page"]) == 6
