@@ -37,7 +37,11 @@ def reported(c, organization):
         if not default_storage.exists(MATRIX_FILE):
             default_storage.save(MATRIX_FILE, ContentFile(TINY_PNG))
         RectificationEvidence.objects.create(
-            rectification=task, file=MATRIX_FILE, original_name="值班表.png", content_type="image/png", size=len(TINY_PNG)
+            rectification=task,
+            file=MATRIX_FILE,
+            original_name="值班表.png",
+            content_type="image/png",
+            size=len(TINY_PNG),
         )
         setattr(c, key, task)
     return getattr(c, key)
