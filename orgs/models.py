@@ -340,6 +340,7 @@ class ReminderKind(models.TextChoices):
     REPORTS_SHORT = "reports_short", _("信息报送不足")
     REVIEWS_OVERDUE = "reviews_overdue", _("点评逾期")
     RECTIFICATION_LATE = "rectification_late", _("整改逾期")
+    RECTIFICATION_TO_VERIFY = "rectification_to_verify", _("整改待验收")
 
 
 # One sentence per kind, rendered from the stored params in the reader's language.
@@ -351,9 +352,12 @@ REMINDER_MESSAGES = {
     ReminderKind.RECTIFICATION_LATE: _(
         "%(organization)s的整改任务“%(problem)s”已过整改时限（%(deadline)s），尚未完成。"
     ),
+    ReminderKind.RECTIFICATION_TO_VERIFY: _(
+        "%(organization)s已报告整改任务“%(problem)s”完成（%(reported)s），请验收销号或退回重改。"
+    ),
 }
 # Params that hold ISO dates, shown in the reader's date format; a month is its first day.
-_REMINDER_DATE_PARAMS = ("start", "end", "deadline")
+_REMINDER_DATE_PARAMS = ("start", "end", "deadline", "reported")
 _REMINDER_MONTH_PARAMS = ("month",)
 
 

@@ -262,8 +262,13 @@ class RectificationForm(forms.ModelForm):
     pledge_item = forms.ModelChoiceField(label=_("相关承诺事项"), queryset=None, required=False)
     status = forms.ChoiceField(
         label=_("整改状态"),
-        # Solved is reached through the solve page, which asks for the result.
-        choices=[choice for choice in RectificationStatus.choices if choice[0] != RectificationStatus.SOLVED],
+        # Reported done is reached through the report page, which asks for the result and
+        # evidence; signed off only through sign-off, by someone other than the unit.
+        choices=[
+            choice
+            for choice in RectificationStatus.choices
+            if choice[0] not in (RectificationStatus.SOLVED, RectificationStatus.VERIFIED)
+        ],
         required=False,
     )
 
@@ -284,7 +289,7 @@ class RectificationForm(forms.ModelForm):
         self.fields["pledge_item"].label_from_instance = lambda item: f"{item.pledge.title}：{item.target[:30]}"
         if editing:
             del self.fields["campaign"]
-            if self.instance.status == RectificationStatus.SOLVED:
+            if self.instance.status in (RectificationStatus.SOLVED, RectificationStatus.VERIFIED):
                 del self.fields["status"]
             else:
                 self.fields["status"].initial = self.instance.status
@@ -305,18 +310,63 @@ class RectificationForm(forms.ModelForm):
         return cleaned
 
 
-class SolveForm(forms.Form):
+class ReportDoneForm(forms.Form):
+    """报告整改完成: the result, the day, and photos or scans for whoever signs it off."""
+
     result = forms.CharField(
         label=_("整改结果"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("写明整改后的实际效果，这段文字将向群众公开。"),
+        help_text=_("写明整改后的实际效果，验收时据此核对；公开后这段文字将向群众展示。"),
+        error_messages={"required": _("请填写整改结果。")},
     )
-    solved_on = forms.DateField(label=_("完成日期"), widget=DATE_WIDGET)
+    solved_on = forms.DateField(
+        label=_("完成日期"),
+        widget=DATE_WIDGET,
+        error_messages={"required": _("请填写完成日期。"), "invalid": _("请按“年-月-日”填写日期。")},
+    )
+    files = MultipleFileField(label=_("佐证材料"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = gettext(
+            "整改前后的照片、会议记录、制度文件的扫描件等：JPEG、PNG、WebP 照片或 PDF，"
+            "每个不超过 %(mb)s MB，最多 %(count)s 个。照片中的拍摄位置等信息会被去除。"
+        ) % {"mb": EVIDENCE_MAX_BYTES // 2**20, "count": EVIDENCE_MAX_FILES}
         self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", gettext("整改完成"), css_class="btn-lg"))
+        self.helper.add_input(Submit("submit", gettext("报告整改完成"), css_class="btn-lg"))
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if len(files) > EVIDENCE_MAX_FILES:
+            raise ValidationError(gettext("每项整改最多上传 %(count)s 个佐证材料。") % {"count": EVIDENCE_MAX_FILES})
+        return files
+
+
+class SignOffForm(forms.Form):
+    """验收: sign the task off, or send it back; a send-back needs the reason."""
+
+    SIGN_OFF = "sign_off"
+    SEND_BACK = "send_back"
+
+    decision = forms.ChoiceField(
+        label=_("验收结论"),
+        choices=[(SIGN_OFF, _("验收合格，销号")), (SEND_BACK, _("不合格，退回重改"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择验收结论。")},
+    )
+    note = forms.CharField(
+        label=_("验收意见"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text=_("退回时必须写明理由，责任单位会看到。"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.SEND_BACK and not cleaned.get("note", "").strip():
+            self.add_error("note", gettext("退回时请写明理由，让责任单位知道还要做什么。"))
+        return cleaned
 
 
 class SupervisionForm(forms.Form):

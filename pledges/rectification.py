@@ -1,8 +1,10 @@
 """集中核查: rectification tasks, and 挂牌督办 with 跟踪问效 on late pledge items and open tasks.
 
 Who does what:
-- the organization's filers (office, leader, secretary who may change it) create,
-  edit, solve and publish its rectification tasks;
+- the organization's filers (office, leader, secretary who may change it) create and
+  edit its rectification tasks, report them done with evidence, and publish them;
+- a reported task is checked by someone other than the unit (may_sign_off): signed off
+  (验收销号) or sent back with the reason; 回头看 falls due months after sign-off;
 - the office, or an organization strictly above the one responsible, lists a late
   pledge item or an open task for supervision, follows it up and closes it (销号);
 - an inspection group adds follow-up notes in the subtrees it inspects.
@@ -11,9 +13,11 @@ Who does what:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -26,13 +30,18 @@ from pledges.models import (
     FollowUp,
     PledgeItem,
     Rectification,
+    RectificationEvidence,
+    RectificationSignOff,
     RectificationSource,
     RectificationStatus,
+    SignOffOutcome,
     Supervision,
 )
-from pledges.progress import ItemState, item_state
+from pledges.progress import EVIDENCE_MAX_FILES, CheckedEvidence, ItemState, evidence_check, item_state
 
 MANAGING_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.SECRETARY})
+# Done as far as the unit is concerned: reported (awaiting sign-off) or signed off.
+DONE_STATUSES = (RectificationStatus.SOLVED, RectificationStatus.VERIFIED)
 EDITABLE_FIELDS = frozenset(
     {"source", "category", "problem", "measure", "owner", "deadline", "status", "member", "pledge_item"}
 )
@@ -81,14 +90,70 @@ def may_close_supervision(user: User, supervision: Supervision) -> bool:
     return user.pk == supervision.supervisor_id or may_supervise(user, supervision.organization)
 
 
+def may_sign_off(user: User, rectification: Rectification) -> bool:
+    """验收销号 or sending back is done by someone other than the unit: the office, an
+    office/leader/secretary account of an organization strictly above the responsible one
+    (as for 挂牌督办), the inspection group that found the problem, or any inspection group
+    whose assigned subtree holds the unit (it checks what it inspects). Never an account
+    of the responsible organization itself, nor the member the task is about."""
+    if user.is_superuser:
+        return True
+    if user.organization_id == rectification.organization_id:
+        return False
+    if rectification.member_id is not None and user.member_id == rectification.member_id:
+        return False
+    if user.role == Role.INSPECTOR:
+        return user.pk == rectification.found_by_id or user_scope(user).contains(rectification.organization)
+    return may_supervise(user, rectification.organization)
+
+
+def sign_off_q(user: User, prefix: str = "") -> Q:
+    """may_sign_off for querysets that the user's scope already narrows (the scoped
+    manager): a test holds the two together."""
+    if user.is_superuser:
+        return Q()
+    own = Q(**{f"{prefix}organization_id": user.organization_id}) if user.organization_id else Q(pk__in=[])
+    if user.member_id:
+        own |= Q(**{f"{prefix}member_id": user.member_id})
+    if user.role == Role.INSPECTOR:
+        return ~own
+    scope = user_scope(user)
+    if user.role not in MANAGING_ROLES or user.organization_id is None or not scope.writable:
+        return Q(pk__in=[])
+    if user.role == Role.OFFICE:
+        return ~own
+    return ~own & Q(**{f"{prefix}organization__path__startswith": user.organization.path})
+
+
 def is_late(rectification: Rectification, today: datetime.date | None = None) -> bool:
+    """Past the deadline and not reported done: once reported, the wait is the signer's, not the unit's."""
     today = today or timezone.localdate()
-    return rectification.status != RectificationStatus.SOLVED and rectification.deadline < today
+    return rectification.status not in DONE_STATUSES and rectification.deadline < today
 
 
 def late_rectifications_q(today: datetime.date, prefix: str = "") -> Q:
     """The same rule as is_late, for querysets."""
-    return ~Q(**{f"{prefix}status": RectificationStatus.SOLVED}) & Q(**{f"{prefix}deadline__lt": today})
+    return ~Q(**{f"{prefix}status__in": DONE_STATUSES}) & Q(**{f"{prefix}deadline__lt": today})
+
+
+# The dashboard's three states of a task as of a day, shared by the figures rollup and
+# the live count (pledges.selectors.rectification_tally), so the two cannot drift apart.
+
+
+def verified_by_q(as_of: datetime.date, prefix: str = "") -> Q:
+    """Signed off (已验收销号) on or before the day."""
+    return Q(**{f"{prefix}status": RectificationStatus.VERIFIED, f"{prefix}verified_at__date__lte": as_of})
+
+
+def awaiting_sign_off_q(as_of: datetime.date, prefix: str = "") -> Q:
+    """Reported done by the day and not signed off by then (待验收); old tasks solved
+    before sign-off existed are here for good, as they were never checked."""
+    return Q(**{f"{prefix}solved_on__lte": as_of}) & ~verified_by_q(as_of, prefix)
+
+
+def unsolved_q(as_of: datetime.date, prefix: str = "") -> Q:
+    """Not reported done by the day (未完成)."""
+    return Q(**{f"{prefix}solved_on__isnull": True}) | Q(**{f"{prefix}solved_on__gt": as_of})
 
 
 def supervisor_candidates(*, organization: Organization, by: User) -> QuerySet[User]:
@@ -195,13 +260,17 @@ def rectification_update(*, rectification: Rectification, by: User, **fields) ->
     status = fields.get("status", rectification.status)
     if status not in RectificationStatus.values:
         raise ValidationError(_("整改状态不正确。"))
+    if rectification.status == RectificationStatus.VERIFIED:
+        raise ValidationError(_("该整改任务已验收销号，不能再修改。"))
+    if status == RectificationStatus.VERIFIED:
+        raise ValidationError(_("验收销号须由上级党组织或检查组进行。"))
     if status == RectificationStatus.SOLVED and rectification.status != RectificationStatus.SOLVED:
-        raise ValidationError(_("请用“整改完成”填写整改结果和完成日期。"))
+        raise ValidationError(_("请用“报告整改完成”填写整改结果、完成日期并上传佐证材料。"))
     for name, value in fields.items():
         setattr(rectification, name, value.strip() if isinstance(value, str) and name != "status" else value)
     if rectification.status != RectificationStatus.SOLVED:
-        # Reopened: the earlier result no longer holds.
-        rectification.result, rectification.solved_on = "", None
+        # Reopened: the earlier report no longer holds.
+        rectification.result, rectification.solved_on, rectification.reported_at = "", None, None
     _check_text(
         category=rectification.category,
         problem=rectification.problem,
@@ -218,22 +287,128 @@ def rectification_update(*, rectification: Rectification, by: User, **fields) ->
     return rectification
 
 
+def _require_sign_off(user: User, rectification: Rectification) -> None:
+    if not may_sign_off(user, rectification):
+        raise PermissionDenied(_("验收销号由上级党组织、活动办公室或发现问题的检查组进行，责任单位不能自己验收。"))
+
+
+def _locked(rectification: Rectification) -> Rectification:
+    """The caller's instance, reloaded from its row held for the rest of the transaction:
+    two reports, or a report and a sign-off, do not interleave."""
+    Rectification.objects.select_for_update().filter(pk=rectification.pk).exists()
+    rectification.refresh_from_db()
+    return rectification
+
+
 @transaction.atomic
-def rectification_solve(
-    *, rectification: Rectification, result: str, solved_on: datetime.date, by: User
+def rectification_report_done(
+    *,
+    rectification: Rectification,
+    result: str,
+    solved_on: datetime.date,
+    by: User,
+    files: Sequence[UploadedFile] = (),
 ) -> Rectification:
-    """整改完成: what was achieved and when. Can be repeated to correct an unpublished result."""
+    """报告整改完成: what was achieved, when, and the evidence (photos, scans). The task then
+    waits for sign-off (SOLVED, 待验收). Can be repeated to correct or add to a report not
+    yet signed off; after a send-back it is how the unit reports again."""
     _require_manage(by, rectification.organization)
-    if rectification.is_published:
+    stored = _locked(rectification)
+    if stored.status == RectificationStatus.VERIFIED:
+        raise ValidationError(_("该整改任务已验收销号，不能再修改整改结果。"))
+    if stored.is_published:
         raise ValidationError(_("该整改结果已向群众公开，请先撤回公开再修改。"))
     if not result.strip():
         raise ValidationError(_("请填写整改结果。"))
     if solved_on > timezone.localdate():
         raise ValidationError(_("完成日期不能晚于今天。"))
-    rectification.status = RectificationStatus.SOLVED
-    rectification.result = result.strip()
-    rectification.solved_on = solved_on
-    rectification.save()
+    if len(files) + stored.evidence.count() > EVIDENCE_MAX_FILES:
+        raise ValidationError(_("每项整改最多上传 %(count)s 个佐证材料。") % {"count": EVIDENCE_MAX_FILES})
+    # Check every file before writing anything, so one bad file leaves nothing behind.
+    checked = [evidence_check(upload) for upload in files]
+    for file in checked:
+        _evidence_store(rectification=stored, file=file, by=by)
+    stored.status = RectificationStatus.SOLVED
+    stored.result = result.strip()
+    stored.solved_on = solved_on
+    stored.reported_at = timezone.now()
+    stored.save()
+    return stored
+
+
+def _evidence_store(*, rectification: Rectification, file: CheckedEvidence, by: User) -> RectificationEvidence:
+    evidence = RectificationEvidence(
+        rectification=rectification,
+        original_name=file.original_name,
+        content_type=file.content_type,
+        size=len(file.content),
+        uploaded_by=by,
+    )
+    # The storage name comes from models.rectification_evidence_path: random.
+    evidence.file.save("evidence", ContentFile(file.content), save=False)
+    evidence.save()
+    return evidence
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later, or the month's last day if it is shorter (31 Aug + 3 → 30 Nov)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def rectification_sign_off(*, rectification: Rectification, note: str = "", by: User) -> Rectification:
+    """验收销号: the reported task is checked and closed; 回头看 falls due the campaign's
+    look-back months later. A second sign-off (two signers at once) is refused."""
+    _require_sign_off(by, rectification)
+    now = timezone.now()
+    lookback_due = add_months(timezone.localdate(now), rectification.campaign.lookback_months)
+    # Conditional update: only a task still awaiting sign-off changes, whoever comes second gets 0 rows.
+    updated = Rectification.objects.filter(pk=rectification.pk, status=RectificationStatus.SOLVED).update(
+        status=RectificationStatus.VERIFIED, verified_at=now, verified_by=by, lookback_due=lookback_due
+    )
+    if updated != 1:
+        raise ValidationError(_("该整改任务不在待验收状态（可能已被验收销号或退回），请刷新后查看。"))
+    RectificationSignOff.objects.create(
+        rectification=rectification, outcome=SignOffOutcome.SIGNED_OFF, note=note.strip(), checked_by=by, checked_at=now
+    )
+    rectification.refresh_from_db()
+    # QuerySet.update() bypasses save(): record the history row here.
+    rectification.save(update_fields=["status"])
+    return rectification
+
+
+@transaction.atomic
+def rectification_send_back(*, rectification: Rectification, reason: str, by: User) -> Rectification:
+    """退回重改: the report does not hold; the unit sees the reason and works on. A result
+    shown on the notice board is taken off, since it was not accepted."""
+    _require_sign_off(by, rectification)
+    if not reason.strip():
+        raise ValidationError(_("退回时请写明理由，让责任单位知道还要做什么。"))
+    updated = Rectification.objects.filter(pk=rectification.pk, status=RectificationStatus.SOLVED).update(
+        status=RectificationStatus.IN_PROGRESS,
+        solved_on=None,
+        reported_at=None,
+        is_published=False,
+        published_on=None,
+    )
+    if updated != 1:
+        raise ValidationError(_("该整改任务不在待验收状态（可能已被验收销号或退回），请刷新后查看。"))
+    RectificationSignOff.objects.create(
+        rectification=rectification,
+        outcome=SignOffOutcome.SENT_BACK,
+        note=reason.strip(),
+        checked_by=by,
+        checked_at=timezone.now(),
+    )
+    rectification.refresh_from_db()
+    rectification.save(update_fields=["status"])
     return rectification
 
 
@@ -241,10 +416,10 @@ def rectification_solve(
 def rectification_publish(
     *, rectification: Rectification, by: User, published_on: datetime.date | None = None
 ) -> Rectification:
-    """Show a solved task's result on the organization's notice board."""
+    """Show a reported or signed-off task's result on the organization's notice board."""
     _require_manage(by, rectification.organization)
-    if rectification.status != RectificationStatus.SOLVED:
-        raise ValidationError(_("只有整改完成的任务才能向群众公开。"))
+    if rectification.status not in DONE_STATUSES:
+        raise ValidationError(_("只有报告整改完成的任务才能向群众公开。"))
     if rectification.is_published:
         return rectification
     rectification.is_published = True
@@ -265,7 +440,7 @@ def rectification_unpublish(*, rectification: Rectification, by: User) -> Rectif
 
 @transaction.atomic
 def rectifications_publish(*, rectifications: Iterable[Rectification], by: User) -> list[Rectification]:
-    """Publish a batch, e.g. all solved tasks of one category (分门归类公开). Every task
+    """Publish a batch, e.g. all reported tasks of one category (分门归类公开). Every task
     must be solved and the user's to publish, or none is published."""
     today = timezone.localdate()
     return [rectification_publish(rectification=item, by=by, published_on=today) for item in rectifications]
@@ -302,8 +477,8 @@ def supervision_open(
             raise ValidationError(_("只有逾期未完成的承诺事项才能挂牌督办。"))
         open_exists = Supervision.objects.filter(pledge_item=target, closed_at__isnull=True).exists()
     else:
-        if target.status == RectificationStatus.SOLVED:
-            raise ValidationError(_("该整改任务已完成，无需挂牌督办。"))
+        if target.status in DONE_STATUSES:
+            raise ValidationError(_("该整改任务已报告完成，无需挂牌督办。"))
         open_exists = Supervision.objects.filter(rectification=target, closed_at__isnull=True).exists()
     if open_exists:
         raise ValidationError(_("该事项已在挂牌督办中，请在督办记录里跟踪。"))

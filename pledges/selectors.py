@@ -7,16 +7,34 @@ active scope shows; the pages pass in what they parsed from the request.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import TypedDict
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from campaign.campaigns.models import Campaign
 from orgs.models import Organization, User
 from pledges.coverage import MASS_KINDS
 from pledges.lifecycle import awaiting_decision
-from pledges.models import FollowUp, Pledge, Rectification, RectificationStatus, Supervision
-from pledges.rectification import late_rectifications_q, visible_supervisions
+from pledges.models import (
+    FollowUp,
+    Pledge,
+    Rectification,
+    RectificationEvidence,
+    RectificationSignOff,
+    RectificationStatus,
+    SignOffOutcome,
+    Supervision,
+)
+from pledges.rectification import (
+    DONE_STATUSES,
+    awaiting_sign_off_q,
+    late_rectifications_q,
+    sign_off_q,
+    unsolved_q,
+    verified_by_q,
+    visible_supervisions,
+)
 
 # ---------------------------------------------------------------------------
 # Pledges
@@ -119,13 +137,13 @@ def organizations_with_rectifications(*, solved_only: bool = False) -> QuerySet[
     tree order: the choices of the task lists' organization filter."""
     tasks = Rectification.objects.all()
     if solved_only:
-        tasks = tasks.filter(status=RectificationStatus.SOLVED)
+        tasks = tasks.filter(status__in=DONE_STATUSES)
     return Organization.objects.filter(pk__in=tasks.values("organization_id")).order_by("path")
 
 
 def solved_rectifications(*, organization: Organization | None = None) -> QuerySet[Rectification]:
-    """The solved tasks, in a subtree if given."""
-    tasks = Rectification.objects.filter(status=RectificationStatus.SOLVED)
+    """The tasks reported done (signed off or not), in a subtree if given."""
+    tasks = Rectification.objects.filter(status__in=DONE_STATUSES)
     if organization is not None:
         tasks = tasks.filter(organization__path__startswith=organization.path)
     return tasks
@@ -153,6 +171,77 @@ def solved_rectifications_by_category(*, organization: Organization | None = Non
         if not task.is_published:
             groups[-1]["unpublished"] += 1
     return groups
+
+
+# ---------------------------------------------------------------------------
+# 验收销号
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """What a task's page shows of its reports and checks."""
+
+    evidence: list[RectificationEvidence]
+    sign_offs: list[RectificationSignOff]
+
+    @property
+    def sent_back(self) -> RectificationSignOff | None:
+        """The latest check, if it sent the task back: the reason the unit must answer."""
+        last = self.sign_offs[-1] if self.sign_offs else None
+        return last if last is not None and last.outcome == SignOffOutcome.SENT_BACK else None
+
+
+def rectification_dossier(*, rectification: Rectification) -> Dossier:
+    """The task's evidence files and every round of sign-off, oldest first. Two queries."""
+    return Dossier(
+        evidence=list(rectification.evidence.select_related("uploaded_by__member")),
+        sign_offs=list(rectification.sign_offs.select_related("checked_by__member")),
+    )
+
+
+def rectifications_to_verify(
+    *,
+    user: User,
+    campaign_id: int | None = None,
+    category: str = "",
+    organization: Organization | None = None,
+) -> QuerySet[Rectification]:
+    """待验收: the reported tasks the user may sign off (the queryset form of
+    may_sign_off), the longest waiting first; old ones never reported through sign-off last."""
+    tasks = (
+        Rectification.objects.filter(sign_off_q(user), status=RectificationStatus.SOLVED)
+        .select_related("organization", "member", "campaign")
+        .annotate(evidence_count=Count("evidence"))
+        .order_by(F("reported_at").asc(nulls_last=True), "solved_on", "pk")
+    )
+    if campaign_id is not None:
+        tasks = tasks.filter(campaign_id=campaign_id)
+    if category:
+        tasks = tasks.filter(category=category)
+    if organization is not None:
+        tasks = tasks.filter(organization__path__startswith=organization.path)
+    return tasks
+
+
+@dataclass(frozen=True)
+class RectificationTally:
+    verified: int
+    to_verify: int
+    unsolved: int
+
+
+def rectification_tally(*, campaign: Campaign, organization: Organization, as_of: datetime.date) -> RectificationTally:
+    """A subtree's tasks as of a day: signed off, reported and awaiting sign-off, not yet
+    reported. Counted live with the rules the figures rollup groups (campaign.dashboard.figures)."""
+    counts = Rectification.objects.filter(
+        campaign=campaign, organization__path__startswith=organization.path, created_at__date__lte=as_of
+    ).aggregate(
+        verified=Count("pk", filter=verified_by_q(as_of)),
+        to_verify=Count("pk", filter=awaiting_sign_off_q(as_of)),
+        unsolved=Count("pk", filter=unsolved_q(as_of)),
+    )
+    return RectificationTally(**counts)
 
 
 # ---------------------------------------------------------------------------

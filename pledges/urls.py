@@ -45,7 +45,10 @@ urlpatterns = [
     ),
     path("rectifications/<int:pk>/", rectification.rectification_detail, name="rectification"),
     path("rectifications/<int:pk>/edit/", rectification.rectification_edit, name="rectification_edit"),
-    path("rectifications/<int:pk>/solve/", rectification.rectification_solve_view, name="rectification_solve"),
+    path("rectifications/<int:pk>/report/", rectification.rectification_report_view, name="rectification_report"),
+    path("rectifications/<int:pk>/sign-off/", rectification.rectification_sign_off_view, name="rectification_sign_off"),
+    path("rectifications/to-verify/", rectification.rectification_to_verify, name="rectifications_to_verify"),
+    path("rectifications/evidence/<int:pk>/", rectification.rectification_evidence, name="rectification_evidence"),
     path("rectifications/<int:pk>/publish/", rectification.rectification_publish_view, name="rectification_publish"),
     path(
         "rectifications/<int:pk>/unpublish/",

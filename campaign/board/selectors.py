@@ -93,6 +93,8 @@ class BoardRectification:
     result: str
     solved_on: datetime.date | None
     published_on: datetime.date | None
+    # Signed off (验收销号) by the organization above or the inspection group; None: reported only.
+    verified_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,9 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
         )
         rectifications = list(
             Rectification.objects.filter(
-                organization=organization, is_published=True, status=RectificationStatus.SOLVED
+                organization=organization,
+                is_published=True,
+                status__in=(RectificationStatus.SOLVED, RectificationStatus.VERIFIED),
             )
             .exclude(source=RectificationSource.EVALUATION, member__isnull=False)
             .select_related("campaign")
@@ -238,6 +242,7 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
             result=rectification.result,
             solved_on=rectification.solved_on,
             published_on=rectification.published_on,
+            verified_on=timezone.localdate(rectification.verified_at) if rectification.verified_at else None,
         )
         if campaign.rectifications and campaign.rectifications[-1][0] == rectification.category:
             campaign.rectifications[-1][1].append(shown)

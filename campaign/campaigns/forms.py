@@ -68,6 +68,7 @@ class CampaignForm(forms.ModelForm):
             "review_period_months",
             "reports_per_month",
             "models_per_quarter",
+            "lookback_months",
         ]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
         help_texts = {
@@ -85,6 +86,7 @@ class CampaignForm(forms.ModelForm):
             "review_period_months": _("每个组织和党员至少每隔几个月接受一次领导点评（默认半年）。"),
             "reports_per_month": _("每个党组织每月至少上报的信息条数。"),
             "models_per_quarter": _("各乡镇和县直机关各大口每季度至少培树的典型数。"),
+            "lookback_months": _("整改任务验收销号后，隔几个月进行回头看，检查整改是否落实到位。"),
         }
         error_messages = {
             "name": {"required": _("请填写活动名称。")},
@@ -121,6 +123,7 @@ class CampaignForm(forms.ModelForm):
         self.fields["satisfaction_threshold"].widget.attrs.update({"min": 0, "max": 100, "step": "0.01"})
         self.fields["ballot_batch_size"].required = False
         self.fields["subjects"].required = False
+        self.fields["lookback_months"].required = False
         self.fields["ballot_batch_size"].widget.attrs.update(
             {"min": MIN_BALLOT_BATCH_SIZE, "max": MAX_BALLOT_BATCH_SIZE}
         )
@@ -137,6 +140,11 @@ class CampaignForm(forms.ModelForm):
         # Left empty: the campaign's own, or the default for a new one.
         value = self.cleaned_data.get("ballot_batch_size")
         return value if value is not None else self.instance.ballot_batch_size
+
+    def clean_lookback_months(self):
+        # Left empty (or out of an older page): the campaign's own, or the default for a new one.
+        value = self.cleaned_data.get("lookback_months")
+        return value if value is not None else self.instance.lookback_months
 
     def clean_review_period_months(self):
         value = self.cleaned_data["review_period_months"]

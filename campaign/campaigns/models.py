@@ -85,6 +85,10 @@ class Campaign(models.Model):
     remedial_days = models.PositiveSmallIntegerField(
         _("补课整改期限（天）"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
+    # 回头看: how long after a rectification is signed off an inspection checks that it held.
+    lookback_months = models.PositiveSmallIntegerField(
+        _("整改回头看间隔（月）"), default=3, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -303,6 +303,7 @@ def campaign_create(
     review_period_months: int = DEFAULT_REVIEW_PERIOD_MONTHS,
     reports_per_month: int = DEFAULT_REPORTS_PER_MONTH,
     models_per_quarter: int = DEFAULT_MODELS_PER_QUARTER,
+    lookback_months: int = 3,
     ballot_batch_size: int = DEFAULT_BALLOT_BATCH_SIZE,
     evaluation: EvaluationPreset = PARTY_PRESET,
     subjects: str = CampaignSubjects.PARTY,
@@ -331,6 +332,7 @@ def campaign_create(
         review_period_months=review_period_months,
         reports_per_month=reports_per_month,
         models_per_quarter=models_per_quarter,
+        lookback_months=lookback_months,
         ballot_batch_size=ballot_batch_size,
         subjects=_checked_subjects(subjects),
         mass_organizations_take_part=mass_organizations_take_part,
@@ -356,6 +358,7 @@ def campaign_update(
     review_period_months: int,
     reports_per_month: int,
     models_per_quarter: int,
+    lookback_months: int | None = None,
     ballot_batch_size: int | None = None,
     subjects: str | None = None,
     mass_organizations_take_part: bool | None = None,
@@ -381,6 +384,8 @@ def campaign_update(
     campaign.review_period_months = review_period_months
     campaign.reports_per_month = reports_per_month
     campaign.models_per_quarter = models_per_quarter
+    if lookback_months is not None:
+        campaign.lookback_months = lookback_months
     if ballot_batch_size is not None:
         _check_batch_size(ballot_batch_size)
         campaign.ballot_batch_size = ballot_batch_size

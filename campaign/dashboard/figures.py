@@ -59,6 +59,7 @@ from pledges.coverage import (
     pledging_organizations,
 )
 from pledges.models import PledgeItem, Rectification
+from pledges.rectification import awaiting_sign_off_q, unsolved_q, verified_by_q
 from reviews.assignments import member_subject_q, organization_subject_q, period_end, period_start
 from reviews.models import EvaluationRound, RoundState, TallyResult
 from reviews.review_coverage import member_reviewed, organization_reviewed
@@ -89,6 +90,8 @@ class Figures:
     rectifications_overdue: int = 0
     rectifications_due: int = 0
     rectifications_on_time: int = 0
+    rectifications_verified: int = 0
+    rectifications_to_verify: int = 0
     reports: int = 0
     reports_adopted: int = 0
     reports_quota: int = 0
@@ -322,11 +325,14 @@ def _evaluations(figures: dict[int, Figures], campaign: Campaign, period: Period
 
 
 def _rectifications(figures: dict[int, Figures], campaign: Campaign, period: Period, root: Organization) -> None:
+    """Open and overdue as the unit left them (not reported done by the day); of the
+    reported, those signed off and those still awaiting sign-off, with the rules of
+    the live count (pledges.selectors.rectification_tally): only a sign-off is completion."""
     as_of = period.as_of
     rectifications = Rectification.objects.filter(
         campaign=campaign, organization__path__startswith=root.path, created_at__date__lte=as_of
     )
-    unsolved_then = Q(solved_on__isnull=True) | Q(solved_on__gt=as_of)
+    unsolved_then = unsolved_q(as_of)
     due_in_period = Q(deadline__range=(period.review_start, as_of))
     grouped = _count_by(
         rectifications,
@@ -335,6 +341,8 @@ def _rectifications(figures: dict[int, Figures], campaign: Campaign, period: Per
         overdue=Count("pk", filter=unsolved_then & Q(deadline__lt=as_of)),
         due=Count("pk", filter=due_in_period),
         on_time=Count("pk", filter=due_in_period & Q(solved_on__lte=F("deadline"))),
+        verified=Count("pk", filter=verified_by_q(as_of)),
+        to_verify=Count("pk", filter=awaiting_sign_off_q(as_of)),
     )
     _put(
         figures,
@@ -343,6 +351,8 @@ def _rectifications(figures: dict[int, Figures], campaign: Campaign, period: Per
         rectifications_overdue="overdue",
         rectifications_due="due",
         rectifications_on_time="on_time",
+        rectifications_verified="verified",
+        rectifications_to_verify="to_verify",
     )
 
 

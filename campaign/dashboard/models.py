@@ -45,6 +45,9 @@ class OrganizationFigures(models.Model):
     rectifications_overdue = models.PositiveIntegerField(default=0)
     rectifications_due = models.PositiveIntegerField(default=0)  # deadline within the period, by the day
     rectifications_on_time = models.PositiveIntegerField(default=0)  # of those, solved by the deadline
+    # Of the tasks reported done by the day: signed off (验收销号) by then, and still awaiting sign-off.
+    rectifications_verified = models.PositiveIntegerField(default=0)
+    rectifications_to_verify = models.PositiveIntegerField(default=0)
     reports = models.PositiveIntegerField(default=0)
     reports_adopted = models.PositiveIntegerField(default=0)
     reports_quota = models.PositiveIntegerField(default=0)

@@ -247,6 +247,8 @@ def _columns() -> list[tuple[str, str]]:
         (gettext("评议对象"), "subjects_evaluated"),
         (gettext("未达标对象"), "subjects_below"),
         (gettext("满意率(%)"), "satisfaction_percent"),
+        (gettext("已验收整改"), "rectifications_verified"),
+        (gettext("待验收整改"), "rectifications_to_verify"),
         (gettext("未完成整改"), "rectifications_open"),
         (gettext("逾期整改"), "rectifications_overdue"),
         (gettext("上报信息"), "reports"),

@@ -81,7 +81,7 @@ from pledges.rectification import (
     follow_up_add,
     rectification_create,
     rectification_publish,
-    rectification_solve,
+    rectification_report_done,
     rectification_update,
     supervision_close,
     supervision_open,
@@ -885,7 +885,7 @@ def _pledge_rectification(world: _World, rng: random.Random, plan: _Filed, day: 
     solved_on = day + _days(rng.randint(8, 28))
     if rng.random() < 0.45 and solved_on <= world.ends_on:
         with _clock(_at(solved_on, 16)):
-            rectification_solve(
+            rectification_report_done(
                 rectification=rectification,
                 result=texts.PLEDGE_RECTIFICATION_RESULT,
                 solved_on=solved_on,
@@ -929,7 +929,7 @@ def _rectify_found_problems(world: _World) -> None:
             solved_on = max(solved_on, created_on + _days(5))
             if roll < 0.5 + 0.35 * diligence and solved_on <= world.ends_on:
                 with _clock(_at(solved_on, 16)):
-                    rectification_solve(rectification=rectification, result=result, solved_on=solved_on, by=filer)
+                    rectification_report_done(rectification=rectification, result=result, solved_on=solved_on, by=filer)
                 published_on = solved_on + _days(rng.randint(3, 10))
                 if rng.random() < 0.6:
                     with _clock(_at(published_on, 9)):
@@ -1119,7 +1119,7 @@ def _review_with_rectification(
     solved_on = deadline - _days(rng.randint(0, 20))
     if rng.random() < 0.7 and solved_on <= world.ends_on:
         with _clock(_at(solved_on, 16)):
-            rectification_solve(
+            rectification_report_done(
                 rectification=review.rectification,
                 result="已对照点评意见逐项整改，整改情况已向上级党组织报告。",
                 solved_on=solved_on,
@@ -1299,7 +1299,7 @@ def _evaluation_round(
         if solved_on > world.ends_on:
             continue
         with _clock(_at(solved_on, 16)):
-            rectification_solve(
+            rectification_report_done(
                 rectification=rectification, result=rng.choice(texts.REMEDIAL_RESULTS), solved_on=solved_on, by=runner
             )
 

@@ -887,6 +887,25 @@ class ScaleGenerator:
                 """,
                 params,
             )
+        # 验收销号: two in three solved tasks were signed off by the organization above a
+        # week after the report; the rest still wait, reported but unverified.
+        self.execute(
+            None,
+            """
+            UPDATE pledges_rectification r
+            SET reported_at = (r.solved_on + time '16:00') AT TIME ZONE %(tz)s,
+                status = CASE WHEN r.id %% 3 <> 0 THEN 'verified' ELSE r.status END,
+                verified_by_id = CASE WHEN r.id %% 3 <> 0 THEN o.superior_user_id END,
+                verified_at = CASE WHEN r.id %% 3 <> 0
+                                   THEN (LEAST(%(end)s::date, r.solved_on + 7) + time '10:00') AT TIME ZONE %(tz)s END,
+                lookback_due = CASE WHEN r.id %% 3 <> 0
+                                    THEN (LEAST(%(end)s::date, r.solved_on + 7) + interval '3 months')::date END
+            FROM scale_org o
+            WHERE o.id = r.organization_id AND r.campaign_id = %(campaign)s
+              AND r.source = 'found_problem' AND r.status = 'solved'
+            """,
+            params,
+        )
         with self.step("pledges_supervision") as rows:
             # Late items still open, a few late ones since completed (closed when done),
             # and rectification past its deadline.

@@ -7,7 +7,9 @@ two per campaign, never one per organization):
 - 信息报送不足: an organization short of the month's information-report quota;
 - 点评逾期: a reviewer organization with subjects that went the previous review period
   without a review and are still not reviewed;
-- 整改逾期: a rectification task past its deadline and not solved.
+- 整改逾期: a rectification task past its deadline and not solved;
+- 整改待验收: a task reported done and awaiting sign-off, to whoever is asked to check
+  it: the inspection group that found it, and the accounts of the organization just above.
 Who is reminded is the account(s) anchored at the organization that has to act: they
 file its reports, write its reviews and record its rectifications. Leaders above see
 the same facts on their quota and coverage pages and are not reminded of each one.
@@ -29,8 +31,8 @@ from campaign.reports.services import REPORTER_ROLES, report_quota
 from orgs.models import ReminderKind, User
 from orgs.scoping import Scope, scope_activated
 from orgs.services import DueReminder, ReminderSync, reminders_sync
-from pledges.models import Rectification
-from pledges.rectification import MANAGING_ROLES, late_rectifications_q
+from pledges.models import Rectification, RectificationStatus
+from pledges.rectification import MANAGING_ROLES, late_rectifications_q, may_sign_off
 from reviews.assignments import REVIEWING_ROLES, period_end
 from reviews.review_coverage import overdue_pending, previous_period_start
 
@@ -58,6 +60,9 @@ def reminders_refresh(*, today: datetime.date, now: datetime.datetime | None = N
         # usually falls due after it), so every campaign that has started counts.
         ReminderKind.RECTIFICATION_LATE: reminders_sync(
             kind=ReminderKind.RECTIFICATION_LATE, due=_rectifications_late(started, today), now=now
+        ),
+        ReminderKind.RECTIFICATION_TO_VERIFY: reminders_sync(
+            kind=ReminderKind.RECTIFICATION_TO_VERIFY, due=_rectifications_to_verify(started), now=now
         ),
     }
 
@@ -149,4 +154,32 @@ def _rectifications_late(campaigns: list[Campaign], today: datetime.date) -> lis
             DueReminder(user, str(rectification.pk), params, url)
             for user in accounts.get(rectification.organization_id, [])
         ]
+    return due
+
+
+def _rectifications_to_verify(campaigns: list[Campaign]) -> list[DueReminder]:
+    """Each task reported done since sign-off exists (reported_at set) and not yet checked:
+    the finder, and the parent organization's filers who may sign it off. Tasks solved
+    before sign-off existed are on the 待验收 list but not pushed to anyone."""
+    waiting = list(
+        Rectification.objects.filter(
+            campaign__in=campaigns, status=RectificationStatus.SOLVED, reported_at__isnull=False
+        ).select_related("campaign", "organization", "member", "found_by__organization")
+    )
+    parents = _accounts(
+        (task.organization.parent_id for task in waiting if task.organization.parent_id), MANAGING_ROLES
+    )
+    due = []
+    for task in waiting:
+        candidates = list(parents.get(task.organization.parent_id, []))
+        if task.found_by is not None and task.found_by.is_active:
+            candidates.append(task.found_by)
+        params = {
+            "campaign": task.campaign.name,
+            "organization": task.organization.name,
+            "problem": Truncator(task.problem).chars(PROBLEM_CHARS),
+            "reported": timezone.localdate(task.reported_at).isoformat(),
+        }
+        url = reverse("pledges:rectification_sign_off", args=[task.pk])
+        due += [DueReminder(user, str(task.pk), params, url) for user in candidates if may_sign_off(user, task)]
     return due

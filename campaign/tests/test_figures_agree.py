@@ -28,6 +28,7 @@ from campaign.dashboard.models import OrganizationFigures
 from campaign.devdata.demo_campaign import DEMO_CAMPAIGN_NAME
 from orgs.models import Organization, OrganizationKind, User
 from pledges.coverage import coverage_summary
+from pledges.selectors import rectification_tally
 from reviews.review_coverage import review_coverage
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,13 @@ PLEDGE_FIGURES = {
 }
 # What the review coverage page shows, with organizations and members added up.
 REVIEW_FIGURES = ("reviews_due", "reviews_done")
-ROLLUP_NAMES = (*PLEDGE_FIGURES.values(), *REVIEW_FIGURES)
+# What the live count of rectifications (pledges.selectors.rectification_tally) gives a subtree.
+RECTIFICATION_FIGURES = {
+    "verified": "rectifications_verified",
+    "to_verify": "rectifications_to_verify",
+    "unsolved": "rectifications_open",
+}
+ROLLUP_NAMES = (*PLEDGE_FIGURES.values(), *REVIEW_FIGURES, *RECTIFICATION_FIGURES.values())
 
 
 class Rows:
@@ -112,6 +119,11 @@ def month_disagreements(campaign: Campaign, office: User, month: datetime.date) 
             compare("reviews", child, review_line(review_lines.get(child.pk)), rows.subtree(child, REVIEW_FIGURES))
         if organization == root:
             compare("reviews, total", root, review_line(reviews.total), rows.subtree(root, REVIEW_FIGURES))
+    # Rectifications: every organization's subtree, signed off apart from only reported.
+    for organization in organizations:
+        tally = rectification_tally(campaign=campaign, organization=organization, as_of=rows.as_of)
+        live = {rollup: getattr(tally, name) for name, rollup in RECTIFICATION_FIGURES.items()}
+        compare("rectifications", organization, live, rows.subtree(organization, RECTIFICATION_FIGURES.values()))
     return found
 
 

@@ -213,6 +213,10 @@ def test_pledges_reviews_reports_and_models_are_filled_in(generated):
     assert PledgeItem.objects.filter(completed_on__isnull=True, due_date__lt="2011-06-30").exists()
     assert Supervision.objects.filter(closed_at__isnull=True).exists()
     assert Rectification.objects.filter(source="found_problem", is_published=True).exists()
+    # Some found problems signed off from above, some reported and waiting for it.
+    found = Rectification.objects.filter(source="found_problem")
+    assert found.filter(status="verified", verified_by__isnull=False, lookback_due__isnull=False).exists()
+    assert found.filter(status="solved", reported_at__isnull=False).exists()
     assert Review.objects.exists() and Review.objects.filter(requires_rectification=True).exists()
     per_month = InfoReport.objects.filter(reported_on__month=9).values("organization").annotate(n=Count("*"))
     counts = [row["n"] for row in per_month]

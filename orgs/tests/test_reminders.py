@@ -22,7 +22,7 @@ from orgs.selectors import open_reminders
 from orgs.services import reminder_dismiss
 from orgs.tests.factories import make_member, make_organization, make_user
 from pledges.models import RectificationStatus
-from pledges.rectification import rectification_create, rectification_solve
+from pledges.rectification import rectification_create, rectification_report_done
 from reviews.review_coverage import overdue_reviews_mark
 from reviews.tests.factories import make_review
 
@@ -176,7 +176,7 @@ def test_a_rectification_past_its_deadline_reminds_the_responsible_organizations
     late = late_task(county, campaign)
     late_task(county, campaign, deadline=TODAY)  # due today: not late yet
     solved = late_task(county, campaign)
-    rectification_solve(rectification=solved, result="已公布值班表", solved_on=TODAY, by=county.secretary_user_a1)
+    rectification_report_done(rectification=solved, result="已公布值班表", solved_on=TODAY, by=county.secretary_user_a1)
 
     refresh()
 
@@ -221,7 +221,7 @@ def test_a_reminder_no_longer_due_is_resolved_and_leaves_the_home_page(client, c
     refresh()
     [reminder] = open_of(county.secretary_user_a1, ReminderKind.RECTIFICATION_LATE)
 
-    rectification_solve(rectification=late, result="已公布值班表", solved_on=TODAY, by=county.secretary_user_a1)
+    rectification_report_done(rectification=late, result="已公布值班表", solved_on=TODAY, by=county.secretary_user_a1)
     result = refresh(today=TODAY + datetime.timedelta(days=1))
 
     reminder.refresh_from_db()
@@ -268,7 +268,7 @@ def test_a_reminder_due_again_after_it_was_resolved_is_shown_and_sent_again(
     refresh()
     [reminder] = open_of(county.secretary_user_a1, ReminderKind.RECTIFICATION_LATE)
     reminder_dismiss(reminder=reminder, by=county.secretary_user_a1)
-    rectification_solve(rectification=late, result="已公布值班表", solved_on=TODAY, by=county.secretary_user_a1)
+    rectification_report_done(rectification=late, result="已公布值班表", solved_on=TODAY, by=county.secretary_user_a1)
     refresh(today=TODAY + datetime.timedelta(days=1))
 
     late.status = RectificationStatus.OPEN  # reopened: the result did not hold

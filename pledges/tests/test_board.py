@@ -17,7 +17,7 @@ from pledges.rectification import (
     follow_up_add,
     rectification_create,
     rectification_publish,
-    rectification_solve,
+    rectification_report_done,
     supervision_open,
 )
 from pledges.tests.factories import TINY_PNG, make_pledge, publish_with_approval
@@ -62,7 +62,7 @@ def rectification(county, campaign, problem, *, category="服务群众", publish
         by=county.secretary_user_a1,
         **fields,
     )
-    task = rectification_solve(
+    task = rectification_report_done(
         rectification=task, result=f"{problem}：已解决", solved_on=datetime.date(2011, 4, 1), by=county.office
     )
     if publish:

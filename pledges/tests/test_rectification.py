@@ -16,7 +16,7 @@ from pledges.rectification import (
     may_supervise,
     rectification_create,
     rectification_publish,
-    rectification_solve,
+    rectification_report_done,
     rectification_update,
     supervision_close,
     supervision_open,
@@ -44,7 +44,7 @@ def task(county, campaign, *, organization=None, category="服务群众", proble
 
 
 def solved(county, rectification, result="值班表已公布，每天8:30至17:30开放"):
-    return rectification_solve(
+    return rectification_report_done(
         rectification=rectification, result=result, solved_on=datetime.date(2011, 4, 20), by=county.secretary_user_a1
     )
 
@@ -154,11 +154,11 @@ def test_edit_page_saves_changes(client, county, campaign):
 
 def test_solve_then_publish_and_a_published_result_cannot_be_edited(client, county, campaign):
     rectification = task(county, campaign)
-    with pytest.raises(ValidationError, match="只有整改完成"):
+    with pytest.raises(ValidationError, match="只有报告整改完成"):
         rectification_publish(rectification=rectification, by=county.secretary_user_a1)
     client.force_login(county.secretary_user_a1)
     client.post(
-        reverse("pledges:rectification_solve", args=[rectification.pk]),
+        reverse("pledges:rectification_report", args=[rectification.pk]),
         {"result": "值班表已公布", "solved_on": "2011-04-20"},
     )
     rectification.refresh_from_db()
@@ -176,7 +176,7 @@ def test_solve_then_publish_and_a_published_result_cannot_be_edited(client, coun
 
 def test_a_future_solved_date_is_refused(county, campaign):
     with pytest.raises(ValidationError, match="不能晚于今天"):
-        rectification_solve(
+        rectification_report_done(
             rectification=task(county, campaign),
             result="已完成",
             solved_on=timezone.localdate() + datetime.timedelta(days=1),
@@ -256,7 +256,9 @@ def test_publishing_a_category_touches_only_what_the_user_may_change(client, cou
         deadline=datetime.date(2011, 5, 1),
         by=county.secretary_user_b1,
     )
-    rectification_solve(rectification=other, result="已解决", solved_on=datetime.date(2011, 4, 1), by=county.office)
+    rectification_report_done(
+        rectification=other, result="已解决", solved_on=datetime.date(2011, 4, 1), by=county.office
+    )
     client.force_login(county.secretary_user_a1)
     client.post(reverse("pledges:rectification_publish_category"), {"category": "服务群众"})
     other.refresh_from_db()

@@ -124,7 +124,7 @@ RULES = {
     "pledges:rectification_publish_category": Rule(method="POST", scoped=False, allowed=MANAGERS, ok=302),
     "pledges:rectification": Rule(args=rectification_pk),
     "pledges:rectification_edit": Rule(args=rectification_pk, allowed=MANAGERS),
-    "pledges:rectification_solve": Rule(args=rectification_pk, allowed=MANAGERS),
+    "pledges:rectification_report": Rule(args=rectification_pk, allowed=MANAGERS),
     "pledges:rectification_publish": Rule(method="POST", args=rectification_pk, allowed=MANAGERS, ok=302),
     "pledges:rectification_unpublish": Rule(method="POST", args=rectification_pk, allowed=MANAGERS, ok=302),
     "pledges:supervision_open_rectification": Rule(args=rectification_pk, allowed=SUPERVISORS),

@@ -18,26 +18,32 @@ from django.views.decorators.http import require_GET, require_POST
 from campaign.campaigns.access import campaign_in_use
 from orgs.access import access_organization, user_scope
 from orgs.models import Organization
-from pledges.forms import CloseForm, FollowUpForm, RectificationForm, SolveForm, SupervisionForm
+from pledges.evidence_serving import evidence_response
+from pledges.forms import CloseForm, FollowUpForm, RectificationForm, ReportDoneForm, SignOffForm, SupervisionForm
 from pledges.models import (
     PledgeItem,
     Rectification,
+    RectificationEvidence,
     RectificationSource,
     RectificationStatus,
     Supervision,
 )
-from pledges.progress import ItemState, item_state
+from pledges.progress import IMAGE_TYPES, ItemState, item_state
 from pledges.rectification import (
+    DONE_STATUSES,
     MANAGING_ROLES,
     follow_up_add,
     is_late,
     may_close_supervision,
     may_follow_up,
     may_manage_rectification,
+    may_sign_off,
     may_supervise,
     rectification_create,
     rectification_publish,
-    rectification_solve,
+    rectification_report_done,
+    rectification_send_back,
+    rectification_sign_off,
     rectification_unpublish,
     rectification_update,
     rectifications_publish,
@@ -48,8 +54,10 @@ from pledges.rectification import (
 from pledges.selectors import (
     organizations_with_rectifications,
     rectification_categories_used,
+    rectification_dossier,
     rectification_supervisions,
     rectifications_listed,
+    rectifications_to_verify,
     solved_rectifications,
     solved_rectifications_by_category,
     supervisions_listed,
@@ -243,6 +251,7 @@ def rectification_detail(request, pk: int):
     organization = rectification.organization
     may_manage = may_manage_rectification(request.user, organization)
     open_supervision = next((item for item in supervisions if item.closed_at is None), None)
+    dossier = rectification_dossier(rectification=rectification)
     return render(
         request,
         "pledges/rectification_detail.html",
@@ -252,37 +261,128 @@ def rectification_detail(request, pk: int):
             "may_manage": may_manage,
             "supervisions": supervisions,
             "can_supervise": open_supervision is None
-            and rectification.status != RectificationStatus.SOLVED
+            and rectification.status not in DONE_STATUSES
             and may_supervise(request.user, organization),
+            "can_sign_off": rectification.status == RectificationStatus.SOLVED
+            and may_sign_off(request.user, rectification),
+            "dossier": dossier,
+            # Solved before sign-off existed: reported by the unit, never checked.
+            "legacy": rectification.status == RectificationStatus.SOLVED and rectification.reported_at is None,
+            "image_types": IMAGE_TYPES,
         },
     )
 
 
 @login_required
-def rectification_solve_view(request, pk: int):
+def rectification_report_view(request, pk: int):
     rectification = _rectification_or_404(pk)
     _require_manage(request.user, rectification)
-    if rectification.is_published:
-        messages.error(request, _("该整改结果已向群众公开，请先撤回公开再修改。"))
+    if rectification.is_published or rectification.status == RectificationStatus.VERIFIED:
+        messages.error(request, _("该整改任务已公开或已验收销号，不能再修改整改结果。"))
         return redirect(rectification)
-    form = SolveForm(
+    form = ReportDoneForm(
         request.POST or None,
+        request.FILES or None,
         initial={"result": rectification.result, "solved_on": rectification.solved_on or timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():
         try:
-            rectification_solve(
+            rectification_report_done(
                 rectification=rectification,
                 result=form.cleaned_data["result"],
                 solved_on=form.cleaned_data["solved_on"],
+                files=form.cleaned_data["files"],
                 by=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("已标记为整改完成，可以向群众公开整改结果。"))
+            messages.success(request, _("已报告整改完成，等待上级党组织或检查组验收销号。"))
             return redirect(rectification)
-    return render(request, "pledges/rectification_solve.html", {"form": form, "rectification": rectification})
+    return render(
+        request,
+        "pledges/rectification_report.html",
+        {
+            "form": form,
+            "rectification": rectification,
+            "dossier": rectification_dossier(rectification=rectification),
+            "image_types": IMAGE_TYPES,
+        },
+    )
+
+
+@login_required
+def rectification_sign_off_view(request, pk: int):
+    rectification = _rectification_or_404(pk)
+    if not may_sign_off(request.user, rectification):
+        raise PermissionDenied(_("验收销号由上级党组织、活动办公室或发现问题的检查组进行，责任单位不能自己验收。"))
+    if rectification.status != RectificationStatus.SOLVED:
+        messages.error(request, _("该整改任务不在待验收状态（可能已被验收销号或退回），请刷新后查看。"))
+        return redirect(rectification)
+    form = SignOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == SignOffForm.SIGN_OFF:
+                rectification_sign_off(rectification=rectification, note=data["note"], by=request.user)
+                done = _("已验收销号，回头看日期为 %(date)s。") % {"date": rectification.lookback_due.isoformat()}
+            else:
+                rectification_send_back(rectification=rectification, reason=data["note"], by=request.user)
+                done = _("已退回重改，责任单位会看到退回理由。")
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            return redirect(rectification)
+    return render(
+        request,
+        "pledges/rectification_sign_off.html",
+        {
+            "form": form,
+            "rectification": rectification,
+            "dossier": rectification_dossier(rectification=rectification),
+            "image_types": IMAGE_TYPES,
+            "legacy": rectification.reported_at is None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def rectification_to_verify(request):
+    """待验收: the reported tasks this user may sign off, oldest report first."""
+    category = request.GET.get("category", "").strip()
+    code = request.GET.get("organization", "").strip()
+    organization = access_organization(request.user, code) if code else None
+    campaign = campaign_in_use(request)
+    tasks = rectifications_to_verify(
+        user=request.user,
+        campaign_id=campaign.pk if campaign else None,
+        category=category,
+        organization=organization,
+    )
+    page = Paginator(tasks, PER_PAGE).get_page(request.GET.get("page"))
+    filters = {"category": category, "organization": code}
+    return render(
+        request,
+        "pledges/rectification_to_verify.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query_string": urlencode({key: value for key, value in filters.items() if value}),
+            "organization": organization,
+            "categories": rectification_categories_used(),
+            "organizations": organizations_with_rectifications(solved_only=True),
+        },
+    )
+
+
+@login_required
+@require_GET
+def rectification_evidence(request, pk: int):
+    # The scoped manager answers 404 alike for a file that does not exist and one outside the scope.
+    evidence = get_object_or_404(RectificationEvidence.objects.all(), pk=pk)
+    return evidence_response(evidence, cache="private, max-age=3600")
 
 
 @login_required

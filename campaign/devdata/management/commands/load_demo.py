@@ -13,6 +13,7 @@ from campaign.devdata.demo_health import demo_health_load
 from campaign.devdata.demo_inspections import demo_inspections_load
 from campaign.devdata.demo_pairing import demo_pairing_load
 from campaign.devdata.demo_scores import demo_scores_load
+from campaign.devdata.demo_signoff import demo_signoff_load
 from campaign.devdata.demo_transport import demo_transport_load
 from orgs.models import INSPECTOR_ACCESS, Role, User
 from orgs.scoping import unscoped
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             transport_campaign = demo_transport_load()
             if not no_activity:
                 activity = demo_activity_load(campaign=demo_campaign.campaign, county=demo.county)
+                demo_signoff_load()
                 accounts = {user.username: user for user in demo.accounts}
                 scores = demo_scores_load(
                     campaign=demo_campaign.campaign, office=accounts["office"], inspector=accounts["inspector"]
