@@ -43,6 +43,7 @@ def test_the_office_and_the_township_leader_are_suggested_outstanding_pledgers_n
     assert any(suggestion.is_outstanding for suggestion in leader)
     assert all(suggestion.organization.path.startswith(township.path) for suggestion in leader)
 
+
 def test_every_pledge_not_fulfilled_has_its_one_education_task():
     campaign = demo_campaign()
     unfulfilled = Pledge.objects.filter(campaign=campaign, fulfillment=Fulfillment.NOT_FULFILLED)
