@@ -405,3 +405,12 @@ def test_the_score_line_scores_the_rate(county, campaign, rates):
     assert Decimal(scores[county.branch_b1.pk].breakdown[0]["points"]) == 0
     # Nothing assessed: the line is not held against 许三湾村.
     assert Decimal(scores[county.branch_a2.pk].breakdown[0]["points"]) == 100
+
+
+def test_the_dashboard_shows_the_rate_in_its_card_and_table(client, county, campaign, rates):
+    client.force_login(county.office)
+    response = client.get(reverse("campaign:dashboard"), {"campaign": campaign.pk, "month": "2010-09"})
+    page = response.content.decode()
+    # The county: 红湾社区's 3 of 4 and 北极村's 0 of 1.
+    assert "承诺兑现率 60.0%（3/5）" in page
+    assert 'title="3/4">75.0%<' in page  # 红湾寺镇's line of the table
