@@ -158,7 +158,12 @@ def test_whoever_may_assess_may_manage_the_pledgers_rectifications(county, campa
 def test_the_assessment_page_opens_the_task(client, county, campaign):
     pledge = published(county, campaign)
     client.force_login(county.leader_a)
-    client.post(reverse("pledges:assess", args=[pledge.pk]), {"fulfillment": "not_fulfilled", "comment": "未按期完成"})
+    response = client.post(
+        reverse("pledges:assess", args=[pledge.pk]),
+        {"fulfillment": "not_fulfilled", "comment": "未按期完成"},
+        follow=True,
+    )
+    assert "并为承诺人建立了教育整改任务" in response.content.decode()
     pledge.refresh_from_db()
     assert pledge.fulfillment == Fulfillment.NOT_FULFILLED
     assert education_tasks().get().created_by == county.leader_a

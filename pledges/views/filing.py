@@ -46,6 +46,7 @@ from pledges.lifecycle import (
     pledge_content,
 )
 from pledges.models import (
+    Fulfillment,
     Opinion,
     Pledge,
     PledgeItem,
@@ -569,7 +570,9 @@ def pledge_assess(request, pk: int):
         lambda: assessment.pledge_assess(
             pledge=pledge, by=request.user, fulfillment=data["fulfillment"], comment=data["comment"]
         ),
-        _("已评定兑现情况。"),
+        _("已评定兑现情况，并为承诺人建立了教育整改任务。")
+        if data["fulfillment"] == Fulfillment.NOT_FULFILLED
+        else _("已评定兑现情况。"),
     )
 
 
