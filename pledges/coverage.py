@@ -37,6 +37,7 @@ from campaign.campaigns.models import Campaign
 from orgs.models import Member, Organization, OrganizationKind, Sector
 from orgs.selectors import subtree_group_key, under_roots, visible_roots
 from orgs.sheets.writing import TINTED, Table, xlsx_tables
+from pledges.fulfilment import assessed_on, fulfilled_on, fulfilment_rate
 from pledges.models import Pledge, PledgeItem, PledgeKind, PledgeState, Supervision
 from pledges.progress import late_items_q
 
@@ -79,6 +80,8 @@ class CoverageRow:
     members_covered: int = 0
     late_items: int = 0
     supervised: int = 0
+    pledges_assessed: int = 0
+    pledges_fulfilled: int = 0
 
     @property
     def organizations_percent(self) -> Decimal | None:
@@ -89,8 +92,12 @@ class CoverageRow:
         return percent(self.members_covered, self.members)
 
     @property
+    def fulfilment_rate(self) -> Decimal | None:
+        return fulfilment_rate(self.pledges_fulfilled, self.pledges_assessed)
+
+    @property
     def is_empty(self) -> bool:
-        return not (self.organizations or self.members or self.late_items or self.supervised)
+        return not (self.organizations or self.members or self.late_items or self.supervised or self.pledges_assessed)
 
 
 @dataclass
@@ -132,6 +139,18 @@ class CoverageSummary:
     @property
     def supervised(self) -> int:
         return self._sum("supervised")
+
+    @property
+    def pledges_assessed(self) -> int:
+        return self._sum("pledges_assessed")
+
+    @property
+    def pledges_fulfilled(self) -> int:
+        return self._sum("pledges_fulfilled")
+
+    @property
+    def fulfilment_rate(self) -> Decimal | None:
+        return fulfilment_rate(self.pledges_fulfilled, self.pledges_assessed)
 
     @property
     def organizations_percent(self) -> Decimal | None:
@@ -266,6 +285,29 @@ def campaign_supervisions(
     )
 
 
+def campaign_assessed_pledges(
+    campaign: Campaign,
+    roots: Sequence[Organization],
+    filters: CoverageFilters | None = None,
+    *,
+    as_of: datetime.date,
+) -> QuerySet[Pledge]:
+    """Pledges of the campaign assessed by ``as_of`` under the roots, organizations' and
+    members' alike, by the pledging organization: what 承诺兑现率 (pledges.fulfilment) divides by.
+    Mass organizations' only where they take part, as for pledging_organizations."""
+    pledges = Pledge.objects.filter(
+        assessed_on(as_of),
+        under_roots("organization__path", roots),
+        _organization_filters("organization__", filters),
+        campaign=campaign,
+    )
+    if not campaign.mass_organizations_take_part:
+        pledges = pledges.exclude(organization__kind__in=MASS_KINDS)
+    if filters and filters.kind:
+        pledges = pledges.filter(kind=filters.kind)
+    return pledges
+
+
 # ---------------------------------------------------------------------------
 # The lists
 # ---------------------------------------------------------------------------
@@ -393,7 +435,7 @@ def coverage_summary(
     today: datetime.date,
 ) -> CoverageSummary:
     """Counts per child organization of the (single) root, or per root when there are
-    several: five queries whatever the size of the tree."""
+    several: six queries whatever the size of the tree."""
     summary = CoverageSummary(roots=list(roots))
     if not roots:
         return summary
@@ -444,6 +486,17 @@ def coverage_summary(
     supervised = campaign_supervisions(campaign, roots, filters, as_of=today)
     for group in _grouped(supervised, "organization__path", roots, total=Count("pk", distinct=True)):
         row_for(group["coverage_group"]).supervised += group["total"]
+
+    for group in _grouped(
+        campaign_assessed_pledges(campaign, roots, filters, as_of=today),
+        "organization__path",
+        roots,
+        assessed=Count("pk"),
+        fulfilled=Count("pk", filter=fulfilled_on(today)),
+    ):
+        row = row_for(group["coverage_group"])
+        row.pledges_assessed += group["assessed"]
+        row.pledges_fulfilled += group["fulfilled"]
 
     summary.rows = [row for row in rows.values() if not (row.is_own_level and row.is_empty)]
     return summary

@@ -26,7 +26,6 @@ from django.utils.translation import gettext_lazy
 from orgs.access import user_scope
 from orgs.models import Organization, Role, User
 from pledges.models import (
-    Fulfillment,
     Opinion,
     Pledge,
     PledgeItem,
@@ -155,7 +154,9 @@ def require_editable(*, pledge: Pledge, user: User) -> None:
         raise TransitionRefused(_("承诺已提交或已公示，不能直接修改；已公示的承诺请先点“修改承诺”生成新版本。"))
 
 
-def _apply(pledge: Pledge, name: str, by: User, **fields) -> Pledge:
+def apply_transition(pledge: Pledge, name: str, by: User, **fields) -> Pledge:
+    """Move the pledge along one transition of TRANSITIONS, setting ``fields``, for the
+    services here and in pledges.assessment."""
     transition = TRANSITIONS[name]
     if not transition.allowed(by, pledge):
         raise PermissionDenied(_("您无权对这份承诺执行“%(action)s”。") % {"action": transition.label})
@@ -181,12 +182,12 @@ def _apply(pledge: Pledge, name: str, by: User, **fields) -> Pledge:
 def pledge_submit(*, pledge: Pledge, by: User) -> Pledge:
     if not pledge.items.exists():
         raise TransitionRefused(_("承诺至少要有一项具体事项才能提交。"))
-    return _apply(pledge, "submit", by, submitted_at=timezone.now(), submitted_by=by, return_reason="")
+    return apply_transition(pledge, "submit", by, submitted_at=timezone.now(), submitted_by=by, return_reason="")
 
 
 @transaction.atomic
 def pledge_approve(*, pledge: Pledge, by: User) -> Pledge:
-    return _apply(pledge, "approve", by, decided_at=timezone.now(), decided_by=by)
+    return apply_transition(pledge, "approve", by, decided_at=timezone.now(), decided_by=by)
 
 
 @transaction.atomic
@@ -194,7 +195,7 @@ def pledge_return(*, pledge: Pledge, by: User, reason: str) -> Pledge:
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("退回时请写明理由，方便对方修改。"))
-    return _apply(pledge, "return", by, decided_at=timezone.now(), decided_by=by, return_reason=reason)
+    return apply_transition(pledge, "return", by, decided_at=timezone.now(), decided_by=by, return_reason=reason)
 
 
 @transaction.atomic
@@ -204,7 +205,7 @@ def pledge_publish(*, pledge: Pledge, by: User, channel: str, published_on: date
     if published_on > timezone.localdate():
         raise ValidationError(_("公示日期不能晚于今天。"))
     number = pledge.published_version + 1
-    pledge = _apply(
+    pledge = apply_transition(
         pledge, "publish", by, published_on=published_on, publication_channel=channel, published_version=number
     )
     PledgeVersion.objects.create(
@@ -221,30 +222,17 @@ def pledge_publish(*, pledge: Pledge, by: User, channel: str, published_on: date
 @transaction.atomic
 def pledge_start(*, pledge: Pledge, by: User) -> Pledge:
     """Called when the first progress is recorded on a published pledge."""
-    return _apply(pledge, "start", by)
+    return apply_transition(pledge, "start", by)
 
 
 @transaction.atomic
 def pledge_revise(*, pledge: Pledge, by: User) -> Pledge:
     """Open a new working version; the published one stays on the notice board."""
-    return _apply(pledge, "revise", by, decided_at=None, decided_by=None, return_reason="")
+    return apply_transition(pledge, "revise", by, decided_at=None, decided_by=None, return_reason="")
 
 
-@transaction.atomic
-def pledge_assess(*, pledge: Pledge, by: User, fulfillment: str, comment: str) -> Pledge:
-    if fulfillment not in Fulfillment.values:
-        raise ValidationError(_("请选择兑现情况。"))
-    if not comment.strip():
-        raise ValidationError(_("请写明评定意见。"))
-    return _apply(
-        pledge,
-        "assess",
-        by,
-        assessed_at=timezone.now(),
-        assessed_by=by,
-        fulfillment=fulfillment,
-        assessment_comment=comment.strip(),
-    )
+# Assessing (评定兑现情况) is pledges.assessment.pledge_assess: it also opens what the grade
+# leads to, and lives there because that needs pledges.rectification, which imports this.
 
 
 def pledge_content(pledge: Pledge) -> dict:

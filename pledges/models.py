@@ -45,6 +45,10 @@ class PublicationChannel(models.TextChoices):
 
 
 class Fulfillment(models.TextChoices):
+    """The assessment's grades, best first. 兑现优秀 leads to 择优推荐表彰, 未兑现 to an
+    education and rectification task (pledges.outcomes)."""
+
+    OUTSTANDING = "outstanding", _("兑现优秀")
     FULFILLED = "fulfilled", _("已兑现")
     PARTLY = "partly", _("部分兑现")
     NOT_FULFILLED = "not_fulfilled", _("未兑现")

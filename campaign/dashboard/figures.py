@@ -50,6 +50,7 @@ from campaign.reports.services import month_bounds
 from orgs.models import Organization
 from orgs.selectors import under_roots
 from pledges.coverage import (
+    campaign_assessed_pledges,
     campaign_supervisions,
     covered_members,
     late_items_on,
@@ -58,6 +59,7 @@ from pledges.coverage import (
     percent,
     pledging_organizations,
 )
+from pledges.fulfilment import fulfilled_on, fulfilment_rate
 from pledges.models import PledgeItem, Rectification
 from pledges.rectification import awaiting_sign_off_q, unsolved_q, verified_by_q
 from reviews.assignments import member_subject_q, organization_subject_q, period_end, period_start
@@ -99,6 +101,8 @@ class Figures:
     models_nominated: int = 0
     models_selected: int = 0
     models_quota: int = 0
+    pledges_assessed: int = 0
+    pledges_fulfilled: int = 0
 
     def add(self, other: Figures | dict) -> None:
         get = other.get if isinstance(other, dict) else lambda name: getattr(other, name)
@@ -155,6 +159,11 @@ class Figures:
     @property
     def models_percent(self) -> Decimal | None:
         return percent(self.models_selected, self.models_quota)
+
+    @property
+    def pledge_fulfilment_percent(self) -> Decimal | None:
+        """承诺兑现率: of the pledges assessed, those assessed as fulfilled (pledges.fulfilment)."""
+        return fulfilment_rate(self.pledges_fulfilled, self.pledges_assessed)
 
 
 FIGURE_NAMES = tuple(field.name for field in fields(Figures))
@@ -216,13 +225,14 @@ def _put(figures: dict[int, Figures], grouped: dict[int, dict], **names: str) ->
 
 
 def figures_compute(campaign: Campaign, period: Period) -> dict[int, Figures]:
-    """Each party organization's own figures in the campaign's subtree: nine grouped
+    """Each party organization's own figures in the campaign's subtree: ten grouped
     queries whatever the size of the tree. Needs an unscoped context (a task)."""
     root = campaign.organization
     figures = _organizations(campaign, period, root)
     _members(figures, campaign, period, root)
     _pledge_items(figures, campaign, period, root)
     _supervisions(figures, campaign, period, root)
+    _assessments(figures, campaign, period, root)
     _evaluations(figures, campaign, period, root)
     _rectifications(figures, campaign, period, root)
     _reports(figures, campaign, period)
@@ -290,6 +300,16 @@ def _pledge_items(figures: dict[int, Figures], campaign: Campaign, period: Perio
 def _supervisions(figures: dict[int, Figures], campaign: Campaign, period: Period, root: Organization) -> None:
     supervisions = campaign_supervisions(campaign, [root], as_of=period.as_of)
     _put(figures, _count_by(supervisions, "organization_id", total=Count("pk", distinct=True)), supervised="total")
+
+
+def _assessments(figures: dict[int, Figures], campaign: Campaign, period: Period, root: Organization) -> None:
+    """Pledges assessed by the day, and those assessed as fulfilled, by pledging organization."""
+    as_of = period.as_of
+    pledges = campaign_assessed_pledges(campaign, [root], as_of=as_of)
+    grouped = _count_by(
+        pledges, "organization_id", assessed=Count("pk"), fulfilled=Count("pk", filter=fulfilled_on(as_of))
+    )
+    _put(figures, grouped, pledges_assessed="assessed", pledges_fulfilled="fulfilled")
 
 
 def _evaluations(figures: dict[int, Figures], campaign: Campaign, period: Period, root: Organization) -> None:
@@ -504,7 +524,7 @@ def figures_ensure(
 ) -> list[datetime.date]:
     """Refresh each month whose rows are missing or older than ``fresh_minutes`` (0: all),
     so a reader of several months (the score sheet) counts late entries too; returns
-    the months refreshed. One query, plus figures_refresh's nine for each month
+    the months refreshed. One query, plus figures_refresh's ten for each month
     refreshed. Needs an unscoped context (a task)."""
     months = sorted({month_start(month) for month in months})
     computed = dict(

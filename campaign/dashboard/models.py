@@ -55,6 +55,8 @@ class OrganizationFigures(models.Model):
     models_nominated = models.PositiveIntegerField(default=0)
     models_selected = models.PositiveIntegerField(default=0)
     models_quota = models.PositiveIntegerField(default=0)
+    pledges_assessed = models.PositiveIntegerField(default=0)  # assessed by the day (承诺兑现率's whole)
+    pledges_fulfilled = models.PositiveIntegerField(default=0)  # of those, 兑现优秀 or 已兑现
 
     objects = ScopedManager(path_field="organization__path")
 

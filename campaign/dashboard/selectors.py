@@ -240,6 +240,9 @@ def _columns() -> list[tuple[str, str]]:
         (gettext("党员覆盖率(%)"), "members_percent"),
         (gettext("逾期事项"), "late_items"),
         (gettext("挂牌督办"), "supervised"),
+        (gettext("已评定承诺"), "pledges_assessed"),
+        (gettext("已兑现承诺"), "pledges_fulfilled"),
+        (gettext("承诺兑现率(%)"), "pledge_fulfilment_percent"),
         (gettext("应点评"), "reviews_due"),
         (gettext("已点评"), "reviews_done"),
         (gettext("点评覆盖率(%)"), "reviews_percent"),
@@ -382,6 +385,7 @@ def table_cells(
             danger if f.late_items else "",
         ),
         Cell(str(f.supervised), link(links.coverage if links else "", coverage + "&list=supervised", f.supervised > 0)),
+        Cell(_share(f.pledge_fulfilment_percent), title=f"{f.pledges_fulfilled}/{f.pledges_assessed}"),
         Cell(
             _share(f.reviews_percent),
             link(links.review_coverage if links else "", f"campaign={campaign_pk}&org={code}"),

@@ -61,7 +61,8 @@ from campaign.nominations.services import (
 from campaign.reports.models import AdoptionLevel, InfoReport
 from campaign.reports.services import month_bounds
 from orgs.models import Member, Organization, OrganizationKind, Post, Sector, User
-from pledges.lifecycle import may_decide, may_file, pledge_assess, version_content
+from pledges.assessment import pledge_assess
+from pledges.lifecycle import may_decide, may_file, version_content
 from pledges.models import (
     Fulfillment,
     Opinion,
@@ -861,27 +862,36 @@ def _assess_pledges(world: _World, filed: list[_Filed]) -> None:
         world.counts["assessed_pledges"] += 1
         if fulfillment == Fulfillment.FULFILLED or (fulfillment == Fulfillment.PARTLY and rng.random() < 0.5):
             continue
-        _pledge_rectification(world, rng, plan, day + _days(1))
+        _pledge_rectification(world, rng, plan, day + _days(1), opened=fulfillment == Fulfillment.NOT_FULFILLED)
 
 
-def _pledge_rectification(world: _World, rng: random.Random, plan: _Filed, day: datetime.date) -> None:
+def _pledge_rectification(
+    world: _World, rng: random.Random, plan: _Filed, day: datetime.date, *, opened: bool = False
+) -> None:
+    """A pledge poorly kept gets a task: the education task its assessment opened when it
+    was not fulfilled (``opened``), a task the unit opens itself when partly fulfilled."""
     pledge = plan.pledge
-    item = next(item for item in plan.items if item.order in plan.late)
-    owner = pledge.member.name if pledge.member_id else world.secretary_name(pledge.organization)
-    with _clock(_at(day, 10)):
-        rectification = rectification_create(
-            campaign=world.campaign,
-            organization=pledge.organization,
-            member=pledge.member,
-            source=RectificationSource.PLEDGE,
-            pledge_item=item,
-            category="承诺兑现",
-            problem=f"承诺事项“{item.target}”未按期兑现。",
-            measure=texts.PLEDGE_RECTIFICATION_MEASURE,
-            owner=owner,
-            deadline=day + _days(30),
-            by=plan.filer,
-        )
+    if opened:
+        rectification = Rectification.objects.filter(
+            source=RectificationSource.PLEDGE, campaign=world.campaign, organization=pledge.organization
+        ).latest("pk")
+    else:
+        item = next(item for item in plan.items if item.order in plan.late)
+        owner = pledge.member.name if pledge.member_id else world.secretary_name(pledge.organization)
+        with _clock(_at(day, 10)):
+            rectification = rectification_create(
+                campaign=world.campaign,
+                organization=pledge.organization,
+                member=pledge.member,
+                source=RectificationSource.PLEDGE,
+                pledge_item=item,
+                category="承诺兑现",
+                problem=f"承诺事项“{item.target}”未按期兑现。",
+                measure=texts.PLEDGE_RECTIFICATION_MEASURE,
+                owner=owner,
+                deadline=day + _days(30),
+                by=plan.filer,
+            )
     solved_on = day + _days(rng.randint(8, 28))
     if rng.random() < 0.45 and solved_on <= world.ends_on:
         with _clock(_at(solved_on, 16)):

@@ -18,6 +18,7 @@ from campaign.campaigns.selectors import (
 )
 from campaign.nominations.forms import NominationForm, NominationOpinionForm
 from campaign.nominations.models import ModelNomination, NominationStatus
+from campaign.nominations.selectors import access_suggested_pledge, nomination_suggestions, suggested_deeds
 from campaign.nominations.services import (
     campaign_titles,
     may_decide,
@@ -59,6 +60,7 @@ def nomination_list(request):
             "statuses": NominationStatus.choices,
             "may_nominate": may_nominate(request.user),
             "may_run_votes": may_run_votes(request.user, campaign.organization),
+            "suggestions": nomination_suggestions(request.user, campaign),
         },
     )
 
@@ -75,7 +77,11 @@ def nomination_create_view(request):
         organization = anchor
     members = Member.objects.for_campaign(campaign).filter(organization=organization).order_by("name")
     form = NominationForm(
-        request.POST or None, organization=organization, members=members, titles=campaign_titles(campaign)
+        request.POST or None,
+        organization=organization,
+        members=members,
+        titles=campaign_titles(campaign),
+        initial=_suggested_initial(request, campaign),
     )
     if request.method == "POST" and form.is_valid():
         nominee = form.cleaned_data["nominee"]
@@ -105,6 +111,18 @@ def nomination_create_view(request):
         "campaign/nomination_form.html",
         {"form": form, "campaign": campaign, "organization": organization, "organizations": choices},
     )
+
+
+def _suggested_initial(request, campaign: Campaign) -> dict:
+    """A nomination started from a suggestion (推荐建议) comes with its nominee and, from
+    the pledge that earned it, the deeds to begin with; it is then nominated as any other."""
+    initial = {}
+    if request.GET.get("nominee"):
+        initial["nominee"] = request.GET["nominee"]
+    pledge = access_suggested_pledge(request.user, campaign, request.GET.get("pledge"))
+    if pledge is not None:
+        initial["deeds"] = suggested_deeds(pledge)
+    return initial
 
 
 def _nomination(pk: int) -> ModelNomination:

@@ -66,6 +66,12 @@ FORMULAS: dict[str, FormulaSpec] = {
         pgettext_lazy("unit", "项"),
         NoDataRule.FULL,
     ),
+    IndicatorFormula.PLEDGE_FULFILMENT: FormulaSpec(
+        gettext_lazy("截至考核期末，已评定的承诺中评定为兑现优秀或已兑现的 ÷ 已评定的承诺数（部分兑现不计入）。"),
+        pgettext_lazy("unit", "份"),
+        # Nothing assessed yet is no failure of the pledger's: the line is not held against it.
+        NoDataRule.FULL,
+    ),
 }
 
 
@@ -99,6 +105,8 @@ def measure(formula: str, last: Figures, reports: tuple[int, int], models: tuple
         return Measure(last.votes_satisfied, last.votes_counted, last.satisfaction_percent)
     if formula == IndicatorFormula.RECTIFICATION_ON_TIME:
         return Measure(last.rectifications_on_time, last.rectifications_due, last.on_time_percent)
+    if formula == IndicatorFormula.PLEDGE_FULFILMENT:
+        return Measure(last.pledges_fulfilled, last.pledges_assessed, last.pledge_fulfilment_percent)
     if formula == IndicatorFormula.REPORTS:
         return _ratio(*reports)
     if formula == IndicatorFormula.MODELS:

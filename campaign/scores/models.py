@@ -95,6 +95,7 @@ class IndicatorFormula(models.TextChoices):
     REPORTS = "reports", _("信息上报完成率")
     MODELS = "models", _("典型培树完成率")
     RECTIFICATION_ON_TIME = "rectification_on_time", _("整改按期完成率")
+    PLEDGE_FULFILMENT = "pledge_fulfilment", _("承诺兑现率")
 
 
 class NoDataRule(models.TextChoices):

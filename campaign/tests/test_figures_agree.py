@@ -41,6 +41,8 @@ PLEDGE_FIGURES = {
     "members_covered": "members_covered",
     "late_items": "late_items",
     "supervised": "supervised",
+    "pledges_assessed": "pledges_assessed",
+    "pledges_fulfilled": "pledges_fulfilled",
 }
 # What the review coverage page shows, with organizations and members added up.
 REVIEW_FIGURES = ("reviews_due", "reviews_done")

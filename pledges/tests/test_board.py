@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orgs.tests.factories import make_member
-from pledges.lifecycle import pledge_assess, pledge_return, pledge_revise, pledge_submit
+from pledges.assessment import pledge_assess
+from pledges.lifecycle import pledge_return, pledge_revise, pledge_submit
 from pledges.models import Evidence, Fulfillment, PledgeItem
 from pledges.progress import progress_record
 from pledges.rectification import (

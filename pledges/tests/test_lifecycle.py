@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from campaign.tests.factories import dimension, make_campaign
 from orgs.models import Role
 from orgs.tests.factories import make_user
-from pledges import lifecycle, services
+from pledges import assessment, lifecycle, services
 from pledges.lifecycle import TransitionRefused, allowed_actions, awaiting_decision, may_see_history
 from pledges.models import Fulfillment, Opinion, Pledge, PledgeItem, PledgeState, ProgressEntry
 from pledges.progress import progress_record
@@ -282,7 +282,7 @@ def test_the_first_progress_entry_starts_fulfilment(county, branch_pledge):
 @pytest.mark.parametrize("fulfillment", Fulfillment.values)
 def test_the_superior_assesses_fulfilment_with_a_comment(county, branch_pledge, fulfillment):
     pledge = published(branch_pledge, county.secretary_user_a1, county.leader_a)
-    pledge = lifecycle.pledge_assess(pledge=pledge, by=county.leader_a, fulfillment=fulfillment, comment="经实地查看")
+    pledge = assessment.pledge_assess(pledge=pledge, by=county.leader_a, fulfillment=fulfillment, comment="经实地查看")
     assert pledge.state == PledgeState.ASSESSED
     assert (pledge.fulfillment, pledge.assessment_comment, pledge.assessed_by) == (
         fulfillment,
@@ -295,7 +295,7 @@ def test_the_superior_assesses_fulfilment_with_a_comment(county, branch_pledge, 
 def test_an_in_progress_pledge_is_assessed_too(county, branch_pledge):
     pledge = published(branch_pledge, county.secretary_user_a1, county.leader_a)
     lifecycle.pledge_start(pledge=pledge, by=county.secretary_user_a1)
-    pledge = lifecycle.pledge_assess(
+    pledge = assessment.pledge_assess(
         pledge=pledge, by=county.office, fulfillment="partly", comment="服务站已建，代办偏少"
     )
     assert pledge.state == PledgeState.ASSESSED
@@ -352,7 +352,7 @@ def test_a_transition_from_the_wrong_state_is_refused(county, campaign, state, a
         "submit": lambda: lifecycle.pledge_submit(pledge=pledge, by=county.secretary_user_a1),
         "return": lambda: lifecycle.pledge_return(pledge=pledge, by=county.leader_a, reason="理由"),
         "revise": lambda: lifecycle.pledge_revise(pledge=pledge, by=county.secretary_user_a1),
-        "assess": lambda: lifecycle.pledge_assess(
+        "assess": lambda: assessment.pledge_assess(
             pledge=pledge, by=county.leader_a, fulfillment="partly", comment="意见"
         ),
         "publish": lambda: lifecycle.pledge_publish(
@@ -442,7 +442,7 @@ def test_assessing_without_a_comment_or_a_known_result_is_refused(county, branch
     pledge = published(branch_pledge, county.secretary_user_a1, county.leader_a)
     for fulfillment, comment in (("fulfilled", " "), ("excellent", "很好")):
         with pytest.raises(ValidationError):
-            lifecycle.pledge_assess(pledge=pledge, by=county.leader_a, fulfillment=fulfillment, comment=comment)
+            assessment.pledge_assess(pledge=pledge, by=county.leader_a, fulfillment=fulfillment, comment=comment)
     assert reloaded(pledge).state == PledgeState.PUBLISHED
 
 

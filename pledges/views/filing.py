@@ -26,7 +26,7 @@ from campaign.campaigns.selectors import visible_campaigns
 from campaign.infra.history import HistoryDiff, history_diffs
 from orgs.access import user_scope
 from orgs.models import Member, Organization
-from pledges import lifecycle, services
+from pledges import assessment, lifecycle, services
 from pledges.forms import (
     AssessForm,
     MemberPledgeForm,
@@ -46,6 +46,7 @@ from pledges.lifecycle import (
     pledge_content,
 )
 from pledges.models import (
+    Fulfillment,
     Opinion,
     Pledge,
     PledgeItem,
@@ -566,10 +567,12 @@ def pledge_assess(request, pk: int):
     return _apply(
         request,
         pledge,
-        lambda: lifecycle.pledge_assess(
+        lambda: assessment.pledge_assess(
             pledge=pledge, by=request.user, fulfillment=data["fulfillment"], comment=data["comment"]
         ),
-        _("已评定兑现情况。"),
+        _("已评定兑现情况，并为承诺人建立了教育整改任务。")
+        if data["fulfillment"] == Fulfillment.NOT_FULFILLED
+        else _("已评定兑现情况。"),
     )
 
 

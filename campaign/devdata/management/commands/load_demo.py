@@ -12,6 +12,7 @@ from campaign.devdata.demo_county import DemoCounty, demo_county_load
 from campaign.devdata.demo_health import demo_health_load
 from campaign.devdata.demo_inspections import demo_inspections_load
 from campaign.devdata.demo_pairing import demo_pairing_load
+from campaign.devdata.demo_pledgeloop import demo_pledgeloop_load
 from campaign.devdata.demo_scores import demo_scores_load
 from campaign.devdata.demo_signoff import demo_signoff_load
 from campaign.devdata.demo_transport import demo_transport_load
@@ -46,6 +47,7 @@ class Command(BaseCommand):
                 scores = demo_scores_load(
                     campaign=demo_campaign.campaign, office=accounts["office"], inspector=accounts["inspector"]
                 )
+                demo_pledgeloop_load()
                 demo_pairing_load(campaign=demo_campaign.campaign)
                 demo_inspections_load()
             rows = [_account_row(user, demo) for user in demo.accounts]
