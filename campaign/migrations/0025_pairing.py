@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaign", "0020_circular_kind_monthly"),
+        ("campaign", "0024_dossier"),
         ("orgs", "0006_inspection_group_registers_findings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

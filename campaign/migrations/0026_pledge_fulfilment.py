@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaign', '0021_inspections'),
+        ('campaign', '0025_pairing'),
     ]
 
     operations = [

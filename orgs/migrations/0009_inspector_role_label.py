@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgs', '0006_inspection_group_registers_findings'),
+        ('orgs', '0007_reminder_sign_off'),
     ]
 
     operations = [
