@@ -20,6 +20,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from campaign.campaigns.models import Campaign
+from campaign.devdata.demo_activity import _clock
 from campaign.inspections.models import CheckResult, Visit, VisitMethod
 from campaign.inspections.services import (
     CheckInput,
@@ -228,29 +229,41 @@ def _lookbacks(result: DemoInspections) -> None:
         if group is None:
             continue
         day = min(task.lookback_due, task.campaign.ends_on)
-        visit = visit_plan(
-            campaign=task.campaign,
-            organization=task.organization,
-            planned_on=max(day, task.campaign.starts_on),
-            members="县委组织部 马建国",
-            methods=[VisitMethod.FORUM, VisitMethod.LOOKBACK],
-            looks_back_at=task,
-            by=group,
-        )
-        _record(
-            visit,
-            day=task.lookback_due,
-            summary="回头看：查阅整改台账，座谈了解群众评价，整改措施落实，未见反弹。",
-            problems={},
-            by=group,
-        )
+        with _clock(_at(day, 15)):
+            _lookback(task, group=group, day=day)
         result.lookbacks_created += 1
+
+
+def _lookback(task: Rectification, *, group: User, day: datetime.date) -> None:
+    visit = visit_plan(
+        campaign=task.campaign,
+        organization=task.organization,
+        planned_on=max(day, task.campaign.starts_on),
+        members="县委组织部 马建国",
+        methods=[VisitMethod.FORUM, VisitMethod.LOOKBACK],
+        looks_back_at=task,
+        by=group,
+    )
+    _record(
+        visit,
+        day=day,
+        summary="回头看：查阅整改台账，座谈了解群众评价，整改措施落实，未见反弹。",
+        problems={},
+        by=group,
+    )
 
 
 def demo_inspections_load() -> DemoInspections:
     """Load what is missing; needs an unscoped context, the demo county and its campaigns."""
     result = DemoInspections()
-    _county_visits(result)
-    _health_visit(result)
+    # As on the days of the visits: the rows (and the tasks they open) carry those days.
+    with _clock(_at(COUNTY_VISIT_DAY, 15)):
+        _county_visits(result)
+    with _clock(_at(HEALTH_VISIT_DAY, 15)):
+        _health_visit(result)
     _lookbacks(result)
     return result
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
