@@ -9,6 +9,7 @@ from campaign.audit import urls as audit
 from campaign.campaigns import urls as campaigns
 from campaign.circulars import urls as circulars
 from campaign.dashboard import urls as dashboard
+from campaign.dispatch import urls as dispatch
 from campaign.home import urls as home
 from campaign.incidents import urls as incidents
 from campaign.letters import urls as letters
@@ -32,6 +33,7 @@ campaign_patterns = [
     *circulars.urlpatterns,
     *letters.urlpatterns,
     *incidents.urlpatterns,
+    *dispatch.urlpatterns,
 ]
 
 urlpatterns = [

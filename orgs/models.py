@@ -335,6 +335,7 @@ class ReminderKind(models.TextChoices):
     REPORTS_SHORT = "reports_short", _("信息报送不足")
     REVIEWS_OVERDUE = "reviews_overdue", _("点评逾期")
     RECTIFICATION_LATE = "rectification_late", _("整改逾期")
+    DISPATCH_RETURN = "dispatch_return", _("工作部署催报")
 
 
 # One sentence per kind, rendered from the stored params in the reader's language.
@@ -345,6 +346,9 @@ REMINDER_MESSAGES = {
     ReminderKind.REVIEWS_OVERDUE: _("上一点评周期（%(start)s至%(end)s）有%(count)s个对象没有点评，请尽快安排。"),
     ReminderKind.RECTIFICATION_LATE: _(
         "%(organization)s的整改任务“%(problem)s”已过整改时限（%(deadline)s），尚未完成。"
+    ),
+    ReminderKind.DISPATCH_RETURN: _(
+        "%(sender)s部署的“%(title)s”要求%(organization)s于%(deadline)s前报送办理情况，目前尚未报送，请抓紧报送。"
     ),
 }
 # Params that hold ISO dates, shown in the reader's date format; a month is its first day.
