@@ -160,7 +160,12 @@ class Circular(models.Model):
     )
     # A 工作部署 whose returns the circular reports (who returned on time, late, not at all).
     cited_task = models.ForeignKey(
-        DispatchTask, verbose_name=_("通报的工作部署"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        DispatchTask,
+        verbose_name=_("通报的工作部署"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # The organizations the document names, for scoping (CircularManager).
     concerned = models.ManyToManyField(Organization, verbose_name=_("涉及组织"), blank=True, related_name="+")

@@ -220,3 +220,58 @@ def returns_due(today: datetime.date) -> QuerySet[DispatchRecipient]:
 def due_return_reminders(today: datetime.date) -> list[DueReminder]:
     """What the daily reminders job finds for 工作部署催报: a fixed number of queries."""
     return return_reminders(returns_due(today))
+
+
+# ---------------------------------------------------------------------------
+# What a circular says of a task (通报)
+# ---------------------------------------------------------------------------
+
+
+def task_citation(task: DispatchTask, today: datetime.date) -> dict:
+    """A task's returns as a circular prints them: how many returned on time, late, not
+    at all, naming the late and the missing organizations. Plain JSON; one query,
+    unscoped (the office's circular reads the sender's whole task)."""
+    recipients = (
+        DispatchRecipient._base_manager.filter(task=task)
+        .select_related("organization", "report")
+        .order_by("organization__path")
+    )
+    late, missing, pending, on_time = [], [], [], 0
+    concerned = []
+    for recipient in recipients:
+        recipient.task = task
+        state = recipient_state(recipient, today)
+        name = recipient.organization.name
+        if state == ReturnState.ON_TIME:
+            on_time += 1
+        elif state == ReturnState.LATE:
+            late.append({"name": name, "returned_on": timezone.localdate(recipient.report.returned_at).isoformat()})
+            concerned.append(recipient.organization_id)
+        elif state == ReturnState.OVERDUE:
+            missing.append({"name": name, "deadline": recipient.deadline.isoformat()})
+            concerned.append(recipient.organization_id)
+        else:
+            pending.append({"name": name})
+    return {
+        "title": task.title,
+        "sender": task.sender.name,
+        "deadline": task.deadline.isoformat(),
+        "total": len(late) + len(missing) + len(pending) + on_time,
+        "on_time": on_time,
+        "late": late,
+        "missing": missing,
+        "pending": len(pending),
+        "concerned": concerned,
+    }
+
+
+def tasks_due_within(campaign, issuer_path: str, start: datetime.date, end: datetime.date) -> QuerySet[DispatchTask]:
+    """Tasks of the campaign sent within the issuer's subtree whose deadline falls in the
+    period. Unscoped manager: for circulars, which read the issuer's whole subtree."""
+    return (
+        DispatchTask._base_manager.filter(
+            campaign=campaign, sender__path__startswith=issuer_path, deadline__range=(start, end)
+        )
+        .select_related("sender")
+        .order_by("deadline", "pk")
+    )
