@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from campaign.devdata.demo_activity import DemoActivity, demo_activity_load
 from campaign.devdata.demo_campaign import DemoCampaign, demo_campaign_load
 from campaign.devdata.demo_county import DemoCounty, demo_county_load
+from campaign.devdata.demo_dispatch import demo_dispatch_load
 from campaign.devdata.demo_health import demo_health_load
 from campaign.devdata.demo_scores import demo_scores_load
 from campaign.devdata.demo_transport import demo_transport_load
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                 scores = demo_scores_load(
                     campaign=demo_campaign.campaign, office=accounts["office"], inspector=accounts["inspector"]
                 )
+                demo_dispatch_load()
             rows = [_account_row(user, demo) for user in demo.accounts]
         if quiet or verbosity == 0:
             return
