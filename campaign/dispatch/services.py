@@ -79,11 +79,10 @@ def may_manage(user: User, task: DispatchTask) -> bool:
 
 
 def may_answer(user: User, recipient: DispatchRecipient) -> bool:
-    """The recipient organization's own office, leader or secretary. No query."""
+    """The recipient organization's own office, leader or secretary; nobody answers in
+    another organization's name, a superuser included. No query."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
-        return True
     return user.role in ACTING_ROLES and user.organization_id == recipient.organization_id
 
 
