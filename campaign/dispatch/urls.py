@@ -12,6 +12,7 @@ urlpatterns = [
     path("dispatch/<int:pk>/export/", views.dispatch_export, name="dispatch_export"),
     path("dispatch/attachments/<int:pk>/", views.dispatch_attachment, name="dispatch_attachment"),
     path("dispatch/recipients/<int:pk>/", views.dispatch_recipient, name="dispatch_recipient"),
+    path("dispatch/recipients/<int:pk>/return/", views.dispatch_return_view, name="dispatch_return"),
     path("dispatch/recipients/<int:pk>/extension/", views.dispatch_extension_view, name="dispatch_extension"),
     path(
         "dispatch/recipients/<int:pk>/decision/",

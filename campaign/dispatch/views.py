@@ -213,29 +213,37 @@ def dispatch_return_file_view(request, pk: int):
 
 
 @login_required
+@require_safe
 def dispatch_recipient(request, pk: int):
     """The recipient's page: the task, its files, and the return or the request for more time."""
     recipient = _recipient(request.user, pk)
+    return _recipient_page(request, recipient, DispatchReturnForm())
+
+
+@login_required
+@require_POST
+def dispatch_return_view(request, pk: int):
+    """File the return; a refusal shows the page again with the form as typed."""
+    recipient = _recipient(request.user, pk)
+    if not may_answer(request.user, recipient):
+        raise PermissionDenied(_("只有承办单位的活动办公室、负责人或书记可以报送办理情况。"))
+    form = DispatchReturnForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            dispatch_return_file(
+                recipient=recipient, text=form.cleaned_data["text"], files=form.cleaned_data["files"], by=request.user
+            )
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, _("办理情况已报送。"))
+            return redirect(recipient)
+    return _recipient_page(request, recipient, form)
+
+
+def _recipient_page(request, recipient: DispatchRecipient, form: DispatchReturnForm):
     task = recipient.task
-    answering = may_answer(request.user, recipient)
     report = getattr(recipient, "report", None)
-    form = DispatchReturnForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if not answering:
-            raise PermissionDenied(_("只有承办单位的活动办公室、负责人或书记可以报送办理情况。"))
-        if form.is_valid():
-            try:
-                dispatch_return_file(
-                    recipient=recipient,
-                    text=form.cleaned_data["text"],
-                    files=form.cleaned_data["files"],
-                    by=request.user,
-                )
-            except ValidationError as error:
-                show_refusal(form, error)
-            else:
-                messages.success(request, _("办理情况已报送。"))
-                return redirect(recipient)
     return render(
         request,
         "campaign/dispatch/recipient.html",
@@ -248,7 +256,7 @@ def dispatch_recipient(request, pk: int):
             "report": report,
             "files": list(report.files.all()) if report else [],
             "attachments": list(DispatchAttachment.objects.filter(task=task)),
-            "answering": answering and report is None,
+            "answering": may_answer(request.user, recipient) and report is None,
             "form": form,
             "extension_form": ExtensionRequestForm(),
             "decision_form": ExtensionDecisionForm(),

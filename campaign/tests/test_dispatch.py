@@ -401,7 +401,7 @@ def test_a_branch_files_its_return_on_its_page_and_gets_chinese_messages(client,
     task = send(county, campaign)
     recipient = row(task, county.branch_a1)
     client.force_login(county.secretary_user_a1)
-    url = reverse("campaign:dispatch_recipient", args=[recipient.pk])
+    url = reverse("campaign:dispatch_return", args=[recipient.pk])
     page = client.post(url, {"text": ""})
     assert "这项工作要求书面报告" in page.content.decode()
     response = client.post(url, {"text": "", "files": [png("报告.png")]})

@@ -200,3 +200,28 @@ def test_the_criticism_pdf_names_the_units_in_a_cjk_font(
         assert flat(wanted) in text, wanted
     assert not contents.missing_glyphs()
     assert any("CJK" in name or "Noto" in name for name in contents.fonts), contents.fonts
+
+
+def test_the_office_drafts_a_criticism_citing_a_task_on_the_page(client, county, campaign):
+    from django.urls import reverse
+
+    from campaign.circulars.models import Circular
+
+    task = late_task(county, campaign)
+    client.force_login(county.office)
+    url = reverse("campaign:circular_create", args=[CircularKind.CRITICISM])
+    page = client.get(url).content.decode()
+    assert "通报工作部署的报送情况" in page and task.title in page
+    response = client.post(
+        url,
+        {
+            "period": Q4_2011.isoformat(),
+            "recipients": [county.township_a.pk, county.township_b.pk],
+            "closing": "特此通报。",
+            "cited_task": task.pk,
+        },
+    )
+    circular = Circular.objects.get(kind=CircularKind.CRITICISM)
+    assert response.status_code == 302 and circular.cited_task == task
+    preview = client.get(reverse("campaign:circular_preview", args=[circular.pk])).content.decode()
+    assert "北极村党支部" in preview and "工作部署逾期报送和未报送的单位" in preview

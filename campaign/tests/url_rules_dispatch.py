@@ -73,6 +73,8 @@ RULES = {
     "campaign:dispatch_export": Rule(args=task_pk, allowed=SENDER),
     "campaign:dispatch_attachment": Rule(args=attachment_pk, allowed=READERS),
     "campaign:dispatch_recipient": Rule(args=recipient_pk, allowed=READERS),
+    # An empty return is refused on the page, shown again with the reason.
+    "campaign:dispatch_return": Rule(args=recipient_pk, method="POST", allowed=ANSWERER),
     "campaign:dispatch_extension": Rule(args=recipient_pk, method="POST", allowed=ANSWERER, ok=302),
     "campaign:dispatch_extension_decide": Rule(args=recipient_pk, method="POST", allowed=SENDER, ok=302),
     "campaign:dispatch_return_file": Rule(args=return_file_pk, allowed=READERS),
