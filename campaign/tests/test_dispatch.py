@@ -432,3 +432,30 @@ def test_the_office_grants_an_extension_on_the_page(client, county, campaign):
     response = client.post(reverse("campaign:dispatch_extension_decide", args=[recipient.pk]), {"decision": "grant"})
     assert response.status_code == 302
     assert row(task, county.branch_a1).extended_deadline.isoformat() == until
+
+
+def test_a_task_without_a_written_report_takes_a_short_note(county, campaign):
+    task = send(county, campaign, written_return_required=False)
+    with pytest.raises(ValidationError, match="请简要填写办理情况"):
+        dispatch_return_file(recipient=row(task, county.branch_a1), text="", by=county.secretary_user_a1)
+    dispatch_return_file(recipient=row(task, county.branch_a1), text="已组织学习。", by=county.secretary_user_a1)
+
+
+def test_the_task_page_costs_the_same_queries_however_many_return(client, county, campaign, media):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    task = send(county, campaign)
+    client.force_login(county.office)
+    url = reverse("campaign:dispatch_task", args=[task.pk])
+    dispatch_return_file(
+        recipient=row(task, county.branch_a1), text="已完成。", files=[png()], by=county.secretary_user_a1
+    )
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    secretary_a2 = make_user("secretary_a2", "secretary", organization=county.branch_a2)
+    dispatch_return_file(recipient=row(task, county.branch_a2), text="已完成。", files=[png()], by=secretary_a2)
+    dispatch_return_file(recipient=row(task, county.branch_b1), text="已完成。", by=county.secretary_user_b1)
+    with CaptureQueriesContext(connection) as three:
+        assert client.get(url).status_code == 200
+    assert len(three.captured_queries) == len(one.captured_queries)
