@@ -10,6 +10,7 @@ from campaign.campaigns import models as campaigns  # noqa: F401
 from campaign.circulars import models as circulars  # noqa: F401
 from campaign.circulars.models import circular_pdf_path  # noqa: F401
 from campaign.dashboard import models as dashboard  # noqa: F401
+from campaign.dispatch import models as dispatch  # noqa: F401
 from campaign.dossier import models as dossier  # noqa: F401
 from campaign.incidents import models as incidents  # noqa: F401
 from campaign.infra import models as infra  # noqa: F401

@@ -9,6 +9,7 @@ from campaign.audit import urls as audit
 from campaign.campaigns import urls as campaigns
 from campaign.circulars import urls as circulars
 from campaign.dashboard import urls as dashboard
+from campaign.dispatch import urls as dispatch
 from campaign.dossier import urls as dossier
 from campaign.home import urls as home
 from campaign.incidents import urls as incidents
@@ -38,6 +39,7 @@ campaign_patterns = [
     *dossier.urlpatterns,
     *pairing.urlpatterns,
     *inspections.urlpatterns,
+    *dispatch.urlpatterns,
 ]
 
 urlpatterns = [

@@ -341,6 +341,7 @@ class ReminderKind(models.TextChoices):
     REVIEWS_OVERDUE = "reviews_overdue", _("点评逾期")
     RECTIFICATION_LATE = "rectification_late", _("整改逾期")
     RECTIFICATION_TO_VERIFY = "rectification_to_verify", _("整改待验收")
+    DISPATCH_RETURN = "dispatch_return", _("工作部署催报")
 
 
 # One sentence per kind, rendered from the stored params in the reader's language.
@@ -354,6 +355,9 @@ REMINDER_MESSAGES = {
     ),
     ReminderKind.RECTIFICATION_TO_VERIFY: _(
         "%(organization)s已报告整改任务“%(problem)s”完成（%(reported)s），请验收销号或退回重改。"
+    ),
+    ReminderKind.DISPATCH_RETURN: _(
+        "%(sender)s部署的“%(title)s”要求%(organization)s于%(deadline)s前报送办理情况，目前尚未报送，请抓紧报送。"
     ),
 }
 # Params that hold ISO dates, shown in the reader's date format; a month is its first day.

@@ -327,6 +327,34 @@ def reminders_sync(*, kind: str, due: Iterable[DueReminder], now: datetime.datet
 
 
 @transaction.atomic
+def reminders_raise(*, kind: str, due: Iterable[DueReminder], now: datetime.datetime) -> int:
+    """Put these reminders on their accounts' home pages now, when someone asks for it
+    (an office's 催报), leaving the kind's other reminders alone: a new one is created, a
+    resolved or dismissed one shown again, an open one refreshed. The channels hear of
+    each, once the transaction has committed; returns how many."""
+    found = {(item.user.pk, item.key): item for item in due}
+    existing = {
+        (row.user_id, row.key): row
+        for row in Reminder.objects.select_for_update().filter(kind=kind, key__in={key for _user, key in found})
+    }
+    fresh = []
+    for pair, item in found.items():
+        row = existing.get(pair) or Reminder(user=item.user, kind=kind, key=item.key)
+        row.params, row.url, row.created_at, row.due_seen_at = item.params, item.url, now, now
+        row.resolved_at = row.dismissed_at = None
+        row.save()
+        fresh.append(row)
+    transaction.on_commit(lambda: notify(fresh))
+    return len(fresh)
+
+
+def reminders_resolve(*, kind: str, keys: Iterable[str], now: datetime.datetime) -> int:
+    """What the reminders were about is done (a return filed): off the home pages now,
+    not at the next daily run."""
+    return Reminder.objects.filter(kind=kind, key__in=list(keys), resolved_at__isnull=True).update(resolved_at=now)
+
+
+@transaction.atomic
 def reminder_dismiss(*, reminder: Reminder, by: User) -> Reminder:
     """The user has seen it and wants it off the home page; the job leaves it dismissed
     while it stays due."""

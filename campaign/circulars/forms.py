@@ -11,8 +11,9 @@ from campaign.campaigns.models import Campaign
 from campaign.circulars.letterhead import letterhead, recipient_choices
 from campaign.circulars.models import Circular, CircularKind
 from campaign.circulars.periods import period_choices
-from campaign.circulars.services import CircularInput
+from campaign.circulars.services import CITING_KINDS, CircularInput
 from campaign.circulars.snapshots import has_monthly_circular
+from campaign.dispatch.models import DispatchTask
 from campaign.scores.models import ScorePeriod
 from orgs.models import Organization
 
@@ -62,7 +63,7 @@ class CircularTextsForm(forms.Form):
         label=_("发文机关代字"), max_length=20, required=False, help_text=_("如“肃创办”，文号为“肃创办〔2012〕3号”。")
     )
 
-    def __init__(self, *args, campaign: Campaign, circular: Circular | None = None, **kwargs):
+    def __init__(self, *args, campaign: Campaign, circular: Circular | None = None, kind: str | None = None, **kwargs):
         if circular is not None:
             kwargs.setdefault(
                 "initial",
@@ -75,9 +76,21 @@ class CircularTextsForm(forms.Form):
                     "attachments": "\n".join(circular.attachments or []),
                     "issuer_name": circular.issuer_name,
                     "number_prefix": circular.number_prefix,
+                    "cited_task": circular.cited_task_id,
                 },
             )
         super().__init__(*args, **kwargs)
+        if (circular.kind if circular is not None else kind) in CITING_KINDS:
+            self.fields["cited_task"] = forms.ModelChoiceField(
+                label=_("通报工作部署的报送情况"),
+                queryset=DispatchTask._base_manager.filter(
+                    campaign=campaign, sender__path__startswith=campaign.organization.path
+                ).order_by("-deadline", "-pk"),
+                required=False,
+                empty_label=_("（不通报）"),
+                error_messages={"invalid_choice": _("所选工作部署无效，请重新选择。")},
+                help_text=_("选择一项工作部署，通报中写明按时报送、逾期报送和未报送的单位。"),
+            )
         choices = recipient_choices(campaign.organization)
         self.fields["recipients"].queryset = choices
         if circular is None:
@@ -97,6 +110,7 @@ class CircularTextsForm(forms.Form):
             attachments=data["attachments"].splitlines(),
             issuer_name=data["issuer_name"],
             number_prefix=data["number_prefix"],
+            cited_task=data.get("cited_task"),
         )
 
 
@@ -106,7 +120,7 @@ class CircularCreateForm(CircularTextsForm):
     field_order = ["period", "score_period", "title"]
 
     def __init__(self, *args, campaign: Campaign, kind: str, today: datetime.date, **kwargs):
-        super().__init__(*args, campaign=campaign, **kwargs)
+        super().__init__(*args, campaign=campaign, kind=kind, **kwargs)
         self.kind = kind
         if kind == CircularKind.RANKING:
             self.fields["score_period"] = forms.ModelChoiceField(

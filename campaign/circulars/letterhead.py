@@ -85,5 +85,6 @@ def suggested_title(kind: str, period_label: str, campaign: Campaign) -> str:
         CircularKind.RANKING: _("关于%(period)s%(campaign)s考核排名情况的通报"),
         CircularKind.COMMENDATION: _("关于表彰%(period)s创先争优先进典型的通报"),
         CircularKind.MONTHLY: _("关于%(period)s%(campaign)s月报情况的通报"),
+        CircularKind.CRITICISM: _("关于%(period)s部分单位工作落实不到位的通报批评"),
     }
     return titles[kind] % {"period": period_label, "campaign": campaign.name}

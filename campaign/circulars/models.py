@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from campaign.campaigns.models import Campaign
+from campaign.dispatch.models import DispatchTask
 from campaign.scores.models import ScorePeriod
 from orgs.models import Organization
 from orgs.scoping import ScopedManager
@@ -25,6 +26,7 @@ class CircularKind(models.TextChoices):
     RANKING = "ranking", _("考核排名通报")
     COMMENDATION = "commendation", _("先进典型表彰通报")
     MONTHLY = "monthly", _("月通报")
+    CRITICISM = "criticism", _("通报批评")
 
 
 class CircularState(models.TextChoices):
@@ -155,6 +157,15 @@ class Circular(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="corrections",
+    )
+    # A 工作部署 whose returns the circular reports (who returned on time, late, not at all).
+    cited_task = models.ForeignKey(
+        DispatchTask,
+        verbose_name=_("通报的工作部署"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # The organizations the document names, for scoping (CircularManager).
     concerned = models.ManyToManyField(Organization, verbose_name=_("涉及组织"), blank=True, related_name="+")

@@ -47,6 +47,7 @@ SPAN_OF = {
     CircularKind.PROGRESS: month,
     CircularKind.COMMENDATION: quarter,
     CircularKind.MONTHLY: month,
+    CircularKind.CRITICISM: quarter,
 }
 
 

@@ -37,6 +37,7 @@ from campaign.circulars.letterhead import addressee_text, letterhead, number_tex
 from campaign.circulars.models import Circular, CircularCounter, CircularKind, CircularState
 from campaign.circulars.periods import span_for
 from campaign.circulars.snapshots import circular_html, has_monthly_circular, snapshot_build
+from campaign.dispatch.models import DispatchTask
 from campaign.infra.outbox import outbox_enqueue, task_send
 from campaign.infra.storage import store_whole
 from campaign.reports.services import month_bounds
@@ -85,6 +86,12 @@ class CircularInput:
     attachments: Sequence[str] = ()
     issuer_name: str = ""
     number_prefix: str = ""
+    # A 工作部署 whose returns the circular reports (progress and 通报批评 circulars).
+    cited_task: DispatchTask | None = None
+
+
+# The kinds that may cite a task's returns.
+CITING_KINDS = frozenset({CircularKind.PROGRESS, CircularKind.CRITICISM})
 
 
 def _clean_texts(circular: Circular, given: CircularInput) -> None:
@@ -118,8 +125,15 @@ def _clean_texts(circular: Circular, given: CircularInput) -> None:
         problems.append(_("发文机关标志不能超过100个字。"))
     if len(prefix) > 20 or any(mark in prefix for mark in "〔〕[]()（）号"):
         problems.append(_("发文机关代字不能超过20个字，也不要带年份、括号或“号”字，如“肃创办”。"))
+    task = given.cited_task
+    if task is not None:
+        if circular.kind not in CITING_KINDS:
+            problems.append(_("只有活动进展情况通报和通报批评可以通报工作部署的报送情况。"))
+        elif task.campaign_id != circular.campaign_id or not task.sender.path.startswith(circular.issuer.path):
+            problems.append(_("只能通报本活动中由发文机关或其下级部署的工作。"))
     if problems:
         raise ValidationError(problems)
+    circular.cited_task = task
     circular.title, circular.addressee = title, addressee
     circular.preamble, circular.closing = given.preamble.strip(), given.closing.strip()
     circular.attachments = attachments
@@ -180,7 +194,7 @@ def _create(campaign, kind, period_start, score_period, texts, corrects, by, tod
 def _locked(circular: Circular) -> Circular:
     return (
         Circular.objects.select_for_update(of=("self",))
-        .select_related("campaign", "issuer", "score_period", "corrects")
+        .select_related("campaign", "issuer", "score_period", "corrects", "cited_task__sender")
         .get(pk=circular.pk)
     )
 
@@ -252,6 +266,7 @@ def _correction_texts(original: Circular) -> CircularInput:
         attachments=list(original.attachments or []),
         issuer_name=original.issuer_name,
         number_prefix=original.number_prefix,
+        cited_task=original.cited_task,
     )
 
 

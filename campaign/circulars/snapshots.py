@@ -17,11 +17,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaign.campaigns.models import Campaign
+from campaign.circulars.criticism import late_incidents, late_rectifications, late_tasks, numbered
 from campaign.circulars.letterhead import MASS_KINDS
 from campaign.circulars.models import Circular, CircularKind
 from campaign.circulars.periods import Span
 from campaign.dashboard.figures import FRESH_MINUTES, Figures, figures_ensure, figures_totals_by, group_figures
 from campaign.dashboard.models import OrganizationFigures
+from campaign.dispatch.selectors import task_citation
 from campaign.incidents.models import Incident, Timeliness
 from campaign.incidents.selectors import campaign_has_incident_kinds, incident_timeliness, incident_vetoes
 from campaign.monthly.selectors import (
@@ -218,6 +220,7 @@ def reports_snapshot(campaign: Campaign, issuer: Organization, span: Span) -> Bu
             group["short"] += 1
             short.append(
                 {
+                    "unit_pk": organization.pk,
                     "name": organization.name,
                     "group": group["name"],
                     "reported": organization.reported,
@@ -484,6 +487,28 @@ def monthly_snapshot(campaign: Campaign, issuer: Organization, span: Span, *, to
     return built
 
 
+def criticism_snapshot(campaign: Campaign, issuer: Organization, span: Span, *, today: datetime.date) -> Built:
+    """通报批评: the units late or missing in the period, in sections printed only when
+    they have entries (campaign.circulars.criticism). The reports' shortfall is judged
+    only once the quarter is over: before that every unit is still short."""
+    tasks = late_tasks(campaign, issuer, span, today)
+    short = reports_snapshot(campaign, issuer, span).data["short"] if span.end < today else []
+    rectifications = late_rectifications(campaign, issuer, span, today)
+    incidents = late_incidents(campaign, issuer, span)
+    built = Built({**_common(campaign, CircularKind.CRITICISM, span.label)})
+    built.data["sections"] = numbered(
+        [
+            {"key": "tasks", "rows": tasks},
+            {"key": "rectifications", "rows": rectifications},
+            {"key": "reports", "rows": short, "quota": short[0]["quota"] if short else 0},
+            {"key": "incidents", "rows": incidents},
+        ]
+    )
+    built.concerned = {pk for task in tasks for pk in task["concerned"]}
+    built.concerned |= {row["unit_pk"] for row in rectifications + short + incidents}
+    return built
+
+
 def has_monthly_circular(campaign: Campaign) -> bool:
     """A 月通报 reports the month's measured values, or the month's 重大情况, or both."""
     return has_measured_indicators(campaign) or campaign_has_incident_kinds(campaign)
@@ -540,8 +565,15 @@ def snapshot_build(circular: Circular, *, today: datetime.date | None = None) ->
                 built = progress_snapshot(campaign, issuer, span, today=today)
             elif circular.kind == CircularKind.MONTHLY:
                 built = monthly_snapshot(campaign, issuer, span, today=today)
+            elif circular.kind == CircularKind.CRITICISM:
+                built = criticism_snapshot(campaign, issuer, span, today=today)
             else:
                 built = commendation_snapshot(campaign, issuer, span)
+        if circular.cited_task_id:
+            # The returns of a task the office chose to report on (工作部署).
+            citation = task_citation(circular.cited_task, today)
+            built.data["cited_task"] = citation
+            built.concerned |= set(citation["concerned"])
     built.data["issuer"] = issuer.name
     return built
 

@@ -16,6 +16,7 @@ from campaign.campaigns.access import campaign_in_use
 from campaign.campaigns.selectors import (
     day_within,
 )
+from campaign.dispatch.selectors import open_tasks_for
 from campaign.home.tasks import health_probe
 from campaign.infra.search import search_query
 from orgs.access import access_note, user_scope
@@ -44,6 +45,7 @@ def home(request):
         {
             "reminders": open_reminders(request.user),
             "overdue_reviews": overdue,
+            "open_tasks": open_tasks_for(request.user, timezone.localdate()),
             "roots": roots,
             "tree": tree,
             "truncated": truncated,

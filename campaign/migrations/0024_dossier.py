@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaign', '0022_lookback_months'),
+        ('campaign', '0023_dispatch'),
         ('orgs', '0006_inspection_group_registers_findings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -2,7 +2,7 @@
 account's home page (orgs.models.Reminder), telling the notification channels of what
 is new (orgs.notifications).
 
-Three kinds, each found for the whole database in a fixed number of queries (one or
+Four kinds, each found for the whole database in a fixed number of queries (one or
 two per campaign, never one per organization):
 - 信息报送不足: an organization short of the month's information-report quota;
 - 点评逾期: a reviewer organization with subjects that went the previous review period
@@ -10,6 +10,7 @@ two per campaign, never one per organization):
 - 整改逾期: a rectification task past its deadline and not solved;
 - 整改待验收: a task reported done and awaiting sign-off, to whoever is asked to check
   it: the inspection group that found it, and the accounts of the organization just above.
+- 工作部署催报: a task's return past its deadline, or one its sender reminded of, not filed.
 Who is reminded is the account(s) anchored at the organization that has to act: they
 file its reports, write its reviews and record its rectifications. Leaders above see
 the same facts on their quota and coverage pages and are not reminded of each one.
@@ -27,6 +28,7 @@ from django.utils.http import urlencode
 from django.utils.text import Truncator
 
 from campaign.campaigns.models import Campaign
+from campaign.dispatch.selectors import due_return_reminders
 from campaign.reports.services import REPORTER_ROLES, report_quota
 from orgs.models import ReminderKind, User
 from orgs.scoping import Scope, scope_activated
@@ -63,6 +65,10 @@ def reminders_refresh(*, today: datetime.date, now: datetime.datetime | None = N
         ),
         ReminderKind.RECTIFICATION_TO_VERIFY: reminders_sync(
             kind=ReminderKind.RECTIFICATION_TO_VERIFY, due=_rectifications_to_verify(started), now=now
+        ),
+        # 工作部署: returns past their deadline, and those the sender has reminded of, until filed.
+        ReminderKind.DISPATCH_RETURN: reminders_sync(
+            kind=ReminderKind.DISPATCH_RETURN, due=due_return_reminders(today), now=now
         ),
     }
 

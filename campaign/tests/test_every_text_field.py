@@ -142,6 +142,7 @@ def circular_drafts(c) -> list:
         fx.draft(campaign, CircularKind.PROGRESS, start=datetime.date(2011, 1, 1)),
         fx.draft(campaign, CircularKind.COMMENDATION, start=datetime.date(2011, 1, 1)),
         fx.draft(campaign, CircularKind.MONTHLY, start=fx.MARCH_2011),
+        fx.draft(campaign, CircularKind.CRITICISM, start=datetime.date(2011, 1, 1)),
         circular_create(
             campaign=campaign, kind=CircularKind.RANKING, score_period=period, by=None, today=datetime.date(2012, 6, 30)
         ),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgs', '0007_reminder_sign_off'),
+        ('orgs', '0008_reminder_dispatch'),
     ]
 
     operations = [

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from campaign.devdata.demo_activity import DemoActivity, demo_activity_load
 from campaign.devdata.demo_campaign import DemoCampaign, demo_campaign_load
 from campaign.devdata.demo_county import DemoCounty, demo_county_load
+from campaign.devdata.demo_dispatch import demo_dispatch_load
 from campaign.devdata.demo_health import demo_health_load
 from campaign.devdata.demo_inspections import demo_inspections_load
 from campaign.devdata.demo_pairing import demo_pairing_load
@@ -50,6 +51,7 @@ class Command(BaseCommand):
                 demo_pledgeloop_load()
                 demo_pairing_load(campaign=demo_campaign.campaign)
                 demo_inspections_load()
+                demo_dispatch_load()
             rows = [_account_row(user, demo) for user in demo.accounts]
         if quiet or verbosity == 0:
             return
