@@ -274,7 +274,7 @@ class Member(models.Model):
 # (跟踪问效); it changes nothing else. Its scope is not writable: those writes are
 # checked by campaign.inspections.services.may_plan, campaign.scores.services.may_score
 # and pledges.rectification.may_follow_up.
-INSPECTOR_ACCESS = _("查阅、记录检查走访、登记检查发现、评分、记录跟踪问效")
+INSPECTOR_ACCESS = _("查阅、记录检查走访、登记检查发现、验收整改、评分、记录跟踪问效、生成案卷")
 
 
 class Role(models.TextChoices):
@@ -283,7 +283,7 @@ class Role(models.TextChoices):
     OFFICE = "office", _("活动办公室")
     LEADER = "leader", _("上级党组织负责人")
     # Its scope reads everything and writes only what inspecting produces: the label says so.
-    INSPECTOR = "inspector", _("巡回检查组（查阅，只记录检查）")
+    INSPECTOR = "inspector", _("巡回检查组（查阅，记录检查和验收）")
     SECRETARY = "secretary", _("党支部书记")
     MEMBER = "member", _("党员")
 
@@ -310,7 +310,7 @@ class User(AbstractUser):
         blank=True,
         related_name="+",
         help_text=_(
-            "巡回检查组在这些组织及其下级中查阅、记录检查走访、登记检查发现、评分、记录跟踪问效，不能修改其他数据。"
+            "巡回检查组在这些组织及其下级中查阅、记录检查走访、登记检查发现、验收整改、评分、记录跟踪问效、生成案卷，不能修改其他数据。"
         ),
     )
 

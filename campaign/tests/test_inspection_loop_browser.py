@@ -57,7 +57,7 @@ def test_a_finding_becomes_a_task_that_is_reported_signed_off_and_filed_in_the_d
     before = _signed_off_on_dashboard(township, base)
 
     # The inspection group plans the visit and records it on site with two findings.
-    inspector = logged_in("inspector_b", phone=True)
+    inspector = logged_in("inspector_b")
     inspector.goto(f"{base}/")
     inspector.get_by_role("button", name="核查督办").click()
     inspector.get_by_role("link", name="巡回检查").click()

@@ -19,9 +19,9 @@ from pledges.models import FollowUp, Rectification, Supervision
 
 pytestmark = pytest.mark.django_db
 
-ACCESS = "查阅、记录检查走访、登记检查发现、评分、记录跟踪问效"
+ACCESS = "查阅、记录检查走访、登记检查发现、验收整改、评分、记录跟踪问效、生成案卷"
 # The URLs an inspection group may POST to, and why. Its own account's pages aside, these
-# are the writes its label names: scores and follow-up notes.
+# are the writes its label names: visits, findings, sign-offs, scores, follow-up notes, dossiers.
 INSPECTOR_WRITES = {
     "campaign:score_manual_edit": "评分",
     "pledges:supervision_follow_up": "跟踪问效",
@@ -30,6 +30,8 @@ INSPECTOR_WRITES = {
     "campaign:visit_record": "记录检查走访",
     "campaign:visit_item_add": "记录检查走访",
     "campaign:finding_add": "登记检查发现",
+    "pledges:rectification_sign_off": "验收整改",
+    "campaign:dossier_build": "生成案卷",
 }
 # The user's own account and choices: writing them changes nobody's data.
 OWN_ACCOUNT = {"password_change", "orgs:reminder_dismiss", "campaign:choose"}

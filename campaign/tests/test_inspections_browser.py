@@ -36,7 +36,7 @@ def test_an_inspector_records_a_visit_and_the_branch_finds_its_task(live_server,
 
     office_pc = logged_in("inspector_b")
     office_pc.goto(f"{live_server.url}/")
-    expect(office_pc.locator("#account-role")).to_have_text("巡回检查组（查阅，只记录检查）")
+    expect(office_pc.locator("#account-role")).to_have_text("巡回检查组（查阅，记录检查和验收）")
     office_pc.get_by_role("button", name="核查督办").click()
     office_pc.get_by_role("link", name="巡回检查").click()
     expect(office_pc.get_by_role("heading", name="巡回检查")).to_be_visible()

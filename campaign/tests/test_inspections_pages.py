@@ -157,7 +157,7 @@ def test_the_visit_list_filters_by_unit_and_state(client, county, campaign, djan
 
 def test_the_role_is_labelled_as_recording_inspections_only(client, county, campaign):
     client.force_login(county.inspector_b)
-    assert "巡回检查组（查阅，只记录检查）" in client.get(reverse("home")).content.decode()
+    assert "巡回检查组（查阅，记录检查和验收）" in client.get(reverse("home")).content.decode()
 
 
 def test_a_lookback_is_planned_from_the_list_of_due_tasks(client, county, campaign):

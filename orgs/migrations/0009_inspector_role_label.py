@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='user',
             name='inspected_organizations',
-            field=models.ManyToManyField(blank=True, help_text='巡回检查组在这些组织及其下级中查阅、记录检查走访、登记检查发现、评分、记录跟踪问效，不能修改其他数据。', related_name='+', to='orgs.organization', verbose_name='检查范围'),
+            field=models.ManyToManyField(blank=True, help_text='巡回检查组在这些组织及其下级中查阅、记录检查走访、登记检查发现、验收整改、评分、记录跟踪问效、生成案卷，不能修改其他数据。', related_name='+', to='orgs.organization', verbose_name='检查范围'),
         ),
         migrations.AlterField(
             model_name='user',
             name='role',
-            field=models.CharField(choices=[('office', '活动办公室'), ('leader', '上级党组织负责人'), ('inspector', '巡回检查组（查阅，只记录检查）'), ('secretary', '党支部书记'), ('member', '党员')], default='member', max_length=20, verbose_name='角色'),
+            field=models.CharField(choices=[('office', '活动办公室'), ('leader', '上级党组织负责人'), ('inspector', '巡回检查组（查阅，记录检查和验收）'), ('secretary', '党支部书记'), ('member', '党员')], default='member', max_length=20, verbose_name='角色'),
         ),
     ]

@@ -88,7 +88,7 @@ def test_inspector_pages_show_assigned_subtree_and_what_the_group_does_there(cli
     assert (
         "北极村党支部" in home.text
         and "红湾社区党支部" not in home.text
-        and "查阅、记录检查走访、登记检查发现、评分、记录跟踪问效" in home.text
+        and "查阅、记录检查走访、登记检查发现、验收整改、评分、记录跟踪问效、生成案卷" in home.text
     )
     assert client.get(org_url(county.branch_b1)).status_code == 200
     assert client.get(org_url(county.branch_a1)).status_code == 404
