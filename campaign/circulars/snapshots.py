@@ -574,8 +574,25 @@ def snapshot_build(circular: Circular, *, today: datetime.date | None = None) ->
             citation = task_citation(circular.cited_task, today)
             built.data["cited_task"] = citation
             built.concerned |= set(citation["concerned"])
+            _mark_cited_among_late_tasks(built.data, citation)
     built.data["issuer"] = issuer.name
     return built
+
+
+def _mark_cited_among_late_tasks(data: dict, citation: dict) -> None:
+    """A criticism circular that already lists the cited task among the late ones gives
+    its figures there, once, instead of again in a paragraph of its own."""
+    for section in data.get("sections", []):
+        if section.get("key") != "tasks":
+            continue
+        for row in section["rows"]:
+            if (row["title"], row["sender"], row["deadline"]) == (
+                citation["title"],
+                citation["sender"],
+                citation["deadline"],
+            ):
+                row["cited"] = True
+                data["cited_task_listed"] = True
 
 
 def circular_html(circular: Circular, data: dict, *, preview: bool = False) -> str:

@@ -28,7 +28,7 @@ from campaign.dispatch.services import (
 )
 from orgs.models import Organization, Role, User
 
-PLEDGE_TASK_TITLE = "关于于11月15日前书面报告公开承诺兑现情况的通知"
+PLEDGE_TASK_TITLE = "关于11月15日前书面报告公开承诺兑现情况的通知"
 PLEDGE_TASK_BODY = (
     "各党支部：\n"
     "为掌握全县公开承诺兑现情况，请各党支部对照年初公开承诺的事项，逐项说明兑现进度、"
