@@ -10,6 +10,7 @@ further categories are hidden with them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -233,8 +234,9 @@ def _verdict(row: TallyResult) -> str:
     return _("未达标") if row.below_threshold else _("达标")
 
 
-def results_export(results: RoundResults) -> bytes:
-    """The results as an .xlsx: the overall sheet, then one sheet per category shown."""
+def results_export(results: RoundResults, *, extra: Sequence[Table] = ()) -> bytes:
+    """The results as an .xlsx: the overall sheet, one sheet per category shown, then
+    the ``extra`` sheets (the comments, reviews.comments)."""
     header = [
         _("评议对象"),
         _("评议表（份）"),
@@ -265,5 +267,6 @@ def results_export(results: RoundResults) -> bytes:
         [
             sheet(_("评议结果"), results.lines, with_remedial=True),
             *(sheet(category.label, category.rows, with_remedial=False) for category in results.shown_categories),
+            *extra,
         ]
     )

@@ -191,7 +191,9 @@ def test_the_export_follows_the_same_rules(client, county, campaign):
 
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["评议结果"]  # 党员 cast four: no category sheet at all
+    # 党员 cast four: no category sheet at all; the comments' sheet is there, empty.
+    assert workbook.sheetnames == ["评议结果", "意见建议"]
+    assert list(workbook["意见建议"].values) == [("评议对象", "评议人类别", "意见建议")]
     rows = list(workbook["评议结果"].values)
     assert rows[1][0] == "红湾社区党支部"
     weak = next(row for row in rows if row[0] == "钟建军")

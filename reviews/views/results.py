@@ -1,7 +1,9 @@
 """Results of a round: the table, publishing to the notice board, the .xlsx export.
 
 Seen by the round's secretary and those above it (and inspection groups, read only),
-and only once the round is tallied; a plain member gets 403, another branch 404.
+and only once the round is tallied; a plain member gets 403, another branch 404. The
+evaluators' comments (reviews.comments) come with the results, on the page and in the
+export, under the same rules.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orgs.sheets.writing import xlsx_response
+from reviews.comments import comments_table, round_comments
 from reviews.models import EvaluationRound, RoundState
 from reviews.results import (
     MIN_CATEGORY_FORMS,
@@ -69,6 +72,7 @@ def results_page(request, pk: int):
         {
             "evaluation_round": evaluation_round,
             "results": results,
+            "comments": round_comments(results),
             "min_category_forms": MIN_CATEGORY_FORMS,
             "round_url": _round_url(evaluation_round),
             "may_publish": evaluation_round.state == RoundState.TALLIED
@@ -103,4 +107,4 @@ def results_export_view(request, pk: int):
         "period": evaluation_round.period,
         "date": f"{timezone.localdate():%Y%m%d}",
     }
-    return xlsx_response(results_export(results), filename)
+    return xlsx_response(results_export(results, extra=[comments_table(round_comments(results))]), filename)
