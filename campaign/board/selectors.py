@@ -25,6 +25,7 @@ from orgs.models import Organization
 from orgs.scoping import unscoped
 from pledges.models import (
     Evidence,
+    Fulfillment,
     PledgeItem,
     PledgeKind,
     PledgeState,
@@ -76,6 +77,7 @@ class BoardItem:
 @dataclass
 class BoardPledge:
     title: str
+    kind: str
     kind_label: str
     pledger_name: str
     is_member_pledge: bool
@@ -84,6 +86,41 @@ class BoardPledge:
     channel_label: str
     fulfillment_label: str
     items: list[BoardItem]
+    campaign_name: str = ""
+    fulfillment: str = ""  # the verdict's value, empty until assessed
+
+    @property
+    def is_assessed(self) -> bool:
+        return bool(self.fulfillment)
+
+    @property
+    def fulfillment_badge(self) -> str:
+        """Green only for a pledge kept: 未兑现 in green would read as praise."""
+        if self.fulfillment in (Fulfillment.OUTSTANDING, Fulfillment.FULFILLED):
+            return "text-bg-success"
+        return "text-bg-warning" if self.fulfillment == Fulfillment.PARTLY else "text-bg-danger"
+
+
+# The index's order: the kinds as the rules list them, the organization's own before its members'.
+KIND_ORDER = [kind.value for kind in PledgeKind]
+
+
+@dataclass
+class BoardSection:
+    """The pledges of one kind, the organization's own or its members', newest first."""
+
+    kind: str
+    kind_label: str
+    is_member: bool
+    pledges: list[BoardPledge] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.kind or 'other'}-{'members' if self.is_member else 'own'}"
+
+    @property
+    def newest_on(self) -> datetime.date:
+        return self.pledges[0].published_on
 
 
 @dataclass(frozen=True)
@@ -112,10 +149,12 @@ class BoardEvaluation:
 
 @dataclass
 class BoardCampaign:
+    """A campaign's published evaluation results and rectification results; its pledges
+    are in the board's sections, each marked with the campaign's name."""
+
     name: str
     theme: str
-    organization_pledges: list[BoardPledge] = field(default_factory=list)
-    member_pledges: list[BoardPledge] = field(default_factory=list)
+    starts_on: datetime.date
     # (category, tasks), categories in alphabetical order: 分门归类.
     rectifications: list[tuple[str, list[BoardRectification]]] = field(default_factory=list)
     evaluations: list[BoardEvaluation] = field(default_factory=list)
@@ -127,10 +166,23 @@ class Board:
     organization_kind: str
     token: str
     campaigns: list[BoardCampaign]
+    # Sections in reading order: the one holding the newest pledge first.
+    sections: list[BoardSection] = field(default_factory=list)
+    # The same sections in the fixed order of the index (长远, 年度, 即时; own, members').
+    index: list[BoardSection] = field(default_factory=list)
+    shows_campaign: bool = False  # pledges of more than one campaign: each says which
 
     @property
     def is_empty(self) -> bool:
-        return not self.campaigns
+        return not self.campaigns and not self.sections
+
+    @property
+    def has_evaluations(self) -> bool:
+        return any(campaign.evaluations for campaign in self.campaigns)
+
+    @property
+    def has_rectifications(self) -> bool:
+        return any(campaign.rectifications for campaign in self.campaigns)
 
 
 def board_organization(token: str) -> Organization | None:
@@ -223,18 +275,20 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
             )
         )
 
-    campaigns: dict[int, BoardCampaign] = {}
-    for version in versions:
-        pledge = version.pledge
-        campaign = campaigns.setdefault(
-            pledge.campaign_id, BoardCampaign(name=pledge.campaign.name, theme=pledge.campaign.theme)
-        )
+    sections: dict[tuple[str, bool], BoardSection] = {}
+    # Newest published first: a new pledge is read before old assessed ones.
+    for version in sorted(versions, key=lambda version: (version.published_on, version.pledge_id), reverse=True):
         board_pledge = _board_pledge(version, organization, completed, entries_by_item, today)
-        (campaign.member_pledges if pledge.member_id else campaign.organization_pledges).append(board_pledge)
+        key = (board_pledge.kind, board_pledge.is_member_pledge)
+        section = sections.setdefault(
+            key, BoardSection(kind=board_pledge.kind, kind_label=board_pledge.kind_label, is_member=key[1])
+        )
+        section.pledges.append(board_pledge)
+    campaigns: dict[int, BoardCampaign] = {}
     for rectification in rectifications:
         campaign = campaigns.setdefault(
             rectification.campaign_id,
-            BoardCampaign(name=rectification.campaign.name, theme=rectification.campaign.theme),
+            _board_campaign(rectification.campaign),
         )
         shown = BoardRectification(
             problem=rectification.problem,
@@ -252,7 +306,7 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
         evaluation_round = result.round
         campaign = campaigns.setdefault(
             evaluation_round.campaign_id,
-            BoardCampaign(name=evaluation_round.campaign.name, theme=evaluation_round.campaign.theme),
+            _board_campaign(evaluation_round.campaign),
         )
         campaign.evaluations.append(
             BoardEvaluation(
@@ -267,12 +321,26 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
                 published_on=evaluation_round.published_at and timezone.localdate(evaluation_round.published_at),
             )
         )
+    in_reading_order = sorted(sections.values(), key=lambda section: section.newest_on, reverse=True)
     return Board(
         organization_name=organization.name,
         organization_kind=organization.get_kind_display(),
         token=organization.notice_board_token,
-        campaigns=list(campaigns.values()),
+        # Campaigns newest first, as the rectifications and rounds were ordered.
+        campaigns=sorted(campaigns.values(), key=lambda campaign: campaign.starts_on, reverse=True),
+        sections=in_reading_order,
+        index=sorted(in_reading_order, key=_index_order),
+        shows_campaign=len({version.pledge.campaign_id for version in versions}) > 1,
     )
+
+
+def _board_campaign(campaign) -> BoardCampaign:
+    return BoardCampaign(name=campaign.name, theme=campaign.theme, starts_on=campaign.starts_on)
+
+
+def _index_order(section: BoardSection) -> tuple[int, bool]:
+    kind = KIND_ORDER.index(section.kind) if section.kind in KIND_ORDER else len(KIND_ORDER)
+    return kind, section.is_member
 
 
 def _public_evidence_prefetch() -> Prefetch:
@@ -310,6 +378,7 @@ def _board_pledge(
         )
     return BoardPledge(
         title=content.get("title", ""),
+        kind=content.get("kind", ""),
         kind_label=_label(PledgeKind, content.get("kind", "")),
         pledger_name=pledge.member.name if pledge.member_id else organization.name,
         is_member_pledge=pledge.member_id is not None,
@@ -318,7 +387,9 @@ def _board_pledge(
         channel_label=_label(PublicationChannel, version.publication_channel),
         # Only the verdict; the assessor's comment is internal.
         fulfillment_label=pledge.get_fulfillment_display() if pledge.state == PledgeState.ASSESSED else "",
+        fulfillment=pledge.fulfillment if pledge.state == PledgeState.ASSESSED else "",
         items=items,
+        campaign_name=pledge.campaign.name,
     )
 
 
