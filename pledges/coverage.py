@@ -387,9 +387,7 @@ def late_items(
     return (
         _late_items_base(campaign, roots, filters, today)
         .annotate(
-            last_progress_on=Max(
-                "progress_entries__recorded_on", filter=Q(progress_entries__removed_at__isnull=True)
-            ),
+            last_progress_on=Max("progress_entries__recorded_on", filter=Q(progress_entries__removed_at__isnull=True)),
             is_supervised=Exists(open_supervision),
         )
         .select_related("pledge__organization", "pledge__member")

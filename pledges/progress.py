@@ -105,9 +105,7 @@ def correction_deadline(entry: ProgressEntry) -> datetime.datetime:
 
 def may_correct(user: User, entry: ProgressEntry) -> bool:
     """Who recorded it, or anyone who may record progress on the pledge."""
-    return (entry.recorded_by_id is not None and entry.recorded_by_id == user.pk) or may_file(
-        user, entry.item.pledge
-    )
+    return (entry.recorded_by_id is not None and entry.recorded_by_id == user.pk) or may_file(user, entry.item.pledge)
 
 
 def correctable(entry: ProgressEntry, now: datetime.datetime | None = None) -> bool:

@@ -121,9 +121,7 @@ def sheet_items(*, organization: Organization, campaign: Campaign) -> QuerySet[P
         )
         .select_related("pledge__member")
         .annotate(
-            last_progress_on=Max(
-                "progress_entries__recorded_on", filter=Q(progress_entries__removed_at__isnull=True)
-            ),
+            last_progress_on=Max("progress_entries__recorded_on", filter=Q(progress_entries__removed_at__isnull=True)),
             last_progress_text=Subquery(newest.values("text")[:1]),
         )
         .order_by(F("pledge__member__name").asc(nulls_first=True), "pledge__pk", "order", "pk")
