@@ -386,7 +386,10 @@ def late_items(
     open_supervision = Supervision.objects.filter(supervision_open_on(today), pledge_item=OuterRef("pk"))
     return (
         _late_items_base(campaign, roots, filters, today)
-        .annotate(last_progress_on=Max("progress_entries__recorded_on"), is_supervised=Exists(open_supervision))
+        .annotate(
+            last_progress_on=Max("progress_entries__recorded_on", filter=Q(progress_entries__removed_at__isnull=True)),
+            is_supervised=Exists(open_supervision),
+        )
         .select_related("pledge__organization", "pledge__member")
         .order_by("due_date", "pledge__organization__path", "pk")
     )

@@ -3,6 +3,7 @@ move a pledge along it.
 
 draft → submitted → approved → published → in progress → assessed
               ↘ returned (with a reason) → submitted again
+submitted → draft again when the pledger withdraws it before the decision
 published / in progress → draft again to revise; the next publication is a new version.
 
 Every transition is one conditional UPDATE on the expected states, so two people
@@ -81,6 +82,12 @@ def may_decide(user: User, pledge: Pledge) -> bool:
     return is_superior(user, pledge)
 
 
+def may_withdraw(user: User, pledge: Pledge) -> bool:
+    """The pledger's side takes a submission back; a superior who may decide on it
+    returns it with a reason instead, so the pledger learns why."""
+    return may_file(user, pledge) and not may_decide(user, pledge)
+
+
 def may_see_history(user: User, pledge: Pledge) -> bool:
     """Who changed what is for the approver's side and the office, not for the pledger."""
     if user.is_superuser:
@@ -118,6 +125,8 @@ TRANSITIONS: dict[str, Transition] = {
     "submit": Transition(frozenset({State.DRAFT, State.RETURNED}), State.SUBMITTED, may_file, gettext_lazy("提交审核")),
     "approve": Transition(frozenset({State.SUBMITTED}), State.APPROVED, may_decide, gettext_lazy("审核通过")),
     "return": Transition(frozenset({State.SUBMITTED}), State.RETURNED, may_decide, gettext_lazy("退回修改")),
+    # The pledger takes a submission back while nobody has decided on it yet.
+    "withdraw": Transition(frozenset({State.SUBMITTED}), State.DRAFT, may_withdraw, gettext_lazy("撤回提交")),
     "publish": Transition(frozenset({State.APPROVED}), State.PUBLISHED, may_file, gettext_lazy("公示")),
     "start": Transition(frozenset({State.PUBLISHED}), State.IN_PROGRESS, may_file, gettext_lazy("开始践诺")),
     "revise": Transition(
@@ -196,6 +205,21 @@ def pledge_return(*, pledge: Pledge, by: User, reason: str) -> Pledge:
     if not reason:
         raise ValidationError(_("退回时请写明理由，方便对方修改。"))
     return apply_transition(pledge, "return", by, decided_at=timezone.now(), decided_by=by, return_reason=reason)
+
+
+@transaction.atomic
+def pledge_withdraw(*, pledge: Pledge, by: User) -> Pledge:
+    """Take a submitted pledge back to draft before the superior decides; it leaves
+    the approver's list. If the decision came first, say so plainly."""
+    try:
+        return apply_transition(pledge, "withdraw", by, submitted_at=None, submitted_by=None)
+    except TransitionRefused:
+        state = Pledge.objects.filter(pk=pledge.pk).values_list("state", flat=True).first()
+        if state in (State.APPROVED, State.PUBLISHED, State.IN_PROGRESS, State.ASSESSED):
+            raise TransitionRefused(_("上级党组织已审核通过这份承诺，不能再撤回。")) from None
+        if state == State.RETURNED:
+            raise TransitionRefused(_("这份承诺已被退回，可以直接修改后重新提交，无需撤回。")) from None
+        raise
 
 
 @transaction.atomic

@@ -217,6 +217,14 @@ class ProgressEntry(models.Model):
     marks_done = models.BooleanField(_("该事项已完成"), default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Undo within the campaign's window: the earlier text stays in the history rows.
+    corrected_at = models.DateTimeField(_("更正时间"), null=True, blank=True)
+    # Removed entries are kept (soft delete) so the history and who removed it stay.
+    removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removal_reason = models.TextField(_("删除原因"), blank=True)
 
     objects = ScopedManager(path_field="item__pledge__organization__path", member_field="item__pledge__member")
     history = HistoricalRecords()

@@ -93,6 +93,101 @@ def progress_record(
 
 
 # ---------------------------------------------------------------------------
+# Undo within reason: correcting or removing an entry for a few days
+# ---------------------------------------------------------------------------
+
+
+def correction_deadline(entry: ProgressEntry) -> datetime.datetime:
+    """Until when the entry may be corrected or removed: the campaign's number of days
+    after it was recorded. Reads the pledge's campaign (a query unless loaded)."""
+    return entry.created_at + datetime.timedelta(days=entry.item.pledge.campaign.progress_correction_days)
+
+
+def may_correct(user: User, entry: ProgressEntry) -> bool:
+    """Who recorded it, or anyone who may record progress on the pledge."""
+    return (entry.recorded_by_id is not None and entry.recorded_by_id == user.pk) or may_file(user, entry.item.pledge)
+
+
+def correctable(entry: ProgressEntry, now: datetime.datetime | None = None) -> bool:
+    """Whether the entry is still within its window (and not removed, nor the pledge assessed)."""
+    if entry.removed_at is not None or entry.item.pledge.state == PledgeState.ASSESSED:
+        return False
+    return (now or timezone.now()) <= correction_deadline(entry)
+
+
+def _entry_for_change(*, entry: ProgressEntry, by: User) -> ProgressEntry:
+    """Lock the entry's row and check who and when, so a correction and a removal
+    clicked at once are applied one after the other and the second sees the first."""
+    locked = (
+        ProgressEntry.objects.select_for_update(of=("self",))
+        .select_related("item__pledge__campaign", "item__pledge__organization", "item__pledge__member")
+        .get(pk=entry.pk)
+    )
+    if not may_correct(by, locked):
+        raise PermissionDenied(_("您无权更正或删除这条践诺记录。"))
+    if locked.removed_at is not None:
+        raise ValidationError(_("这条践诺记录已被删除，不能再更正。"))
+    if locked.item.pledge.state == PledgeState.ASSESSED:
+        raise ValidationError(_("承诺已评定兑现情况，践诺记录不能再更正或删除。"))
+    if not correctable(locked):
+        raise ValidationError(
+            _("这条践诺记录保存已超过 %(days)s 天，不能再更正或删除。如确有错误，请新记录一条进展加以说明。")
+            % {"days": locked.item.pledge.campaign.progress_correction_days}
+        )
+    return locked
+
+
+def _item_completion_refresh(item: PledgeItem) -> None:
+    """An item is done on the earliest date a remaining entry said so: after a removal
+    or a correction of "已完成", recount rather than trust what was stored."""
+    done_on = (
+        ProgressEntry.objects.filter(item=item, marks_done=True, removed_at__isnull=True)
+        .order_by("recorded_on")
+        .values_list("recorded_on", flat=True)
+        .first()
+    )
+    if item.completed_on != done_on:
+        item.completed_on = done_on
+        item.save(update_fields=["completed_on"])
+
+
+@transaction.atomic
+def progress_correct(*, entry: ProgressEntry, by: User, text: str, marks_done: bool) -> ProgressEntry:
+    """Put right the text (or the "done" mark) of an entry within the campaign's window;
+    the earlier text stays in the entry's history and the board marks it 已更正."""
+    entry = _entry_for_change(entry=entry, by=by)
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("请填写进展情况。"))
+    if text == entry.text and marks_done == entry.marks_done:
+        raise ValidationError(_("内容没有变化，无需更正。"))
+    entry.text = text
+    entry.marks_done = marks_done
+    entry.corrected_at = timezone.now()
+    entry._history_user = by
+    entry.save(update_fields=["text", "marks_done", "corrected_at"])
+    _item_completion_refresh(entry.item)
+    return entry
+
+
+@transaction.atomic
+def progress_remove(*, entry: ProgressEntry, by: User, reason: str) -> ProgressEntry:
+    """Take an entry off the board and the pledge's pages within the window. The row and
+    its history stay (who removed it, when, why); its evidence is no longer shown."""
+    entry = _entry_for_change(entry=entry, by=by)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("请写明删除原因。"))
+    entry.removed_at = timezone.now()
+    entry.removed_by = by
+    entry.removal_reason = reason
+    entry._history_user = by
+    entry.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+    _item_completion_refresh(entry.item)
+    return entry
+
+
+# ---------------------------------------------------------------------------
 # Evidence files
 # ---------------------------------------------------------------------------
 

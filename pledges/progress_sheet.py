@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.core import signing
 from django.db import transaction
-from django.db.models import F, Max, OuterRef, QuerySet, Subquery
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -114,14 +114,14 @@ def parse_item_key(text: str) -> int | None:
 def sheet_items(*, organization: Organization, campaign: Campaign) -> QuerySet[PledgeItem]:
     """Items of the organization's published pledges of the campaign (its own pledge
     first, then its members' by name), each with its newest progress entry."""
-    newest = ProgressEntry.objects.filter(item=OuterRef("pk")).order_by("-recorded_on", "-pk")
+    newest = ProgressEntry.objects.filter(item=OuterRef("pk"), removed_at__isnull=True).order_by("-recorded_on", "-pk")
     return (
         PledgeItem.objects.filter(
             pledge__organization=organization, pledge__campaign=campaign, pledge__state__in=RECORDABLE_STATES
         )
         .select_related("pledge__member")
         .annotate(
-            last_progress_on=Max("progress_entries__recorded_on"),
+            last_progress_on=Max("progress_entries__recorded_on", filter=Q(progress_entries__removed_at__isnull=True)),
             last_progress_text=Subquery(newest.values("text")[:1]),
         )
         .order_by(F("pledge__member__name").asc(nulls_first=True), "pledge__pk", "order", "pk")
@@ -472,7 +472,7 @@ class _ProgressSheetImport(SheetImport[SheetRow, _Parsed, ProgressSheetResult]):
             existing = {
                 (item_id, recorded_on, _cell_text(text)): marks_done
                 for item_id, recorded_on, text, marks_done in ProgressEntry.objects.filter(
-                    item_id__in=list(items)
+                    item_id__in=list(items), removed_at__isnull=True
                 ).values_list("item_id", "recorded_on", "text", "marks_done")
             }
         return items, elsewhere, existing

@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/submit/", filing.pledge_submit, name="submit"),
     path("<int:pk>/approve/", filing.pledge_approve, name="approve"),
     path("<int:pk>/return/", filing.pledge_return, name="return"),
+    path("<int:pk>/withdraw/", filing.pledge_withdraw, name="withdraw"),
     path("<int:pk>/publish/", filing.pledge_publish, name="publish"),
     path("<int:pk>/revise/", filing.pledge_revise, name="revise"),
     path("<int:pk>/assess/", filing.pledge_assess, name="assess"),
@@ -30,6 +31,8 @@ urlpatterns = [
     path("<int:pk>/history/", filing.pledge_history, name="history"),
     # 践诺: an item's progress and its evidence
     path("items/<int:pk>/progress/", progress.item_progress, name="item_progress"),
+    path("progress/<int:pk>/correct/", progress.entry_correct, name="entry_correct"),
+    path("progress/<int:pk>/remove/", progress.entry_remove, name="entry_remove"),
     path("evidence/<int:pk>/", progress.evidence_download, name="evidence"),
     path("evidence/<int:pk>/visibility/", progress.evidence_visibility, name="evidence_visibility"),
     # The list of notice boards is a logged-in page, so it sits here, not under /gk/.

@@ -129,7 +129,7 @@ def current_pledge_progress(
     for item in items:
         item.state = item_state(item, today)
     entries = list(
-        ProgressEntry.objects.filter(item__pledge=pledge)
+        ProgressEntry.objects.filter(item__pledge=pledge, removed_at__isnull=True)
         .select_related("item")
         .order_by("-recorded_on", "-pk")[:latest]
     )

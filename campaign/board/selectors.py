@@ -56,6 +56,7 @@ class BoardEntry:
     text: str
     marks_done: bool
     evidence: list[BoardEvidence] = field(default_factory=list)
+    corrected: bool = False
 
 
 @dataclass
@@ -232,7 +233,9 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
             )
         )
         entries = list(
-            ProgressEntry.objects.filter(item_id__in=item_ids, item__pledge__organization=organization)
+            ProgressEntry.objects.filter(
+                item_id__in=item_ids, item__pledge__organization=organization, removed_at__isnull=True
+            )
             .order_by("item_id", "recorded_on", "pk")
             .prefetch_related(_public_evidence_prefetch())
         )
@@ -264,6 +267,7 @@ def organization_board(organization: Organization, *, today: datetime.date | Non
                 recorded_on=entry.recorded_on,
                 text=entry.text,
                 marks_done=entry.marks_done,
+                corrected=entry.corrected_at is not None,
                 evidence=[
                     BoardEvidence(
                         url=reverse("board:evidence", args=[organization.notice_board_token, evidence.pk]),
@@ -403,6 +407,7 @@ def public_evidence(token: str, pk: int) -> Evidence | None:
                 is_public=True,
                 entry__item__pledge__organization__notice_board_token=token,
                 entry__item__pledge__published_version__gt=0,
+                entry__removed_at__isnull=True,
             )
             .select_related("entry__item__pledge")
             .first()

@@ -69,6 +69,7 @@ class CampaignForm(forms.ModelForm):
             "reports_per_month",
             "models_per_quarter",
             "lookback_months",
+            "progress_correction_days",
         ]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
         help_texts = {
@@ -87,6 +88,9 @@ class CampaignForm(forms.ModelForm):
             "reports_per_month": _("每个党组织每月至少上报的信息条数。"),
             "models_per_quarter": _("各乡镇和县直机关各大口每季度至少培树的典型数。"),
             "lookback_months": _("整改任务验收销号后，隔几个月进行回头看，检查整改是否落实到位。"),
+            "progress_correction_days": _(
+                "践诺记录保存后多少天内，记录人可以更正文字或删除；过期后不能再改。填 0 表示不允许更正。"
+            ),
         }
         error_messages = {
             "name": {"required": _("请填写活动名称。")},
@@ -124,6 +128,7 @@ class CampaignForm(forms.ModelForm):
         self.fields["ballot_batch_size"].required = False
         self.fields["subjects"].required = False
         self.fields["lookback_months"].required = False
+        self.fields["progress_correction_days"].required = False
         self.fields["ballot_batch_size"].widget.attrs.update(
             {"min": MIN_BALLOT_BATCH_SIZE, "max": MAX_BALLOT_BATCH_SIZE}
         )

@@ -89,6 +89,10 @@ class Campaign(models.Model):
     lookback_months = models.PositiveSmallIntegerField(
         _("整改回头看间隔（月）"), default=3, validators=[MinValueValidator(1), MaxValueValidator(24)]
     )
+    # A typo on the public board can be put right for a while; after that the record stands.
+    progress_correction_days = models.PositiveSmallIntegerField(
+        _("践诺记录可更正天数"), default=7, validators=[MinValueValidator(0), MaxValueValidator(90)]
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -304,6 +304,7 @@ def campaign_create(
     reports_per_month: int = DEFAULT_REPORTS_PER_MONTH,
     models_per_quarter: int = DEFAULT_MODELS_PER_QUARTER,
     lookback_months: int = 3,
+    progress_correction_days: int = 7,
     ballot_batch_size: int = DEFAULT_BALLOT_BATCH_SIZE,
     evaluation: EvaluationPreset = PARTY_PRESET,
     subjects: str = CampaignSubjects.PARTY,
@@ -333,6 +334,7 @@ def campaign_create(
         reports_per_month=reports_per_month,
         models_per_quarter=models_per_quarter,
         lookback_months=lookback_months,
+        progress_correction_days=progress_correction_days,
         ballot_batch_size=ballot_batch_size,
         subjects=_checked_subjects(subjects),
         mass_organizations_take_part=mass_organizations_take_part,
@@ -359,6 +361,7 @@ def campaign_update(
     reports_per_month: int,
     models_per_quarter: int,
     lookback_months: int | None = None,
+    progress_correction_days: int | None = None,
     ballot_batch_size: int | None = None,
     subjects: str | None = None,
     mass_organizations_take_part: bool | None = None,
@@ -386,6 +389,8 @@ def campaign_update(
     campaign.models_per_quarter = models_per_quarter
     if lookback_months is not None:
         campaign.lookback_months = lookback_months
+    if progress_correction_days is not None:
+        campaign.progress_correction_days = progress_correction_days
     if ballot_batch_size is not None:
         _check_batch_size(ballot_batch_size)
         campaign.ballot_batch_size = ballot_batch_size

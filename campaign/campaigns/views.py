@@ -129,6 +129,9 @@ def campaign_create_view(request):
                 reports_per_month=data["reports_per_month"],
                 models_per_quarter=data["models_per_quarter"],
                 lookback_months=data["lookback_months"],
+                progress_correction_days=7
+                if data["progress_correction_days"] is None
+                else data["progress_correction_days"],
                 ballot_batch_size=data["ballot_batch_size"],
                 evaluation=PRESETS[data["evaluation_preset"]],
                 subjects=data["subjects"],
@@ -165,6 +168,7 @@ def campaign_edit(request, pk: int):
                 reports_per_month=data["reports_per_month"],
                 models_per_quarter=data["models_per_quarter"],
                 lookback_months=data["lookback_months"],
+                progress_correction_days=data["progress_correction_days"],
                 ballot_batch_size=data["ballot_batch_size"],
                 subjects=data["subjects"],
                 mass_organizations_take_part=data["mass_organizations_take_part"],

@@ -140,8 +140,11 @@ def _choice_label(choices, value: str) -> str:
 def _pledges(campaign: Campaign, organization: Organization, files: DossierFiles) -> list[dict]:
     """The unit's own pledge(s) first, then its members' by name; each with every
     published version, and its items with their progress entries and evidence."""
-    entries = ProgressEntry.objects.select_related("recorded_by__member").prefetch_related(
-        Prefetch("evidence", queryset=Evidence.objects.order_by("pk"))
+    # Entries removed within their correction window are not part of the record.
+    entries = (
+        ProgressEntry.objects.filter(removed_at__isnull=True)
+        .select_related("recorded_by__member")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
     )
     pledges = (
         Pledge.objects.filter(campaign=campaign, organization=organization)

@@ -489,7 +489,7 @@ def test_an_edit_after_someone_else_submitted_is_refused(county, branch_pledge):
         (PledgeState.DRAFT, "secretary_user_a1", ["submit"]),
         (PledgeState.DRAFT, "leader_a", ["submit"]),
         (PledgeState.DRAFT, "member_user_a1", []),
-        (PledgeState.SUBMITTED, "secretary_user_a1", []),
+        (PledgeState.SUBMITTED, "secretary_user_a1", ["withdraw"]),
         (PledgeState.SUBMITTED, "leader_a", ["approve", "return"]),
         (PledgeState.SUBMITTED, "office", ["approve", "return"]),
         (PledgeState.SUBMITTED, "inspector_b", []),

@@ -532,6 +532,18 @@ def pledge_return(request, pk: int):
 
 @login_required
 @require_POST
+def pledge_withdraw(request, pk: int):
+    pledge, data = _transition(request, pk, "withdraw")
+    return _apply(
+        request,
+        pledge,
+        lambda: lifecycle.pledge_withdraw(pledge=pledge, by=request.user),
+        _("已撤回提交，承诺回到草稿，可以修改后重新提交审核。"),
+    )
+
+
+@login_required
+@require_POST
 def pledge_publish(request, pk: int):
     pledge, data = _transition(request, pk, "publish", PublishForm)
     if data is None:

@@ -6,20 +6,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from pledges.evidence_serving import evidence_response
 from pledges.forms import ProgressForm
 from pledges.lifecycle import may_file
-from pledges.models import Evidence, PledgeItem, Rectification
+from pledges.models import Evidence, PledgeItem, ProgressEntry, Rectification
 from pledges.progress import (
     IMAGE_TYPES,
     RECORDABLE_STATES,
     ItemState,
+    correctable,
+    correction_deadline,
     evidence_set_public,
     item_state,
+    may_correct,
+    progress_correct,
     progress_record,
+    progress_remove,
 )
 from pledges.rectification import may_manage_rectification, may_supervise
 
@@ -59,7 +66,17 @@ def item_progress(request, pk: int):
     if can_record and form is None:
         form = ProgressForm()
     state = item_state(item)
-    entries = item.progress_entries.select_related("recorded_by__member").prefetch_related("evidence")
+    # Removed entries leave the page; their rows and history stay for the record.
+    entries = list(
+        item.progress_entries.filter(removed_at__isnull=True)
+        .select_related("recorded_by__member")
+        .prefetch_related("evidence")
+    )
+    now = timezone.now()
+    for entry in entries:
+        entry.item = item
+        entry.open_until = correction_deadline(entry)
+        entry.may_undo = correctable(entry, now) and may_correct(request.user, entry)
     open_supervision = (
         item.supervisions.filter(closed_at__isnull=True).select_related("supervisor__member").first()
         if pledge.published_version
@@ -108,3 +125,53 @@ def evidence_visibility(request, pk: int):
     else:
         messages.success(request, _("“%(name)s”已不在公开栏展示。") % {"name": evidence.original_name})
     return redirect("pledges:item_progress", pk=evidence.entry.item_id)
+
+
+def _entry_for_undo(request, pk: int) -> ProgressEntry:
+    """The entry (404 outside the user's scope or removed), 403 unless the user may correct it."""
+    entry = get_object_or_404(
+        ProgressEntry.objects.filter(removed_at__isnull=True).select_related(
+            "item__pledge__organization", "item__pledge__member", "item__pledge__campaign"
+        ),
+        pk=pk,
+    )
+    if not may_correct(request.user, entry):
+        raise PermissionDenied(_("您无权更正或删除这条践诺记录。"))
+    return entry
+
+
+def _refusal_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+@require_POST
+def entry_correct(request, pk: int):
+    """更正: the recorder puts a typo right within the campaign's window."""
+    entry = _entry_for_undo(request, pk)
+    try:
+        progress_correct(
+            entry=entry,
+            by=request.user,
+            text=request.POST.get("text", ""),
+            marks_done=request.POST.get("marks_done") == "on",
+        )
+    except ValidationError as error:
+        messages.error(request, _refusal_text(error))
+    else:
+        messages.success(request, _("践诺记录已更正，公开栏显示更正后的内容并注明“已更正”。"))
+    return redirect(f"{reverse('pledges:item_progress', args=[entry.item_id])}#entry-{entry.pk}")
+
+
+@login_required
+@require_POST
+def entry_remove(request, pk: int):
+    """Remove an entry recorded by mistake, within the window; it is kept in the history."""
+    entry = _entry_for_undo(request, pk)
+    try:
+        progress_remove(entry=entry, by=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, _refusal_text(error))
+    else:
+        messages.success(request, _("践诺记录已删除，不再在公开栏和承诺页面显示；删除记录留档备查。"))
+    return redirect("pledges:item_progress", pk=entry.item_id)
