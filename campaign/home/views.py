@@ -19,7 +19,7 @@ from campaign.campaigns.selectors import (
 )
 from campaign.home.context_processors import remember_waiting_count
 from campaign.home.tasks import health_probe
-from campaign.home.waiting import recent_changes, waiting_count, waiting_items
+from campaign.home.waiting import own_pledge, recent_changes, waiting_count, waiting_items
 from campaign.infra.search import search_query
 from orgs.access import access_note, user_scope
 from orgs.models import Role
@@ -50,6 +50,7 @@ def home(request):
             "waiting": waiting,
             "changes": recent_changes(user),
             "is_member": is_member,
+            "own_pledge": own_pledge(user, campaign) if is_member else None,
             "campaign": campaign,
             "roots": roots,
             "tree": tree,

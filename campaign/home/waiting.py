@@ -422,6 +422,13 @@ def _rectification_changes(user: User, since: datetime.datetime) -> list[Change]
     ]
 
 
+def own_pledge(user: User, campaign: Campaign | None) -> Pledge | None:
+    """The member's own newest pledge in the campaign, for the 我的承诺 card: one query."""
+    if campaign is None or not user.member_id:
+        return None
+    return Pledge.objects.filter(campaign=campaign, member_id=user.member_id).order_by("-created_at", "-pk").first()
+
+
 CHANGE_SOURCES = [_pledge_changes, _review_changes, _round_changes, _rectification_changes]
 
 

@@ -41,3 +41,21 @@ def test_a_submitted_pledge_waits_on_the_leaders_home_with_one_button_to_approve
         leader.wait_for_url(f"{live_server.url}/pledges/{pledge.pk}/")
         expect(leader.get_by_role("button", name="审核通过")).to_be_visible()
         assert _fits(leader)
+
+
+def test_a_members_home_offers_his_pledge_reviews_and_rectifications_on_a_phone(
+    live_server, county, campaign, logged_in
+):
+    from playwright.sync_api import expect
+
+    member = logged_in("member_a1", phone=True)
+    cards = member.locator("#member-cards")
+    for card in ("我的承诺", "对我的点评", "我的整改"):
+        expect(cards.get_by_role("heading", name=card)).to_be_visible()
+    expect(member.locator("#tree-filter")).to_have_count(0)
+    assert _fits(member)
+    shots = os.environ.get("HOME_SCREENSHOTS")
+    if shots:
+        member.screenshot(path=f"{shots}/home_member_390.png", full_page=True)
+    cards.get_by_role("link", name="填写我的承诺").click()
+    member.wait_for_url("**/pledges/new/?for=member")

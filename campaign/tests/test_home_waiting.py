@@ -126,13 +126,21 @@ def test_an_inspection_group_sees_its_planned_visits(county, campaign):
 
 
 def test_the_member_sees_his_cards_and_no_organization_search(client, county, campaign):
-    running(campaign)
+    campaign = running(campaign)
     page = home(client, county.member_user_a1)
-    for card in ("我的承诺", "对我的点评", "我的整改"):
+    for card in ("我的承诺", "对我的点评", "我的整改", "填写我的承诺"):
         assert card in page
     assert 'id="tree-filter"' not in page and "只读" not in page
-    for url in (reverse("pledges:list"), reverse("reviews:reviews"), reverse("pledges:rectifications")):
+    for url in (
+        reverse("pledges:create") + "?for=member",
+        reverse("reviews:reviews"),
+        reverse("pledges:rectifications"),
+    ):
         assert client.get(url).status_code == 200
+    pledge = make_pledge(campaign, county.branch_a1, member=county.member_a1, title="带头参加志愿服务")
+    page = home(client, county.member_user_a1)
+    assert "带头参加志愿服务" in page and pledge.get_absolute_url() in page
+    assert client.get(pledge.get_absolute_url()).status_code == 200
 
 
 def test_the_office_still_has_the_organization_tree(client, county, campaign):
