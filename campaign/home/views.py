@@ -10,49 +10,55 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaign.campaigns.access import campaign_in_use
 from campaign.campaigns.selectors import (
     day_within,
 )
-from campaign.dispatch.selectors import open_tasks_for
+from campaign.home.context_processors import remember_waiting_count
 from campaign.home.tasks import health_probe
+from campaign.home.waiting import own_pledge, recent_changes, waiting_count, waiting_items
 from campaign.infra.search import search_query
 from orgs.access import access_note, user_scope
-from orgs.selectors import open_reminders, organization_search, tree_with_member_counts, visible_roots
-from reviews.assignments import reviewer_organization
-from reviews.review_coverage import overdue_for_reviewer
+from orgs.models import Role
+from orgs.selectors import organization_search, tree_with_member_counts, visible_roots
 
 
 @login_required
 def home(request):
-    """Each role's home page: what is due for the user, where the user stands in the tree
-    and what lies below."""
-    roots = visible_roots(request.user)
-    query = search_query(request)
-    tree, truncated = tree_with_member_counts(roots)
+    """Each role's home page: 待办 first (what waits for the user, one button each), then
+    最近动态, then where the user stands in the tree and what lies below."""
+    user = request.user
+    campaign = campaign_in_use(request, ask=False)
+    today = day_within(campaign, timezone.localdate()) if campaign else timezone.localdate()
+    waiting = waiting_items(user, campaign, today)
+    request.waiting_count = waiting_count(waiting)  # the menu's badge shows it
+    remember_waiting_count(user, request.waiting_count)
+    is_member = user.role == Role.MEMBER and not user.is_superuser
+    roots = [] if is_member else visible_roots(user)
+    query = "" if is_member else search_query(request)
+    tree, truncated = tree_with_member_counts(roots) if roots else ([], False)
     matches = organization_search(roots, query) if query else None
-    # Reviewers see first whom they let a whole review period go by without a review.
-    overdue = None
-    if reviewer_organization(request.user) is not None:
-        campaign = campaign_in_use(request, ask=False)
-        today = day_within(campaign, timezone.localdate()) if campaign else timezone.localdate()
-        overdue = overdue_for_reviewer(request.user, campaign, today)
+    # A member cannot change the tree but does file their own pledge: not 只读.
+    note = _("可填报本人承诺") if is_member and user.member_id else access_note(user)
     return render(
         request,
         "campaign/home.html",
         {
-            "reminders": open_reminders(request.user),
-            "overdue_reviews": overdue,
-            "open_tasks": open_tasks_for(request.user, timezone.localdate()),
+            "waiting": waiting,
+            "changes": recent_changes(user),
+            "is_member": is_member,
+            "own_pledge": own_pledge(user, campaign) if is_member else None,
+            "campaign": campaign,
             "roots": roots,
             "tree": tree,
             "truncated": truncated,
             "query": query,
             "matches": matches,
-            "scope": user_scope(request.user),
-            "access_note": access_note(request.user),
+            "scope": user_scope(user),
+            "access_note": note,
         },
     )
 

@@ -34,7 +34,7 @@ def _return(page, live_server, text, *, with_file=False):
     from playwright.sync_api import expect
 
     page.goto(f"{live_server.url}/")
-    tasks = page.locator("#open-tasks")
+    tasks = page.locator("#waiting li[data-kind='dispatch_return']")
     expect(tasks).to_contain_text(TITLE)
     tasks.get_by_role("link", name="去报送").click()
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
@@ -97,7 +97,7 @@ def test_the_office_dispatches_branches_return_the_late_one_is_reminded_and_retu
     office.screenshot(path=str(tmp_path / "dispatch-task.png"), full_page=True)
 
     secretary_b1 = logged_in("secretary_b1", phone=True)
-    reminders = secretary_b1.locator("#reminders")
+    reminders = secretary_b1.locator("#waiting")
     expect(reminders).to_contain_text("工作部署催报")
     expect(reminders).to_contain_text(TITLE[:20])
     assert _fits(secretary_b1)

@@ -51,9 +51,11 @@ def test_the_labels_say_what_an_inspection_group_does(client, county):
     assert "只读" not in row[-1] and ACCESS in row[-1]
 
 
-def test_a_role_that_cannot_write_is_still_labelled_read_only(client, county):
+def test_a_member_who_files_his_own_pledge_is_not_labelled_read_only(client, county):
+    # Issue 19: a member files his own pledge, so his home page does not say 只读.
     client.force_login(county.member_user_a1)
-    assert "只读" in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("home")).content.decode()
+    assert "只读" not in page and "可填报本人承诺" in page
 
 
 def takes_post(view) -> bool:

@@ -361,7 +361,7 @@ def test_the_home_page_shows_the_users_open_reminders_with_their_links(client, c
 
     page = client.get(reverse("home")).content.decode()
 
-    assert 'id="reminders"' in page
+    assert 'class="waiting-item reminder' in page
     assert "整改逾期" in page
     assert "便民服务站开放时间不固定" in page
     assert f'href="{late.get_absolute_url()}"' in page
@@ -389,7 +389,7 @@ def test_a_user_without_reminders_sees_no_reminder_card(client, county, campaign
     client.force_login(county.member_user_a1)
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    assert 'id="reminders"' not in response.content.decode()
+    assert 'class="waiting-item reminder' not in response.content.decode()
 
 
 def test_dismissing_takes_a_reminder_off_the_home_page_and_the_job_leaves_it_dismissed(client, county, campaign):
