@@ -160,7 +160,9 @@ def flagged_thresholds(results: QuerySet[TallyResult]) -> set:
 
 
 # ---------------------------------------------------------------------------
-# Charts: horizontal bars drawn as SVG on the server, so they print and need no script
+# Charts: horizontal bars drawn in HTML on the server, so they print, need no script
+# and their labels keep the page's font size at any width (an SVG scaled into a third
+# of the screen shrank them to 7 px).
 # ---------------------------------------------------------------------------
 
 
@@ -168,8 +170,7 @@ def flagged_thresholds(results: QuerySet[TallyResult]) -> set:
 class Bar:
     label: str
     value: Decimal | None
-    y: int
-    width: float
+    share: float
     flagged: bool
 
     @property
@@ -178,11 +179,8 @@ class Bar:
 
     @property
     def width_text(self) -> str:
-        return f"{self.width:.1f}"
-
-    @property
-    def value_x(self) -> str:
-        return f"{BarChart.LABEL_WIDTH + self.width + 4:.1f}"
+        """The bar's length as a CSS percentage of the plot."""
+        return f"{self.share * 100:.1f}%"
 
     @property
     def value_text(self) -> str:
@@ -193,35 +191,45 @@ class Bar:
 class BarChart:
     title: str
     bars: list[Bar]
-    height: int
-    threshold_x: float | None = None
+    floor: int = 0
     threshold: Decimal | None = None
 
     @property
-    def threshold_line_x(self) -> str:
-        return f"{BarChart.LABEL_WIDTH + self.threshold_x:.1f}" if self.threshold_x is not None else ""
-
-    LABEL_WIDTH = 150
-    PLOT_WIDTH = 290
-    BAR_HEIGHT = 18
-    GAP = 8
+    def threshold_left(self) -> str:
+        """Where the threshold line stands, as a CSS percentage of the plot."""
+        if self.threshold is None:
+            return ""
+        return f"{_axis_share(self.threshold, self.floor) * 100:.1f}%"
 
     @classmethod
     def of(cls, title: str, rows: Sequence[DashboardRow], share: str, *, threshold: Decimal | None = None) -> BarChart:
-        bars = []
-        for index, row in enumerate(rows):
-            value = getattr(row.figures, share)
-            width = float(value) / 100 * cls.PLOT_WIDTH if value is not None else 0.0
-            flagged = value is not None and threshold is not None and value < threshold
-            bars.append(Bar(row.label, value, index * (cls.BAR_HEIGHT + cls.GAP), width, flagged))
-        threshold_x = float(threshold) / 100 * cls.PLOT_WIDTH if threshold is not None else None
-        return cls(
-            title=title,
-            bars=bars,
-            height=max(1, len(bars)) * (cls.BAR_HEIGHT + cls.GAP),
-            threshold_x=threshold_x,
-            threshold=threshold,
-        )
+        values = [getattr(row.figures, share) for row in rows]
+        floor = _axis_floor(values, threshold)
+        bars = [
+            Bar(
+                row.label,
+                value,
+                _axis_share(value, floor) if value is not None else 0.0,
+                value is not None and threshold is not None and value < threshold,
+            )
+            for row, value in zip(rows, values, strict=True)
+        ]
+        return cls(title=title, bars=bars, floor=floor, threshold=threshold)
+
+
+def _axis_floor(values: Sequence[Decimal | None], threshold: Decimal | None) -> int:
+    """Where a chart's axis starts. Shares judged against a threshold start a little below
+    the lowest of the values and the threshold, at a multiple of 10: from 0, 95 % and 98 %
+    would look the same, and it is the neighbourhood of the 90 % line that matters."""
+    if threshold is None:
+        return 0
+    lowest = min([float(threshold), *(float(value) for value in values if value is not None)])
+    return max(0, int((lowest - 5) // 10 * 10))
+
+
+def _axis_share(value: Decimal, floor: int) -> float:
+    """How far along an axis from ``floor`` to 100 ``value`` stands, between 0 and 1."""
+    return min(1.0, max(0.0, (float(value) - floor) / (100 - floor)))
 
 
 # ---------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_the_office_dispatches_branches_return_the_late_one_is_reminded_and_retu
 
     office = logged_in("office")
     office.goto(f"{live_server.url}/")
-    office.get_by_role("button", name="核查督办").click()
+    office.get_by_role("button", name="检查", exact=True).click()
     office.get_by_role("link", name="工作部署").click()
     office.get_by_role("link", name="部署工作").click()
     office.get_by_role("button", name="部署").click()

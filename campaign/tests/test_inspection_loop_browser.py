@@ -59,7 +59,7 @@ def test_a_finding_becomes_a_task_that_is_reported_signed_off_and_filed_in_the_d
     # The inspection group plans the visit and records it on site with two findings.
     inspector = logged_in("inspector_b")
     inspector.goto(f"{base}/")
-    inspector.get_by_role("button", name="核查督办").click()
+    inspector.get_by_role("button", name="检查", exact=True).click()
     inspector.get_by_role("link", name="巡回检查").click()
     inspector.get_by_role("link", name="安排检查").click()
     inspector.get_by_label("检查对象").select_option(label="北极村党支部")

@@ -31,7 +31,7 @@ def test_office_pairs_branches_and_the_lagging_secretary_records_an_activity(
 
     office = logged_in("office")
     office.goto(f"{live_server.url}/")
-    office.get_by_role("button", name="信息与典型").click()
+    office.get_by_role("button", name="报送", exact=True).click()
     office.get_by_role("link", name="党群共建").click()
     expect(office.get_by_role("heading", name="党群共建", exact=True)).to_be_visible()
     office.get_by_role("link", name="建立结对").click()

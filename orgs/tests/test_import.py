@@ -568,6 +568,7 @@ def test_office_imports_members_on_a_phone(live_server, county, logged_in, setti
     # Click once the menu has folded out: during Bootstrap's animation the link may be
     # clipped by its still-growing parent (under CI's load the click was lost once).
     expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
+    page.get_by_role("button", name="组织", exact=True).click()
     page.get_by_role("link", name="导入导出").click()
     expect(page).to_have_url(f"{live_server.url}{reverse('orgs:roster_import')}", timeout=30_000)
     page.get_by_label("人员").check()
