@@ -162,10 +162,11 @@ def dispatch_remind_view(request, pk: int):
     task = _task(request.user, pk)
     if not may_manage(request.user, task):
         raise PermissionDenied(_("只有部署单位可以催报。"))
-    chosen = [value for value in request.POST.getlist("recipient") if value.isdigit()]
+    # Matched against the task's own rows as text: a forged value never reaches the database.
+    chosen = set(request.POST.getlist("recipient"))
     today = timezone.localdate()
     if chosen:
-        recipients = list(DispatchRecipient.objects.filter(task=task, pk__in=chosen))
+        recipients = [recipient for recipient in recipients_of(task) if str(recipient.pk) in chosen]
     else:
         # Without a choice: every organization past its deadline without a return.
         recipients = [

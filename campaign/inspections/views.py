@@ -109,7 +109,8 @@ def visit_plan_view(request):
     if not is_inspector(request.user):
         raise PermissionDenied(PLAN_REFUSAL)
     task = None
-    if request.GET.get("task", "").isdigit():
+    # Nine digits at most: a forged number past the database's integers is simply no task.
+    if request.GET.get("task", "").isdigit() and len(request.GET["task"]) <= 9:
         # Scoped: 404 alike for a task that does not exist and one outside the scope.
         task = get_object_or_404(
             Rectification.objects.select_related("organization"), pk=request.GET["task"], campaign=campaign
