@@ -12,6 +12,15 @@ from pledges.forms import MultipleFileField
 FILES_HELP = _("JPEG、PNG、WebP 图片或 PDF，最多 9 个，每个不超过 10 MB。")
 
 
+class RecipientsField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        # A forged number past the database's integers is no choice: refused here, before
+        # SQLite would overflow on it.
+        if any(str(key).isdigit() and len(str(key)) > 18 for key in value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super()._check_values(value)
+
+
 class DispatchTaskForm(forms.Form):
     title = forms.CharField(
         label=_("标题"),
@@ -32,7 +41,7 @@ class DispatchTaskForm(forms.Form):
     written_return_required = forms.BooleanField(
         label=_("需要书面报告"), required=False, initial=True, help_text=_("不勾选则承办单位简要报送办理情况即可。")
     )
-    recipients = forms.ModelMultipleChoiceField(
+    recipients = RecipientsField(
         label=_("承办单位"),
         queryset=Organization._base_manager.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -42,7 +42,7 @@ def _return(page, live_server, text, *, with_file=False):
     if with_file:
         page.get_by_label("书面报告文件").set_input_files(_png())
     assert _fits(page)
-    page.get_by_role("button", name="报送", exact=True).click()
+    page.locator("main").get_by_role("button", name="报送", exact=True).click()
     expect(page.locator(".alert-success")).to_contain_text("办理情况已报送")
 
 

@@ -127,7 +127,7 @@ def test_pledge_from_filing_to_the_public_board(live_server, demo, logged_in, ne
         files=[{"name": "zhan.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
     )
     secretary.locator("form").filter(has=secretary.locator("input[type=file]")).get_by_role("button").last.click()
-    expect(secretary.get_by_text("服务站已挂牌，两名代办员到岗")).to_be_visible()
+    expect(secretary.locator("p", has_text="服务站已挂牌，两名代办员到岗")).to_be_visible()
 
     # Logged out, on a phone: the public board shows the published pledge and the photo,
     # and nothing of the returned member pledge.
