@@ -6,6 +6,7 @@ costs no query and says nothing until the user has been home (login lands there)
 """
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 WAITING_COUNT_SECONDS = 15 * 60
 
@@ -15,7 +16,11 @@ def waiting_count_key(user_pk: int) -> str:
 
 
 def remember_waiting_count(user, count: int) -> None:
-    cache.set(waiting_count_key(user.pk), count, timeout=WAITING_COUNT_SECONDS)
+    try:
+        cache.set(waiting_count_key(user.pk), count, timeout=WAITING_COUNT_SECONDS)
+    except (RedisError, OSError):
+        # The count is a convenience: with the cache down the page still opens without it.
+        pass
 
 
 def waiting_badge(request) -> dict:
@@ -24,5 +29,9 @@ def waiting_badge(request) -> dict:
         return {}
     count = getattr(request, "waiting_count", None)
     if count is None:
-        count = cache.get(waiting_count_key(user.pk))
+        try:
+            count = cache.get(waiting_count_key(user.pk))
+        except (RedisError, OSError):
+            # With the cache down every page still opens, only without the menu's count.
+            count = None
     return {"waiting_badge": count or 0}
