@@ -815,7 +815,8 @@ class ScaleGenerator:
                 f"""
                 INSERT INTO pledges_progressentry
                        (item_id, recorded_on, text, marks_done, recorded_by_id, created_at, removal_reason)
-                SELECT item_id, recorded_on, text, marks_done, filer, (recorded_on + time '17:00') AT TIME ZONE %(tz)s, ''
+                SELECT item_id, recorded_on, text, marks_done, filer,
+                       (recorded_on + time '17:00') AT TIME ZONE %(tz)s, ''
                 FROM (
                     SELECT i.id AS item_id, i.completed_on AS recorded_on, p.filer, true AS marks_done,
                            {pick("done")} AS text
