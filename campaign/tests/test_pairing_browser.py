@@ -55,6 +55,8 @@ def test_office_pairs_branches_and_the_lagging_secretary_records_an_activity(
     secretary = logged_in("secretary_a2", phone=True)
     secretary.goto(f"{live_server.url}/campaigns/pairing/")
     secretary.get_by_role("link", name="红湾社区帮扶许三湾村").click()
+    # Measured once the pair's page has loaded, not while the list is being replaced.
+    expect(secretary.get_by_role("link", name="记录共建活动")).to_be_visible()
     assert _fits(secretary)
     secretary.get_by_role("link", name="记录共建活动").click()
     secretary.get_by_label("活动日期").fill("2011-04-12")
